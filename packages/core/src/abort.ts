@@ -1,0 +1,104 @@
+import { AbortedError, TimeoutError } from './errors.js';
+
+/**
+ * One signal that aborts when any of the given signals aborts (undefined entries are ignored).
+ * Returns undefined when no signal was given.
+ */
+export function mergeAbortSignals(
+  ...signals: Array<AbortSignal | undefined>
+): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+/** The error to throw for an aborted signal: its reason when that is an Error, else {@link AbortedError}. */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name !== 'AbortError') return reason;
+  return new AbortedError();
+}
+
+/** Throws the signal's abort reason when it is aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortReason(signal);
+}
+
+/**
+ * Waits `milliseconds`, rejecting promptly when the signal aborts. Removes its listener either way.
+ */
+export function delay(milliseconds: number, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, milliseconds);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Options for {@link withTimeout}. */
+export interface WithTimeoutOptions {
+  /** Time limit in seconds (fractions allowed). Omit for no limit. */
+  timeoutSeconds?: number | undefined;
+  /** Outer cancellation. */
+  signal?: AbortSignal | undefined;
+  /** Names the operation in the timeout message, e.g. `Agent "reviewer"`. */
+  what?: string;
+}
+
+/**
+ * Runs `operation` with a signal that aborts on the outer signal or after the time limit, and
+ * settles promptly on either even when the operation ignores its signal: a timeout rejects with
+ * {@link TimeoutError}, an outer abort with the outer reason. Timers and listeners are removed.
+ *
+ * @example
+ * ```ts
+ * const text = await withTimeout((signal) => fetch(url, { signal }).then((r) => r.text()), {
+ *   timeoutSeconds: 5,
+ *   signal,
+ * });
+ * ```
+ */
+export async function withTimeout<T>(
+  operation: (signal: AbortSignal) => Promise<T>,
+  options: WithTimeoutOptions = {},
+): Promise<T> {
+  const { timeoutSeconds, signal, what = 'Operation' } = options;
+  throwIfAborted(signal);
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+
+  const stopped = new Promise<never>((_, reject) => {
+    if (timeoutSeconds !== undefined && Number.isFinite(timeoutSeconds)) {
+      timer = setTimeout(() => {
+        const error = new TimeoutError(timeoutSeconds, what);
+        controller.abort(error);
+        reject(error);
+      }, timeoutSeconds * 1000);
+    }
+    if (signal !== undefined) {
+      onAbort = () => {
+        const error = abortReason(signal);
+        controller.abort(error);
+        reject(error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  try {
+    return await Promise.race([operation(controller.signal), stopped]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    // The losing side of the race may reject later; nobody awaits it.
+    stopped.catch(() => {});
+  }
+}

@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import { ValidationError, type ValidationIssue } from './errors.js';
+
+/** Options for {@link parseWith}. */
+export interface ParseOptions {
+  /** Prefix for field paths, e.g. `template` gives `template.role`. */
+  label?: string;
+}
+
+/**
+ * Parses input with a zod schema and throws a {@link ValidationError} whose message names every
+ * offending field, instead of zod's own error.
+ *
+ * @example
+ * ```ts
+ * const usage = parseWith(usageSchema, JSON.parse(text), { label: 'usage' });
+ * ```
+ */
+export function parseWith<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  options: ParseOptions = {},
+): z.output<Schema> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(zodIssues(result.error, options.label));
+}
+
+/** Converts a zod error into {@link ValidationIssue}s with dotted field paths. */
+export function zodIssues(error: z.ZodError, label?: string): ValidationIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const field = [label, path].filter((part) => part !== undefined && part !== '').join('.');
+    return { field: field === '' ? '(input)' : field, message: issue.message };
+  });
+}
