@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { delay, mergeAbortSignals, throwIfAborted, withTimeout } from './abort.js';
+import { AbortedError, TimeoutError } from './errors.js';
+
+describe('mergeAbortSignals', () => {
+  it('returns undefined without signals and the signal itself for one', () => {
+    const controller = new AbortController();
+    expect(mergeAbortSignals(undefined)).toBeUndefined();
+    expect(mergeAbortSignals(controller.signal, undefined)).toBe(controller.signal);
+  });
+
+  it('aborts when any input aborts', () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const merged = mergeAbortSignals(a.signal, b.signal)!;
+    expect(merged.aborted).toBe(false);
+    b.abort(new Error('stop'));
+    expect(merged.aborted).toBe(true);
+    expect(() => throwIfAborted(merged)).toThrow('stop');
+  });
+});
+
+describe('delay', () => {
+  it('rejects promptly on abort', async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    const waiting = delay(10_000, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 10);
+    await expect(waiting).rejects.toBeInstanceOf(AbortedError);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('withTimeout', () => {
+  it('returns the result of a fast operation', async () => {
+    await expect(withTimeout(async () => 42, { timeoutSeconds: 1 })).resolves.toBe(42);
+  });
+
+  it('rejects with TimeoutError even when the operation ignores its signal', async () => {
+    const never = () => new Promise<never>(() => {});
+    const error = await withTimeout(never, { timeoutSeconds: 0.02, what: 'Agent "slow"' }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).message).toBe('Agent "slow" timed out after 0.02s');
+  });
+
+  it('aborts the inner signal on timeout so cooperative work stops', async () => {
+    let innerSignal: AbortSignal | undefined;
+    await withTimeout(
+      (signal) => {
+        innerSignal = signal;
+        return delay(5_000, { signal });
+      },
+      { timeoutSeconds: 0.02 },
+    ).catch(() => {});
+    expect(innerSignal?.aborted).toBe(true);
+    expect(innerSignal?.reason).toBeInstanceOf(TimeoutError);
+  });
+
+  it('rejects with the outer abort reason', async () => {
+    const controller = new AbortController();
+    const running = withTimeout(() => new Promise<never>(() => {}), {
+      timeoutSeconds: 10,
+      signal: controller.signal,
+    });
+    controller.abort(new AbortedError('user pressed Ctrl-C'));
+    await expect(running).rejects.toThrow('user pressed Ctrl-C');
+  });
+});

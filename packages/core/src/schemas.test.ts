@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { TIER_COST_UNITS, TIERS, Tier, tierRank } from './constants.js';
+import { ValidationError } from './errors.js';
+import {
+  agentResultSchema,
+  agentTemplateSchema,
+  DEFAULT_RESOURCE_REQUIREMENTS,
+  resourceRequirementsSchema,
+} from './schemas.js';
+import { parseWith } from './validate.js';
+
+const template = {
+  id: 'reviewer',
+  role: 'Reviewer',
+  capabilities: ['code_review'],
+  tierPreference: 'CAPABLE',
+  tools: ['linter'],
+  defaultInstructions: 'Review the code.',
+  qualityGates: { min_quality_score: 7 },
+};
+
+function fieldOf(input: unknown): string {
+  try {
+    parseWith(agentTemplateSchema, input, { label: 'template' });
+  } catch (error) {
+    if (error instanceof ValidationError) return error.field;
+    throw error;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('tiers', () => {
+  it('orders tiers by cost and prices them in units', () => {
+    expect(TIERS).toEqual(['CHEAP', 'CAPABLE', 'PREMIUM']);
+    expect(tierRank(Tier.PREMIUM)).toBe(2);
+    expect(TIER_COST_UNITS).toEqual({ CHEAP: 1, CAPABLE: 3, PREMIUM: 10 });
+  });
+});
+
+describe('agentTemplateSchema', () => {
+  it('applies resource defaults', () => {
+    const parsed = parseWith(agentTemplateSchema, template);
+    expect(parsed.resourceRequirements).toEqual(DEFAULT_RESOURCE_REQUIREMENTS);
+    expect(DEFAULT_RESOURCE_REQUIREMENTS).toEqual({
+      minTokens: 1000,
+      maxTokens: 10000,
+      timeoutSeconds: 300,
+      memoryMb: 512,
+    });
+  });
+
+  it.each([
+    [{ ...template, id: '' }, 'template.id'],
+    [{ ...template, role: '   ' }, 'template.role'],
+    [{ ...template, capabilities: [] }, 'template.capabilities'],
+    [{ ...template, capabilities: ['ok', ''] }, 'template.capabilities.1'],
+    [{ ...template, tierPreference: 'GOLD' }, 'template.tierPreference'],
+    [{ ...template, tools: [''] }, 'template.tools.0'],
+    [{ ...template, defaultInstructions: '' }, 'template.defaultInstructions'],
+    [{ ...template, qualityGates: 'high' }, 'template.qualityGates'],
+    [
+      { ...template, resourceRequirements: { minTokens: -1 } },
+      'template.resourceRequirements.minTokens',
+    ],
+    [
+      { ...template, resourceRequirements: { minTokens: 5000, maxTokens: 100 } },
+      'template.resourceRequirements.maxTokens',
+    ],
+    [
+      { ...template, resourceRequirements: { timeoutSeconds: 0 } },
+      'template.resourceRequirements.timeoutSeconds',
+    ],
+    [
+      { ...template, resourceRequirements: { memoryMb: -5 } },
+      'template.resourceRequirements.memoryMb',
+    ],
+  ])('rejects bad input and names the field (%#)', (input, field) => {
+    expect(fieldOf(input)).toBe(field);
+  });
+
+  it('allows fractional timeouts', () => {
+    expect(resourceRequirementsSchema.parse({ timeoutSeconds: 0.05 }).timeoutSeconds).toBe(0.05);
+  });
+});
+
+describe('agentResultSchema', () => {
+  it('rejects a confidence outside 0..1', () => {
+    const result = agentResultSchema.safeParse({
+      agentId: 'a',
+      success: true,
+      output: {},
+      confidence: 1.5,
+      durationSeconds: 0,
+      error: '',
+    });
+    expect(result.success).toBe(false);
+  });
+});
