@@ -1,0 +1,167 @@
+import type { Agent, CompositionPattern, Tier } from '@baton/core';
+import { describe, expect, it } from 'vitest';
+import { compilePlan } from './compile-plan.js';
+import { executionLevels } from './graph-algorithms.js';
+import { renderGraph } from './render-graph.js';
+import { createTaskGraph } from './task-graph.js';
+
+function agent(id: string, tier: Tier = 'CAPABLE', timeoutSeconds = 300): Agent {
+  return {
+    id,
+    templateId: id,
+    role: id,
+    tier,
+    instructions: `do ${id}`,
+    capabilities: [],
+    tools: [],
+    qualityGates: {},
+    resourceRequirements: { minTokens: 0, maxTokens: 1000, timeoutSeconds, memoryMb: 512 },
+  };
+}
+
+const plan = (strategy: CompositionPattern, agents: Agent[]) => ({ strategy, agents });
+
+describe('compilePlan', () => {
+  it('compiles sequential into a chain that keeps going after a failure', () => {
+    const graph = compilePlan(plan('sequential', [agent('a'), agent('b'), agent('c')]));
+    expect(executionLevels(graph.steps)).toEqual([['a'], ['b'], ['c']]);
+    expect(graph.steps.map((step) => step.onDependencyFailure)).toEqual(['run', 'run', 'run']);
+  });
+
+  it('compiles parallel into a fan-out and a join', () => {
+    const graph = compilePlan(plan('parallel', [agent('a'), agent('b')]));
+    expect(executionLevels(graph.steps)).toEqual([['a', 'b'], ['join']]);
+    expect(graph.steps[2]).toMatchObject({ kind: 'join', dependsOn: ['a', 'b'] });
+  });
+
+  it('compiles debate into opinions then the synthesizer', () => {
+    const graph = compilePlan(
+      plan('debate', [agent('pro'), agent('con'), agent('debate_synthesizer', 'PREMIUM')]),
+    );
+    expect(executionLevels(graph.steps)).toEqual([['pro', 'con'], ['debate_synthesizer']]);
+    const noSynth = compilePlan(plan('debate', [agent('pro'), agent('con')]));
+    expect(executionLevels(noSynth.steps)).toEqual([['pro', 'con'], ['consensus']]);
+  });
+
+  it('compiles teaching with a conditional expert and a non-critical junior', () => {
+    const graph = compilePlan(plan('teaching', [agent('junior', 'CHEAP'), agent('expert')]), {
+      qualityThreshold: 0.6,
+    });
+    expect(graph.steps[0]!.critical).toBe(false);
+    expect(graph.steps[1]!.condition).toEqual({
+      type: 'below-confidence',
+      stepId: 'junior',
+      threshold: 0.6,
+    });
+    expect(() => compilePlan(plan('teaching', [agent('x')]))).toThrow(
+      'plan.agents: teaching needs exactly 2 agents, got 1',
+    );
+  });
+
+  it('compiles refinement into a chain that stops at the first failure', () => {
+    const graph = compilePlan(
+      plan('refinement', [agent('d', 'CHEAP'), agent('r'), agent('p', 'PREMIUM')]),
+    );
+    expect(executionLevels(graph.steps)).toEqual([['d'], ['r'], ['p']]);
+    expect(graph.steps.map((step) => step.onDependencyFailure)).toEqual(['skip', 'skip', 'skip']);
+  });
+
+  it('compiles adaptive into a classifier and selectable specialists', () => {
+    const graph = compilePlan(
+      plan('adaptive', [
+        agent('cls', 'CHEAP'),
+        agent('cheap', 'CHEAP'),
+        agent('premium', 'PREMIUM'),
+      ]),
+    );
+    expect(executionLevels(graph.steps)).toEqual([['cls'], ['cheap', 'premium']]);
+    expect(graph.steps[1]!.condition).toMatchObject({
+      type: 'adaptive-select',
+      classifierStepId: 'cls',
+      candidates: ['cheap', 'premium'],
+      threshold: 0.8,
+    });
+  });
+
+  it('adds executor-chain and higher-tier fallbacks, and estimates from agent timeouts', () => {
+    const graph = compilePlan(plan('sequential', [agent('a', 'CHEAP', 120)]), {
+      executorChain: ['codex'],
+    });
+    expect(graph.steps[0]!.fallbacks.map((fallback) => fallback.label)).toEqual([
+      'executor codex',
+      'tier CAPABLE',
+      'tier PREMIUM',
+    ]);
+    expect(graph.steps[0]!.fallbacks[2]!.agent!.tier).toBe('PREMIUM');
+    expect(graph.steps[0]!.estimatedDurationSeconds).toBe(120);
+  });
+
+  it('rejects unknown strategies and empty teams naming the field', () => {
+    expect(() =>
+      compilePlan({ strategy: 'swarm' as CompositionPattern, agents: [agent('a')] }),
+    ).toThrow('plan.strategy: Unknown strategy: swarm');
+    expect(() => compilePlan(plan('parallel', []))).toThrow(
+      'plan.agents: parallel needs at least 1 agent',
+    );
+  });
+});
+
+describe('createTaskGraph', () => {
+  it('rejects cycles naming them, and bad fields naming the field', () => {
+    expect(() =>
+      createTaskGraph({
+        steps: [
+          { id: 'a', agent: { id: 'x' }, dependsOn: ['b'] },
+          { id: 'b', agent: { id: 'y' }, dependsOn: ['a'] },
+        ],
+      }),
+    ).toThrow('graph.steps: dependency cycle: a -> b -> a');
+    expect(() => createTaskGraph({ steps: [{ id: 'a' }] })).toThrow(
+      'graph.steps.0.agent: is required for an agent step',
+    );
+    expect(() => createTaskGraph({ steps: [{ id: '../etc', agent: { id: 'x' } }] })).toThrow(
+      'graph.steps.0.id',
+    );
+    expect(() =>
+      createTaskGraph({
+        steps: [
+          { id: 'a', agent: { id: 'x' } },
+          {
+            id: 'b',
+            agent: { id: 'y' },
+            condition: { type: 'below-confidence', stepId: 'a', threshold: 0.5 },
+          },
+        ],
+      }),
+    ).toThrow('graph.steps.1.condition: refers to "a", which must also be in dependsOn');
+  });
+});
+
+describe('renderGraph', () => {
+  it('shows levels, dependencies, conditions and the critical path', () => {
+    const graph = compilePlan(
+      plan('teaching', [agent('junior', 'CHEAP', 100), agent('expert', 'PREMIUM', 200)]),
+      {
+        tierFallback: false,
+      },
+    );
+    expect(renderGraph(graph)).toBe(
+      [
+        'Task graph: 2 steps in 2 levels (strategy teaching)',
+        'Level 1',
+        '  junior  [agent junior CHEAP, ~100s, non-critical]',
+        'Level 2',
+        '  expert  [agent expert PREMIUM, ~200s, if junior confidence < 0.7]',
+        '    after junior (even if they fail)',
+        'Critical path: junior -> expert (~300s)',
+      ].join('\n'),
+    );
+  });
+
+  it('renders a mermaid flowchart with dashed edges to conditional steps', () => {
+    const graph = compilePlan(plan('adaptive', [agent('cls'), agent('s1'), agent('s2')]));
+    const text = renderGraph(graph, { format: 'mermaid' });
+    expect(text.split('\n')[0]).toBe('flowchart TD');
+    expect(text).toContain('  cls -.-> s1');
+  });
+});
