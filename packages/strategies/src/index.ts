@@ -1,0 +1,29 @@
+/**
+ * Six ways to run a team of agents over one plain async executor function.
+ *
+ * @example
+ * ```ts
+ * import { getStrategy } from '@baton/strategies';
+ *
+ * const strategy = getStrategy('parallel', {
+ *   executor: async (agent, context, { signal }) => ({ output: await run(agent, context, signal) }),
+ * });
+ * const result = await strategy.execute(agents, { path: '.' }, { signal });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  DEFAULT_AGENT_TIMEOUT_SECONDS,
+  type RunAgentOptions,
+  runAgent,
+} from './agent-runner.js';
+export {
+  aggregateResults,
+  type ExecuteOptions,
+  ExecutionStrategy,
+  type StrategyOptions,
+  type StrategyRun,
+} from './execution-strategy.js';
+export { ParallelStrategy, type ParallelStrategyOptions } from './parallel-strategy.js';
+export { SequentialStrategy } from './sequential-strategy.js';
