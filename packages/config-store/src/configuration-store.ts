@@ -1,0 +1,343 @@
+import { mkdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BatonError,
+  BatonErrorCode,
+  describeError,
+  type Logger,
+  noopLogger,
+  parseWith,
+  throwIfAborted,
+  ValidationError,
+} from '@baton/core';
+import { z } from 'zod';
+import { AgentConfiguration, assertOutcome, type Clock } from './agent-configuration.js';
+import { writeFileAtomic } from './atomic-write.js';
+import {
+  compositionPattern,
+  patternIdForComposition,
+  qualifiesForPattern,
+} from './composition-pattern.js';
+import { errorCode, type LockOptions, withFileLock } from './file-lock.js';
+import { corruptRecordError, readAllRecords, readRecord, storageError } from './json-records.js';
+import type { PatternLibrary } from './pattern-library.js';
+import { recordPath } from './record-id.js';
+
+/** Options of {@link ConfigurationStore}. */
+export interface ConfigurationStoreOptions {
+  /** Directory of the composition files. Default: `.baton/compositions` under the current directory. */
+  storageDir?: string;
+  /**
+   * Receives an `agent_composition` pattern for every composition that has proven itself (see
+   * `PATTERN_THRESHOLDS`). Without one, nothing is contributed.
+   */
+  patternLibrary?: PatternLibrary;
+  /** Receives warnings (corrupt files skipped, stale locks removed). Default: no logging. */
+  logger?: Logger;
+  /** Source of `createdAt`/`lastUsed` of the compositions it loads. Default: the system clock. */
+  clock?: Clock;
+  /** How writers wait for each other. */
+  lock?: LockOptions;
+}
+
+/** Cancellation of one store call. */
+export interface StoreCallOptions {
+  signal?: AbortSignal;
+}
+
+/** Filters of {@link ConfigurationStore.search}. */
+export const searchFiltersSchema = z.object({
+  /** Only compositions for exactly this task pattern. Default: all. */
+  taskPattern: z.string().trim().min(1, 'must be a non-empty string').optional(),
+  /** Minimum success rate, 0..1 (compared with >=). Default 0. */
+  minSuccessRate: z
+    .number({ error: 'must be a number' })
+    .min(0, 'must be between 0 and 1')
+    .max(1, 'must be between 0 and 1')
+    .default(0),
+  /** Minimum average quality score, 0..100 (compared with >=). Default 0. */
+  minQualityScore: z
+    .number({ error: 'must be a number' })
+    .min(0, 'must be between 0 and 100')
+    .max(100, 'must be between 0 and 100')
+    .default(0),
+  /** Most results returned, an integer >= 1. Default 10. */
+  limit: z
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be >= 1')
+    .default(10),
+});
+/** Filters of {@link ConfigurationStore.search}. */
+export type SearchFilters = z.input<typeof searchFiltersSchema>;
+
+/** A measured outcome of one run of a composition. */
+export interface Outcome {
+  /** Whether the run succeeded. */
+  success: boolean;
+  /** The measured quality of the run, 0..100. */
+  qualityScore: number;
+}
+
+/**
+ * Keeps team compositions and their measured outcomes on disk, one `<id>.json` file each, so
+ * that later runs can reuse what worked. Every write is atomic (temp file, fsync, rename) and
+ * serialised per composition by a lock file (`<id>.json.lock`), so several processes can share a
+ * store: {@link ConfigurationStore.recordOutcome} loses no update. Corrupt files are skipped with
+ * a warning by `search` and `listAll` and never modified.
+ *
+ * @example
+ * ```ts
+ * const store = new ConfigurationStore({ patternLibrary: new PatternLibrary() });
+ * const best = await store.getBestForTask('release_prep');
+ * if (best === undefined || best.successRate < 0.8) {
+ *   await store.save(new AgentConfiguration({ id: 'release-prep-v2', taskPattern: 'release_prep', ...plan }));
+ * }
+ * await store.recordOutcome('release-prep-v2', { success: true, qualityScore: 91 });
+ * ```
+ */
+export class ConfigurationStore {
+  /** Absolute directory of the composition files. */
+  readonly storageDir: string;
+  /** Where proven compositions are contributed as patterns, if anywhere. */
+  readonly patternLibrary: PatternLibrary | undefined;
+  readonly #logger: Logger;
+  readonly #clock: Clock | undefined;
+  readonly #lock: LockOptions;
+
+  constructor(options: ConfigurationStoreOptions = {}) {
+    this.storageDir = path.resolve(
+      options.storageDir ?? path.join(process.cwd(), '.baton', 'compositions'),
+    );
+    this.patternLibrary = options.patternLibrary;
+    this.#logger = options.logger ?? noopLogger;
+    this.#clock = options.clock;
+    this.#lock = options.lock ?? {};
+  }
+
+  /**
+   * Writes the composition to `<storageDir>/<id>.json` (replacing an earlier version) and, when
+   * it has proven itself, its pattern to the pattern library.
+   *
+   * @returns the absolute path of the file
+   * @throws ValidationError naming the offending field (e.g. `id`) before anything is written
+   */
+  async save(config: AgentConfiguration, options: StoreCallOptions = {}): Promise<string> {
+    throwIfAborted(options.signal);
+    const value = AgentConfiguration.fromJSON(
+      config instanceof AgentConfiguration ? config.toJSON() : config,
+      this.#configOptions(),
+    );
+    const file = this.#path(value.id);
+    await this.#ensureDirectory();
+    await this.#withLock(file, options.signal, async () => {
+      await this.#write(file, value);
+      await this.#syncPattern(value);
+    });
+    return file;
+  }
+
+  /**
+   * The composition with this id, or `undefined` when there is none.
+   *
+   * @throws ValidationError naming `id` when it is not a safe id; a `BATON_STORAGE` error when
+   * the file exists but is corrupt (it is left untouched)
+   */
+  async load(id: string, options: StoreCallOptions = {}): Promise<AgentConfiguration | undefined> {
+    throwIfAborted(options.signal);
+    const file = this.#path(id);
+    const read = await readRecord(file, this.#parse, options);
+    if (read.status === 'missing') return undefined;
+    if (read.status === 'corrupt') {
+      throw corruptRecordError('Composition', file, read.reason, read.cause);
+    }
+    return read.value;
+  }
+
+  /**
+   * Compositions matching the filters (`>=` on the minimums), best first: by successRate, then
+   * avgQualityScore, both descending; ties keep id order. Corrupt files are skipped with a warning.
+   *
+   * @throws ValidationError naming the offending filter, e.g. `minSuccessRate: must be between 0 and 1`
+   */
+  async search(
+    filters: SearchFilters = {},
+    options: StoreCallOptions = {},
+  ): Promise<AgentConfiguration[]> {
+    const { taskPattern, minSuccessRate, minQualityScore, limit } = parseWith(
+      searchFiltersSchema,
+      filters,
+    );
+    const all = await this.#readAll(options.signal);
+    return all
+      .filter(
+        (config) =>
+          (taskPattern === undefined || config.taskPattern === taskPattern) &&
+          config.successRate >= minSuccessRate &&
+          config.avgQualityScore >= minQualityScore,
+      )
+      .sort(
+        (left, right) =>
+          right.successRate - left.successRate || right.avgQualityScore - left.avgQualityScore,
+      )
+      .slice(0, limit);
+  }
+
+  /** The best composition for a task pattern (the first of `search({ taskPattern, limit: 1 })`). */
+  async getBestForTask(
+    taskPattern: string,
+    options: StoreCallOptions = {},
+  ): Promise<AgentConfiguration | undefined> {
+    const [best] = await this.search({ taskPattern, limit: 1 }, options);
+    return best;
+  }
+
+  /**
+   * Removes a composition's file. Its pattern, if one was contributed, stays in the library.
+   *
+   * @returns true when a file was removed, false when there was none
+   * @throws ValidationError naming `id` when it is not a safe id
+   */
+  async delete(id: string, options: StoreCallOptions = {}): Promise<boolean> {
+    throwIfAborted(options.signal);
+    const file = this.#path(id);
+    try {
+      await this.#ensureDirectory();
+      return await this.#withLock(file, options.signal, async () => {
+        try {
+          await unlink(file);
+          return true;
+        } catch (error) {
+          if (errorCode(error) === 'ENOENT') return false;
+          throw error;
+        }
+      });
+    } catch (error) {
+      throw storageError(`Cannot delete ${file}`, error);
+    }
+  }
+
+  /**
+   * Every valid composition, most recently used first; never-used ones last (ties keep id order).
+   * Corrupt files are skipped with a warning.
+   */
+  async listAll(options: StoreCallOptions = {}): Promise<AgentConfiguration[]> {
+    const all = await this.#readAll(options.signal);
+    return all.sort(
+      (left, right) => (right.lastUsed?.getTime() ?? -1) - (left.lastUsed?.getTime() ?? -1),
+    );
+  }
+
+  /**
+   * Records a measured outcome of a stored composition, safely when several processes share the
+   * store: under the composition's lock it reads the latest file, applies
+   * `AgentConfiguration.recordOutcome`, writes the file atomically, updates the composition's
+   * pattern, and releases the lock. The signal is honoured until the lock is held.
+   *
+   * @returns the updated composition
+   * @throws ValidationError naming `id`, `success` or `qualityScore`; a `BATON_NOT_FOUND` error
+   * when there is no such composition; a `BATON_STORAGE` error when its file is corrupt (left
+   * untouched); a `TimeoutError` when the lock cannot be had in time
+   */
+  async recordOutcome(
+    id: string,
+    outcome: Outcome,
+    options: StoreCallOptions = {},
+  ): Promise<AgentConfiguration> {
+    throwIfAborted(options.signal);
+    const file = this.#path(id);
+    if (typeof outcome !== 'object' || outcome === null) {
+      throw new ValidationError('outcome', 'must be an object');
+    }
+    assertOutcome(outcome.success, outcome.qualityScore);
+    await this.#ensureDirectory();
+    return this.#withLock(file, options.signal, async () => {
+      const read = await readRecord(file, this.#parse);
+      if (read.status === 'missing') {
+        throw new BatonError(
+          BatonErrorCode.NOT_FOUND,
+          `Composition "${id}" not found in ${this.storageDir}`,
+        );
+      }
+      if (read.status === 'corrupt') {
+        throw corruptRecordError('Composition', file, read.reason, read.cause);
+      }
+      const config = read.value.recordOutcome(outcome.success, outcome.qualityScore);
+      await this.#write(file, config);
+      await this.#syncPattern(config);
+      return config;
+    });
+  }
+
+  #path(id: string): string {
+    return recordPath(this.storageDir, id);
+  }
+
+  #configOptions() {
+    return this.#clock === undefined ? {} : { clock: this.#clock };
+  }
+
+  readonly #parse = (data: unknown): AgentConfiguration =>
+    AgentConfiguration.fromJSON(data, this.#configOptions());
+
+  async #readAll(signal: AbortSignal | undefined): Promise<AgentConfiguration[]> {
+    throwIfAborted(signal);
+    return readAllRecords(this.storageDir, this.#parse, {
+      signal,
+      logger: this.#logger,
+      kind: 'composition',
+    });
+  }
+
+  async #ensureDirectory(): Promise<void> {
+    try {
+      await mkdir(this.storageDir, { recursive: true });
+    } catch (error) {
+      throw storageError(`Cannot create ${this.storageDir}`, error);
+    }
+  }
+
+  async #withLock<T>(
+    file: string,
+    signal: AbortSignal | undefined,
+    operation: () => Promise<T>,
+  ): Promise<T> {
+    return withFileLock(`${file}.lock`, operation, {
+      ...this.#lock,
+      signal,
+      logger: this.#logger,
+    });
+  }
+
+  async #write(file: string, config: AgentConfiguration): Promise<void> {
+    try {
+      await writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
+    } catch (error) {
+      throw storageError(`Cannot write ${file}`, error);
+    }
+  }
+
+  /**
+   * Contributes or updates the composition's pattern. The composition is already written, so a
+   * failure here is logged, not thrown: throwing would invite the caller to record the outcome
+   * twice. The next outcome brings the pattern up to date again.
+   */
+  async #syncPattern(config: AgentConfiguration): Promise<void> {
+    const library = this.patternLibrary;
+    if (library === undefined) return;
+    try {
+      if (
+        !qualifiesForPattern(config) &&
+        (await library.get(patternIdForComposition(config.id))) === undefined
+      ) {
+        return;
+      }
+      await library.contribute(compositionPattern(config));
+    } catch (error) {
+      this.#logger.warn('Could not update the pattern of a composition', {
+        compositionId: config.id,
+        error: describeError(error),
+      });
+    }
+  }
+}
