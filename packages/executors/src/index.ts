@@ -1,0 +1,70 @@
+export {
+  AGENT_ANSWER_FORMAT,
+  type AgentAnswer,
+  agentAnswerSchema,
+  type Finding,
+  type FindingLocation,
+  type FindingSeverity,
+  findingLocationSchema,
+  findingSchema,
+  findingSeveritySchema,
+  type ParsedAgentAnswer,
+  parseAgentAnswer,
+} from './agent-answer.js';
+export {
+  type AgentPrompt,
+  type BuildAgentPromptOptions,
+  buildAgentPrompt,
+  type RunnableAgent,
+} from './agent-prompt.js';
+export {
+  CONFIG_FILE_NAME,
+  type ModelConfig,
+  type ModelConfigSection,
+  modelConfigSectionSchema,
+  type ResolveModelConfigOptions,
+  readConfigFile,
+  resolveModelConfig,
+} from './model-config.js';
+export {
+  describeModelError,
+  isRetryableModelError,
+  type ModelCallDescription,
+  modelErrorStatus,
+  modelRetryAfterMs,
+} from './model-errors.js';
+export {
+  createModelExecutor,
+  type ModelAgentOutput,
+  type ModelExecutorOptions,
+} from './model-executor.js';
+export {
+  API_KEY_VARIABLES,
+  type CreateLanguageModelOptions,
+  createLanguageModel,
+  DEFAULT_TIER_MODELS,
+  ModelProvider,
+  modelProviderSchema,
+  type TierModels,
+} from './model-provider.js';
+export {
+  DEFAULT_MODEL_PRICES,
+  findModelPrice,
+  type ModelPrice,
+  type ModelPriceTable,
+  modelPriceSchema,
+  priceUsage,
+} from './prices.js';
+export {
+  IGNORED_DIRECTORIES,
+  type ProjectEntry,
+  type ProjectFileLimits,
+  ProjectFiles,
+  type ProjectFileText,
+  type ProjectSearchMatch,
+} from './project-files.js';
+export {
+  createProjectTools,
+  type ProjectToolsOptions,
+  type ToolCallRecord,
+} from './project-tools.js';
