@@ -1,0 +1,411 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type Logger, noopLogger, throwIfAborted, ValidationError } from '@baton/core';
+import { z } from 'zod';
+import {
+  type CoverageFormat,
+  coverageFormatSchema,
+  detectCoverageFormat,
+  formatLineRanges,
+  type ParsedCoverageReport,
+  parseCoverageReport,
+} from './coverage-reports.js';
+import { toPosix } from './paths.js';
+import { listProjectFiles, type ProjectFiles } from './project-files.js';
+import { runTestsWithCoverage, testRunSchema } from './run-tests.js';
+import { listWorkspacePackages } from './workspace.js';
+
+/** Where reports are looked for, in each package directory, in order of preference. */
+export const COVERAGE_REPORT_LOCATIONS: readonly string[] = [
+  'coverage/coverage-final.json',
+  'coverage/lcov.info',
+  'coverage/coverage-summary.json',
+  'coverage/cobertura-coverage.xml',
+  'coverage/coverage.xml',
+  'coverage.xml',
+  'coverage.json',
+  'lcov.info',
+];
+
+const lineRangeSchema = z.object({ start: z.number().int(), end: z.number().int() });
+
+/** Line coverage of one file. */
+export const fileCoverageSchema = z.object({
+  /** Project-relative path (as written in the report when it lies outside the project). */
+  path: z.string(),
+  linesTotal: z.number().int(),
+  linesCovered: z.number().int(),
+  /** Line coverage in percent, floored to two decimals (as istanbul does). */
+  percent: z.number(),
+  /** Uncovered lines as ranges (absent when the report has no line detail). */
+  uncoveredRanges: z.array(lineRangeSchema).optional(),
+  /** `12-15, 20` for display (absent when the report has no line detail). */
+  uncoveredLines: z.string().optional(),
+  /** The report the figures come from. */
+  report: z.string(),
+});
+/** Line coverage of one file. */
+export type FileCoverage = z.infer<typeof fileCoverageSchema>;
+
+/** A report that was read. */
+export const coverageReportSchema = z.object({
+  /** Project-relative path of the report. */
+  path: z.string(),
+  format: coverageFormatSchema,
+  /** The workspace package directory it belongs to (`.` for the root). */
+  packageDirectory: z.string(),
+  /** Last modification time (ISO 8601). */
+  modifiedAt: z.string(),
+  /** Files it contributed after de-duplication. */
+  filesCounted: z.number().int(),
+  linesTotal: z.number().int(),
+  linesCovered: z.number().int(),
+});
+/** A report that was read. */
+export type CoverageReport = z.infer<typeof coverageReportSchema>;
+
+/** A report that exists but could not be used. */
+export const rejectedReportSchema = z.object({ path: z.string(), reason: z.string() });
+
+/** Coverage that was measured from at least one report. */
+export const measuredCoverageSchema = z.object({
+  status: z.literal('measured'),
+  /** Line coverage of the whole project in percent (floored to two decimals). */
+  lineCoverage: z.number(),
+  linesTotal: z.number().int(),
+  linesCovered: z.number().int(),
+  /** Every report read, with what it contributed. */
+  reports: z.array(coverageReportSchema),
+  /** Every file, as the reports state it, sorted by path. */
+  files: z.array(fileCoverageSchema),
+  /** Files with uncovered lines, least covered first (ties: most uncovered lines first). */
+  leastCovered: z.array(fileCoverageSchema),
+  /** Locations that were checked. */
+  searched: z.array(z.string()),
+  rejected: z.array(rejectedReportSchema),
+  testRun: testRunSchema.optional(),
+  warnings: z.array(z.string()),
+  /** One line for reports, e.g. `Line coverage 84.21% (320/380 lines, 2 reports)`. */
+  summary: z.string(),
+});
+
+/** Coverage that could not be measured: never reported as 0. */
+export const unknownCoverageSchema = z.object({
+  status: z.literal('unknown'),
+  /** Why it is unknown. */
+  reason: z.string(),
+  /** Locations that were checked (project-relative). */
+  searched: z.array(z.string()),
+  /** How to provide coverage. */
+  hint: z.string(),
+  rejected: z.array(rejectedReportSchema),
+  testRun: testRunSchema.optional(),
+  warnings: z.array(z.string()),
+  /** One line for reports: says coverage is unknown, where it looked and how to provide it. */
+  summary: z.string(),
+});
+
+/** The result of {@link analyzeCoverage}. */
+export const coverageResultSchema = z.discriminatedUnion('status', [
+  measuredCoverageSchema,
+  unknownCoverageSchema,
+]);
+/** The result of {@link analyzeCoverage}. */
+export type CoverageResult = z.infer<typeof coverageResultSchema>;
+
+/** Options for {@link analyzeCoverage}. */
+export interface AnalyzeCoverageOptions {
+  /** Project root. */
+  root: string;
+  /** An explicit report (absolute or relative to `root`); the usual locations are then skipped. */
+  coverageFile?: string;
+  /** Run the project's own tests with coverage first (see `runTestsWithCoverage`). */
+  runTests?: boolean;
+  /** Time limit for `runTests`, in seconds (default 600). */
+  testTimeoutSeconds?: number;
+  /** How many files `leastCovered` lists (default 10). */
+  leastCoveredLimit?: number;
+  /** A file listing to reuse (see `listProjectFiles`). */
+  projectFiles?: ProjectFiles;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+/** The hint given when coverage is unknown. */
+export const COVERAGE_HINT =
+  'Run your tests with coverage so that a report is written (vitest: `vitest run --coverage ' +
+  '--coverage.reporter=json-summary --coverage.reporter=lcov`; jest: `jest --coverage`; ' +
+  'coverage.py: `coverage run -m pytest && coverage json`), pass its path with --coverage-file, ' +
+  'or use --run-tests to run the test script with coverage.';
+
+/** Percent floored to two decimals, as istanbul computes it. */
+export function coveragePercent(covered: number, total: number): number {
+  if (total === 0) return 100;
+  return Math.floor((covered / total) * 10000) / 100;
+}
+
+interface Candidate {
+  /** Project-relative path (posix) or absolute when outside the project. */
+  display: string;
+  absolute: string;
+  packageDirectory: string;
+  explicit: boolean;
+}
+
+/**
+ * Measures line coverage from the reports a project's test runner wrote: istanbul
+ * `coverage-final.json` / `coverage-summary.json`, `lcov.info`, Cobertura `coverage.xml` and
+ * coverage.py `coverage.json`, looked for in the root and in every workspace package (see
+ * {@link COVERAGE_REPORT_LOCATIONS}), or the one given as `coverageFile`.
+ *
+ * Reports are merged per file: a file reported twice counts once (the first report in search
+ * order wins: the root before packages, then the order of {@link COVERAGE_REPORT_LOCATIONS}).
+ * Project coverage is covered lines / executable lines over all files, so each package weighs by
+ * its number of executable lines. With no usable report the result has `status: 'unknown'`,
+ * the locations searched and a hint; coverage is never reported as 0 for lack of a report.
+ *
+ * @example
+ * ```ts
+ * const coverage = await analyzeCoverage({ root: '.' });
+ * if (coverage.status === 'measured') console.log(coverage.lineCoverage);
+ * else console.log(coverage.summary); // "Coverage unknown: no coverage report found. Looked in ..."
+ * ```
+ */
+export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<CoverageResult> {
+  const { signal, logger = noopLogger, leastCoveredLimit = 10 } = options;
+  const root = path.resolve(options.root);
+  const warnings: string[] = [];
+  const listing = options.projectFiles ?? (await listProjectFiles(root, { signal }));
+  const known = new Set(listing.files);
+
+  let testRun: z.infer<typeof testRunSchema> | undefined;
+  let runStarted: number | undefined;
+  if (options.runTests === true) {
+    runStarted = Date.now();
+    testRun = await runTestsWithCoverage({
+      root,
+      ...(options.testTimeoutSeconds === undefined
+        ? {}
+        : { timeoutSeconds: options.testTimeoutSeconds }),
+      ...(signal === undefined ? {} : { signal }),
+      logger,
+    });
+    if (testRun.error !== undefined) warnings.push(`Test run: ${testRun.error}`);
+    else if (!testRun.passed) {
+      warnings.push(`Test run failed (exit code ${testRun.exitCode}): ${testRun.command}`);
+    }
+  }
+  throwIfAborted(signal);
+
+  const candidates: Candidate[] = [];
+  if (options.coverageFile !== undefined) {
+    const absolute = path.resolve(root, options.coverageFile);
+    const info = await stat(absolute).catch(() => undefined);
+    if (info === undefined || !info.isFile()) {
+      throw new ValidationError('coverageFile', `file not found: ${absolute}`);
+    }
+    const relative = toPosix(path.relative(root, absolute));
+    candidates.push({
+      display: relative.startsWith('..') ? absolute : relative,
+      absolute,
+      packageDirectory: '.',
+      explicit: true,
+    });
+  } else {
+    const packages = await listWorkspacePackages(root, listing.files);
+    for (const workspacePackage of packages) {
+      for (const location of COVERAGE_REPORT_LOCATIONS) {
+        const display =
+          workspacePackage.directory === '.'
+            ? location
+            : `${workspacePackage.directory}/${location}`;
+        candidates.push({
+          display,
+          absolute: path.join(root, display),
+          packageDirectory: workspacePackage.directory,
+          explicit: false,
+        });
+      }
+    }
+  }
+  const searched = candidates.map((candidate) => candidate.display);
+
+  const rejected: Array<{ path: string; reason: string }> = [];
+  const byFile = new Map<string, FileCoverage>();
+  const reports: CoverageReport[] = [];
+  for (const candidate of candidates) {
+    throwIfAborted(signal);
+    const info = await stat(candidate.absolute).catch(() => undefined);
+    if (info === undefined || !info.isFile()) continue;
+    const text = await readFile(candidate.absolute, 'utf8');
+    const format = detectCoverageFormat(text);
+    if (format === undefined) {
+      rejected.push({ path: candidate.display, reason: 'not a recognised coverage report format' });
+      if (candidate.explicit) {
+        throw new ValidationError(
+          'coverageFile',
+          `${candidate.display} is not a recognised coverage report (istanbul json, lcov, Cobertura xml, coverage.py json)`,
+        );
+      }
+      continue;
+    }
+    let parsed: ParsedCoverageReport;
+    try {
+      parsed = parseCoverageReport(text, format);
+    } catch (error) {
+      rejected.push({
+        path: candidate.display,
+        reason: `malformed ${format} report: ${(error as Error).message}`,
+      });
+      continue;
+    }
+    if (runStarted !== undefined && info.mtimeMs < runStarted - 1000) {
+      warnings.push(`${candidate.display} was not rewritten by the test run; it may be stale`);
+    }
+    const report = addReport(parsed, candidate, format, info.mtime, { root, known, byFile });
+    reports.push(report);
+    logger.debug('coverage report read', { report: candidate.display, format });
+  }
+
+  const usable = reports.filter((report) => report.linesTotal > 0);
+  if (usable.length === 0) {
+    const reason =
+      reports.length > 0
+        ? `coverage reports were found (${reports.map((report) => report.path).join(', ')}) but they contain no executable lines`
+        : rejected.length > 0
+          ? `no usable coverage report: ${rejected.map((item) => `${item.path} (${item.reason})`).join('; ')}`
+          : options.coverageFile !== undefined
+            ? `${options.coverageFile} contains no coverage data`
+            : 'no coverage report found';
+    const where =
+      searched.length > 6
+        ? `${searched.slice(0, 6).join(', ')} and ${searched.length - 6} more`
+        : searched.join(', ');
+    return {
+      status: 'unknown',
+      reason,
+      searched,
+      hint: COVERAGE_HINT,
+      rejected,
+      ...(testRun === undefined ? {} : { testRun }),
+      warnings,
+      summary: `Coverage unknown: ${reason}. Looked in ${where}. ${COVERAGE_HINT}`,
+    };
+  }
+
+  const files = [...byFile.values()].sort((a, b) => a.path.localeCompare(b.path));
+  const linesTotal = files.reduce((sum, file) => sum + file.linesTotal, 0);
+  const linesCovered = files.reduce((sum, file) => sum + file.linesCovered, 0);
+  const lineCoverage = coveragePercent(linesCovered, linesTotal);
+  const leastCovered = files
+    .filter((file) => file.linesCovered < file.linesTotal)
+    .sort(
+      (a, b) =>
+        a.percent - b.percent ||
+        b.linesTotal - b.linesCovered - (a.linesTotal - a.linesCovered) ||
+        a.path.localeCompare(b.path),
+    )
+    .slice(0, leastCoveredLimit);
+  return {
+    status: 'measured',
+    lineCoverage,
+    linesTotal,
+    linesCovered,
+    reports,
+    files,
+    leastCovered,
+    searched,
+    rejected,
+    ...(testRun === undefined ? {} : { testRun }),
+    warnings,
+    summary: `Line coverage ${lineCoverage}% (${linesCovered}/${linesTotal} lines, ${files.length} files, ${usable.length} report${usable.length === 1 ? '' : 's'})`,
+  };
+}
+
+function addReport(
+  parsed: ParsedCoverageReport,
+  candidate: Candidate,
+  format: CoverageFormat,
+  modified: Date,
+  context: { root: string; known: ReadonlySet<string>; byFile: Map<string, FileCoverage> },
+): CoverageReport {
+  const { root, known, byFile } = context;
+  const reportDirectory = path.dirname(candidate.absolute);
+  const packageDirectory = path.join(root, candidate.packageDirectory);
+  const bases = [
+    ...parsed.sourceRoots.map((source) => path.resolve(reportDirectory, source)),
+    packageDirectory,
+    reportDirectory,
+    root,
+  ];
+  let filesCounted = 0;
+  let linesTotal = 0;
+  let linesCovered = 0;
+  for (const file of parsed.files) {
+    const key = resolveReportedPath(file.path, { root, bases, known });
+    if (byFile.has(key)) continue;
+    byFile.set(key, {
+      path: key,
+      linesTotal: file.linesTotal,
+      linesCovered: file.linesCovered,
+      percent: coveragePercent(file.linesCovered, file.linesTotal),
+      ...(file.uncoveredRanges === undefined
+        ? {}
+        : {
+            uncoveredRanges: file.uncoveredRanges,
+            uncoveredLines: formatLineRanges(file.uncoveredRanges),
+          }),
+      report: candidate.display,
+    });
+    filesCounted += 1;
+    linesTotal += file.linesTotal;
+    linesCovered += file.linesCovered;
+  }
+  return {
+    path: candidate.display,
+    format,
+    packageDirectory: candidate.packageDirectory,
+    modifiedAt: modified.toISOString(),
+    filesCounted,
+    linesTotal,
+    linesCovered,
+  };
+}
+
+/**
+ * Maps a path written in a report to a project-relative path: relative paths against the report's
+ * source roots, package, own directory and the project root; absolute paths inside the project
+ * directly; absolute paths from another machine by the longest suffix that names a project file.
+ */
+export function resolveReportedPath(
+  reported: string,
+  context: { root: string; bases: readonly string[]; known: ReadonlySet<string> },
+): string {
+  const { root, bases, known } = context;
+  const normalised = reported.replace(/\\/g, '/');
+  const inside = (absolute: string): string | undefined => {
+    const relative = toPosix(path.relative(root, absolute));
+    return relative.startsWith('..') || path.isAbsolute(relative) ? undefined : relative;
+  };
+  if (path.isAbsolute(normalised) || /^[A-Za-z]:\//.test(normalised)) {
+    const relative = inside(normalised);
+    if (relative !== undefined) return relative;
+    const parts = normalised.split('/').filter((part) => part !== '');
+    for (let index = 1; index < parts.length; index++) {
+      const suffix = parts.slice(index).join('/');
+      for (const base of bases) {
+        const candidate = inside(path.join(base, suffix));
+        if (candidate !== undefined && known.has(candidate)) return candidate;
+      }
+    }
+    return normalised;
+  }
+  let fallback: string | undefined;
+  for (const base of bases) {
+    const candidate = inside(path.resolve(base, normalised));
+    if (candidate === undefined) continue;
+    if (known.has(candidate)) return candidate;
+    fallback ??= candidate;
+  }
+  return fallback ?? normalised;
+}

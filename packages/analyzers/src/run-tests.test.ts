@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeCoverage } from './coverage.js';
+import { planTestCommand, runTestsWithCoverage } from './run-tests.js';
+import { tempProject } from './test-helpers.js';
+
+const NODE_TEST_WITH_LCOV =
+  'node --test --experimental-test-coverage --test-reporter=lcov --test-reporter-destination=lcov.info';
+
+describe('runTests', () => {
+  it("runs the project's own test script and measures the report it writes", async () => {
+    const project = await tempProject();
+    try {
+      await project.write(
+        'package.json',
+        JSON.stringify({
+          name: 'node-test',
+          type: 'module',
+          scripts: { test: NODE_TEST_WITH_LCOV },
+        }),
+      );
+      await project.write('package-lock.json', '{}');
+      await project.write(
+        'lib.js',
+        'export function used() {\n  return 1;\n}\n\nexport function unused() {\n  return 2;\n}\n',
+      );
+      await project.write(
+        'lib.test.js',
+        "import test from 'node:test';\nimport { used } from './lib.js';\ntest('used', () => { if (used() !== 1) throw new Error('x'); });\n",
+      );
+      const result = await analyzeCoverage({
+        root: project.root,
+        runTests: true,
+        testTimeoutSeconds: 60,
+      });
+      expect(result.testRun).toMatchObject({ command: 'npm run test', exitCode: 0, passed: true });
+      if (result.status !== 'measured') throw new Error(result.summary);
+      const lib = result.files.find((file) => file.path === 'lib.js')!;
+      expect(lib.linesCovered).toBeLessThan(lib.linesTotal);
+      // node's coverage counts the declaration line of unused() as run; its body is not.
+      expect(lib.uncoveredLines).toBe('6-7');
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('kills a test run that passes its time limit and reports coverage as unknown', async () => {
+    const project = await tempProject();
+    try {
+      await project.write(
+        'package.json',
+        JSON.stringify({ scripts: { test: 'node -e "setTimeout(() => {}, 60000)" --' } }),
+      );
+      const started = Date.now();
+      const result = await analyzeCoverage({
+        root: project.root,
+        runTests: true,
+        testTimeoutSeconds: 0.5,
+      });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(result.status).toBe('unknown');
+      expect(result.testRun).toMatchObject({ timedOut: true, passed: false, exitCode: null });
+      expect(result.warnings[0]).toMatch(/did not finish within 0.5s/);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('says so when the project has no test command', async () => {
+    const project = await tempProject();
+    try {
+      await project.write(
+        'package.json',
+        '{"scripts":{"test":"echo \\"Error: no test specified\\" && exit 1"}}',
+      );
+      const run = await runTestsWithCoverage({ root: project.root });
+      expect(run.passed).toBe(false);
+      expect(run.error).toMatch(/no test command/);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('adds coverage flags that match the test runner and package manager', async () => {
+    const project = await tempProject();
+    try {
+      await project.write('package.json', '{"scripts":{"test":"vitest run"}}');
+      await project.write('pnpm-lock.yaml', '');
+      expect(await planTestCommand(project.root)).toEqual({
+        file: 'pnpm',
+        args: [
+          'run',
+          'test',
+          '--coverage.enabled=true',
+          '--coverage.reporter=json-summary',
+          '--coverage.reporter=json',
+          '--coverage.reporter=lcov',
+        ],
+      });
+      await project.write(
+        'package.json',
+        '{"scripts":{"test":"jest"},"packageManager":"npm@10.0.0"}',
+      );
+      expect((await planTestCommand(project.root))?.args.slice(0, 4)).toEqual([
+        'run',
+        'test',
+        '--',
+        '--coverage',
+      ]);
+      await project.write('package.json', '{}');
+      await project.write('pyproject.toml', '[project]\nname = "x"\n');
+      expect(await planTestCommand(project.root)).toMatchObject({
+        file: 'python3',
+        args: ['-m', 'coverage', 'run', '-m', 'pytest'],
+      });
+    } finally {
+      await project.cleanup();
+    }
+  });
+});
