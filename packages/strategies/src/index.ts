@@ -14,10 +14,20 @@
  * @packageDocumentation
  */
 export {
+  AdaptiveStrategy,
+  type AdaptiveStrategyOptions,
+  DEFAULT_ROUTING_CONFIDENCE,
+} from './adaptive-strategy.js';
+export {
   DEFAULT_AGENT_TIMEOUT_SECONDS,
   type RunAgentOptions,
   runAgent,
 } from './agent-runner.js';
+export {
+  type DebateConsensus,
+  DebateStrategy,
+  type DebateStrategyOptions,
+} from './debate-strategy.js';
 export {
   aggregateResults,
   type ExecuteOptions,
@@ -26,4 +36,17 @@ export {
   type StrategyRun,
 } from './execution-strategy.js';
 export { ParallelStrategy, type ParallelStrategyOptions } from './parallel-strategy.js';
+export { RefinementStrategy } from './refinement-strategy.js';
+export {
+  type AnyStrategyOptions,
+  getStrategy,
+  STRATEGY_REGISTRY,
+  type StrategyByName,
+  type StrategyName,
+} from './registry.js';
 export { SequentialStrategy } from './sequential-strategy.js';
+export {
+  DEFAULT_QUALITY_THRESHOLD,
+  TeachingStrategy,
+  type TeachingStrategyOptions,
+} from './teaching-strategy.js';

@@ -75,3 +75,18 @@ export function after(milliseconds: number, answer: AgentExecutionOutput): Behav
     return answer;
   };
 }
+
+/** Like {@link after}, recording `start:<id>` and `end:<id>` in `log`. */
+export function traced(
+  log: string[],
+  id: string,
+  milliseconds: number,
+  answer: AgentExecutionOutput,
+): Behaviour {
+  return async (_context, signal) => {
+    log.push(`start:${id}`);
+    await delay(milliseconds, { signal });
+    log.push(`end:${id}`);
+    return answer;
+  };
+}
