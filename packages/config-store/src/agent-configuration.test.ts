@@ -1,0 +1,196 @@
+import { ValidationError } from '@baton/core';
+import { describe, expect, it } from 'vitest';
+import { makeAgent, steppingClock } from '../test/fixtures.js';
+import { AgentConfiguration, type AgentConfigurationInit } from './agent-configuration.js';
+
+const base: AgentConfigurationInit = {
+  id: 'release-prep-v1',
+  taskPattern: 'release_prep',
+  agents: [makeAgent()],
+  strategy: 'parallel',
+  qualityGates: { min_coverage: 80 },
+};
+
+function validationError(action: () => unknown): ValidationError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('AgentConfiguration', () => {
+  it('starts with zeroed metrics, never used, created now', () => {
+    const config = new AgentConfiguration(base, {
+      clock: steppingClock('2026-01-02T03:04:05.000Z'),
+    });
+    expect(config).toMatchObject({
+      id: 'release-prep-v1',
+      taskPattern: 'release_prep',
+      strategy: 'parallel',
+      qualityGates: { min_coverage: 80 },
+      successRate: 0,
+      avgQualityScore: 0,
+      usageCount: 0,
+      successCount: 0,
+      failureCount: 0,
+      lastUsed: null,
+      tags: [],
+    });
+    expect(config.createdAt.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(config.agents).toEqual([makeAgent()]);
+  });
+
+  it('generates a UUID when no id is given', () => {
+    const { id: _id, ...withoutId } = base;
+    const config = new AgentConfiguration(withoutId);
+    expect(config.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it.each([
+    [{ taskPattern: '' }, 'taskPattern: must be a non-empty string'],
+    [{ agents: [] }, 'agents: must list at least one agent'],
+    [{ agents: [makeAgent({ tier: 'HUGE' as never })] }, 'agents.0.tier: '],
+    [{ agents: ['code_reviewer'] as never }, 'agents.0: '],
+    [{ strategy: 'random' as never }, 'strategy: '],
+    [{ id: '../escape' }, 'id: must not contain path separators'],
+    [{ tags: [''] }, 'tags.0: must be a non-empty string'],
+    [{ createdAt: 'yesterday' }, 'createdAt: must be an ISO 8601 date-time string'],
+  ])('rejects %j naming the field', (override, message) => {
+    const error = validationError(() => new AgentConfiguration({ ...base, ...override }));
+    expect(error.message).toContain(message);
+  });
+
+  describe('recordOutcome', () => {
+    it('counts uses, successes and failures and derives the success rate', () => {
+      const config = new AgentConfiguration(base);
+      config.recordOutcome(true, 80).recordOutcome(false, 40).recordOutcome(true, 90);
+      expect(config.usageCount).toBe(3);
+      expect(config.successCount).toBe(2);
+      expect(config.failureCount).toBe(1);
+      expect(config.successRate).toBeCloseTo(2 / 3, 12);
+    });
+
+    it('takes the first score as the average, then weighs new scores 0.7 and the old average 0.3', () => {
+      const config = new AgentConfiguration(base);
+      config.recordOutcome(true, 80);
+      expect(config.avgQualityScore).toBe(80);
+      config.recordOutcome(true, 40);
+      expect(config.avgQualityScore).toBeCloseTo(0.7 * 40 + 0.3 * 80, 12); // 52
+      config.recordOutcome(false, 100);
+      expect(config.avgQualityScore).toBeCloseTo(0.7 * 100 + 0.3 * 52, 12); // 85.6
+    });
+
+    it('sets lastUsed to the clock time of each outcome', () => {
+      const clock = steppingClock(
+        '2026-01-01T00:00:00.000Z',
+        '2026-01-05T10:00:00.000Z',
+        '2026-01-06T11:00:00.000Z',
+      );
+      const config = new AgentConfiguration(base, { clock });
+      config.recordOutcome(true, 90);
+      expect(config.lastUsed?.toISOString()).toBe('2026-01-05T10:00:00.000Z');
+      config.recordOutcome(true, 90);
+      expect(config.lastUsed?.toISOString()).toBe('2026-01-06T11:00:00.000Z');
+      expect(config.createdAt.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    });
+
+    it('accepts the bounds 0 and 100', () => {
+      const config = new AgentConfiguration(base);
+      config.recordOutcome(false, 0).recordOutcome(true, 100);
+      expect(config.avgQualityScore).toBe(70);
+    });
+
+    it.each([
+      [true, -1, 'qualityScore: must be between 0 and 100 (got -1)'],
+      [true, 100.5, 'qualityScore: must be between 0 and 100 (got 100.5)'],
+      [true, Number.NaN, 'qualityScore: must be a finite number'],
+      [true, '90' as unknown as number, 'qualityScore: must be a finite number'],
+      ['yes' as unknown as boolean, 90, 'success: must be a boolean'],
+    ])('rejects success %j with score %j and changes nothing', (success, score, message) => {
+      const config = new AgentConfiguration(base);
+      config.recordOutcome(true, 50);
+      const before = config.toJSON();
+      const error = validationError(() => config.recordOutcome(success, score));
+      expect(error.message).toBe(message);
+      expect(error.field).toBe(message.split(':')[0]);
+      expect(config.toJSON()).toEqual(before);
+    });
+  });
+
+  describe('JSON', () => {
+    it('writes timestamps as ISO strings and reads them back', () => {
+      const clock = steppingClock('2026-03-01T08:00:00.000Z', '2026-03-02T09:30:00.000Z');
+      const config = new AgentConfiguration({ ...base, tags: ['nightly'] }, { clock });
+      config.recordOutcome(true, 75);
+      const json = JSON.parse(JSON.stringify(config));
+      expect(json).toEqual({
+        id: 'release-prep-v1',
+        taskPattern: 'release_prep',
+        agents: [makeAgent()],
+        strategy: 'parallel',
+        qualityGates: { min_coverage: 80 },
+        successRate: 1,
+        avgQualityScore: 75,
+        usageCount: 1,
+        successCount: 1,
+        failureCount: 0,
+        createdAt: '2026-03-01T08:00:00.000Z',
+        lastUsed: '2026-03-02T09:30:00.000Z',
+        tags: ['nightly'],
+      });
+      const copy = AgentConfiguration.fromJSON(json);
+      expect(copy.toJSON()).toEqual(json);
+      expect(copy.lastUsed).toBeInstanceOf(Date);
+    });
+
+    it('keeps the agents of the plan it was given, independent of later changes', () => {
+      const agents = [makeAgent(), makeAgent({ id: 'code_reviewer__cheap', tier: 'CHEAP' })];
+      const config = new AgentConfiguration({ ...base, agents });
+      agents[0]!.role = 'changed';
+      expect(config.agents[0]!.role).toBe('Code Reviewer');
+      expect(config.toJSON().agents.map((agent) => agent.id)).toEqual([
+        'code_reviewer',
+        'code_reviewer__cheap',
+      ]);
+    });
+
+    const stored = () =>
+      JSON.parse(JSON.stringify(new AgentConfiguration(base).recordOutcome(true, 90)));
+
+    it.each([
+      [{ successRate: 1.5 }, 'successRate: must be <= 1'],
+      [{ avgQualityScore: -3 }, 'avgQualityScore: must be >= 0'],
+      [{ usageCount: 1.5 }, 'usageCount: must be an integer'],
+      [{ usageCount: 2 }, 'usageCount: must equal successCount + failureCount (1)'],
+      [{ successRate: 0.5 }, 'successRate: must equal successCount / usageCount (1)'],
+      [{ lastUsed: 'soon' }, 'lastUsed: must be an ISO 8601 date-time string'],
+      [{ createdAt: undefined }, 'createdAt: '],
+      [{ id: undefined }, 'id: must be a string'],
+      [{ id: 'a/b' }, 'id: must not contain path separators'],
+      [{ agents: [{ id: 'x' }] }, 'agents.0.templateId: '],
+    ])('fromJSON rejects %j naming the field', (override, message) => {
+      const error = validationError(() =>
+        AgentConfiguration.fromJSON({ ...stored(), ...override }),
+      );
+      expect(error.message).toContain(message);
+    });
+
+    it('fromJSON rejects an average quality score on a never-used composition', () => {
+      const data = {
+        ...JSON.parse(JSON.stringify(new AgentConfiguration(base))),
+        avgQualityScore: 50,
+      };
+      expect(() => AgentConfiguration.fromJSON(data)).toThrow(
+        'avgQualityScore: must be 0 when usageCount is 0',
+      );
+    });
+
+    it('fromJSON rejects input that is not an object', () => {
+      expect(() => AgentConfiguration.fromJSON('{}')).toThrow(ValidationError);
+      expect(() => AgentConfiguration.fromJSON(null)).toThrow(ValidationError);
+    });
+  });
+});
