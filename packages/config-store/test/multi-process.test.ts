@@ -1,0 +1,110 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { AgentConfiguration, ConfigurationStore, PatternLibrary } from '../src/index.js';
+import { fileNames, makeAgent, temporaryDirectory } from './fixtures.js';
+import { outcomeOf } from './outcomes.js';
+
+const WRITERS = 8;
+const OUTCOMES_EACH = 25;
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+let dir: string;
+let cleanup: () => Promise<void>;
+const children: ChildProcess[] = [];
+beforeEach(async () => ({ dir, cleanup } = await temporaryDirectory()));
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill();
+  await cleanup();
+});
+
+/**
+ * Starts one writer: a real Node process running the TypeScript sources through Node's type
+ * stripping (no build needed), with a resolve hook mapping `./x.js` imports to `./x.ts`.
+ */
+function startWriter(worker: number, args: string[]) {
+  const child = fork(
+    path.join(here, 'record-outcomes.child.ts'),
+    [...args, String(worker), String(OUTCOMES_EACH)],
+    {
+      execArgv: [
+        ...(process.features.typescript ? [] : ['--experimental-strip-types']),
+        '--no-warnings',
+        '--import',
+        path.join(here, 'resolve-ts-hooks.mjs'),
+      ],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) =>
+      reject(new Error(`writer ${worker} exited early (${code}): ${stderr}`)),
+    );
+  });
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+  return { child, ready, exited };
+}
+
+it(`loses no update when ${WRITERS} processes record ${OUTCOMES_EACH} outcomes each on one composition`, async () => {
+  const storageDir = path.join(dir, 'compositions');
+  const patternsDir = path.join(dir, 'patterns');
+  const store = new ConfigurationStore({
+    storageDir,
+    patternLibrary: new PatternLibrary({ storageDir: patternsDir }),
+  });
+  await store.save(
+    new AgentConfiguration({
+      id: 'shared',
+      taskPattern: 'release_prep',
+      agents: [makeAgent()],
+      strategy: 'parallel',
+    }),
+  );
+
+  const writers = Array.from({ length: WRITERS }, (_, worker) =>
+    startWriter(worker, [storageDir, patternsDir, 'shared']),
+  );
+  await Promise.all(writers.map((writer) => writer.ready));
+  for (const writer of writers) writer.child.send('go');
+  const results = await Promise.all(writers.map((writer) => writer.exited));
+  for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
+
+  const outcomes = Array.from({ length: WRITERS }, (_, worker) =>
+    Array.from({ length: OUTCOMES_EACH }, (_, index) => outcomeOf(worker, index)),
+  ).flat();
+  const successes = outcomes.filter((outcome) => outcome.success).length;
+  const scores = outcomes.map((outcome) => outcome.qualityScore);
+
+  const final = await store.load('shared');
+  expect(final?.usageCount).toBe(WRITERS * OUTCOMES_EACH);
+  expect(final?.successCount).toBe(successes);
+  expect(final?.failureCount).toBe(WRITERS * OUTCOMES_EACH - successes);
+  expect(final?.successRate).toBe(successes / (WRITERS * OUTCOMES_EACH));
+  expect(final?.avgQualityScore).toBeGreaterThanOrEqual(Math.min(...scores));
+  expect(final?.avgQualityScore).toBeLessThanOrEqual(Math.max(...scores));
+  expect(final?.lastUsed).toBeInstanceOf(Date);
+
+  // Nothing left behind: no temp files, no lock files.
+  expect(await fileNames(storageDir)).toEqual(['shared.json']);
+  expect(await fileNames(patternsDir)).toEqual(['composition_shared.json']);
+
+  // The pattern was kept up to date by whichever process recorded the last outcome.
+  const pattern = JSON.parse(
+    await readFile(path.join(patternsDir, 'composition_shared.json'), 'utf8'),
+  );
+  expect(pattern).toMatchObject({
+    type: 'agent_composition',
+    confidence: final?.successRate,
+    context: { usageCount: WRITERS * OUTCOMES_EACH, successCount: successes },
+  });
+}, 60_000);
