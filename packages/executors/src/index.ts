@@ -12,11 +12,33 @@ export {
   parseAgentAnswer,
 } from './agent-answer.js';
 export {
+  AGENT_CLI_SPECS,
+  AGENT_CLIS,
+  type AgentCliName,
+  type AgentCliSpec,
+  type CliReply,
+  detectAvailableClis,
+  findExecutable,
+  parseAgentCliChain,
+  parseClaudeOutput,
+  parseCodexOutput,
+  parseGeminiOutput,
+} from './agent-cli.js';
+export {
   type AgentPrompt,
   type BuildAgentPromptOptions,
   buildAgentPrompt,
   type RunnableAgent,
 } from './agent-prompt.js';
+export {
+  type CliAgentOutput,
+  type CliAttempt,
+  type CliExecutorOptions,
+  type CliValidation,
+  createCliExecutor,
+  createRunId,
+} from './cli-executor.js';
+export type { AgentWorktree } from './git-worktree.js';
 export {
   CONFIG_FILE_NAME,
   type ModelConfig,
@@ -55,6 +77,7 @@ export {
   modelPriceSchema,
   priceUsage,
 } from './prices.js';
+export { type ProcessOutcome, type RunProcessOptions, runProcess } from './process-runner.js';
 export {
   IGNORED_DIRECTORIES,
   type ProjectEntry,
