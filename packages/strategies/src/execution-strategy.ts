@@ -112,6 +112,9 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
     this.validateTeam(agents);
     validateContext(context);
     const { signal } = options;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      throw new ValidationError('signal', 'must be an AbortSignal');
+    }
     const runId = options.runId ?? createRunId();
     const strategy = this.name;
     const { events, logger } = this;
@@ -154,6 +157,15 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
     context: Record<string, unknown>,
     run: StrategyRun<TAgent>,
   ): Promise<StrategyResult>;
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AbortSignal).aborted === 'boolean' &&
+    typeof (value as AbortSignal).addEventListener === 'function'
+  );
 }
 
 let runCounter = 0;
