@@ -99,6 +99,14 @@ describe('runAgent', () => {
     expect((await result).error).toBe('Agent "free" timed out after 0.05s');
   });
 
+  it('treats a limit beyond what a timer can wait (about 24.8 days) as no limit', async () => {
+    const { result } = run(
+      agent('patient', { timeoutSeconds: 3_000_000 }),
+      after(20, { output: 'done' }),
+    );
+    expect(await result).toMatchObject({ success: true, output: 'done' });
+  });
+
   it('rejects an out-of-range confidence, naming the field and keeping the output', async () => {
     const { result } = run(agent('a'), () => ({ output: 'kept', confidence: 85 }));
     expect(await result).toMatchObject({

@@ -20,6 +20,8 @@ import {
  */
 export const DEFAULT_AGENT_TIMEOUT_SECONDS: number = DEFAULT_RESOURCE_REQUIREMENTS.timeoutSeconds;
 
+const MAX_TIMER_MILLISECONDS = 2 ** 31 - 1;
+
 /** Options of {@link runAgent}. */
 export interface RunAgentOptions<TAgent extends ExecutableAgent = ExecutableAgent> {
   /** Runs the agent. */
@@ -87,7 +89,9 @@ export async function runAgent<TAgent extends ExecutableAgent>(
   if (signal?.aborted) {
     return failedResult(agentId, `Agent "${agentId}" was not started: the run was aborted`, 0);
   }
-  const timeoutSeconds = agent.resourceRequirements?.timeoutSeconds ?? defaultTimeoutSeconds;
+  const configured = agent.resourceRequirements?.timeoutSeconds ?? defaultTimeoutSeconds;
+  // Timers cannot wait longer than 2^31 - 1 ms (about 24.8 days); a longer limit would fire at once.
+  const timeoutSeconds = configured * 1000 > MAX_TIMER_MILLISECONDS ? undefined : configured;
   emit(events, logger, 'agent-start', {
     agentId,
     tier: agent.tier,
@@ -95,7 +99,7 @@ export async function runAgent<TAgent extends ExecutableAgent>(
     runId,
     timestamp: Date.now(),
   });
-  logger.debug('agent started', { agentId, strategy, timeoutSeconds });
+  logger.debug('agent started', { agentId, strategy, timeoutSeconds: configured });
 
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
