@@ -1,4 +1,15 @@
 export {
+  type AuditDependenciesOptions,
+  type AuditResult,
+  auditDependencies,
+  auditErrorReason,
+  auditResultSchema,
+  type DependencyAdvisory,
+  dependencyAdvisorySchema,
+  parseAuditReport,
+} from './audit.js';
+export { CODE_PATTERN_RULES, type CodePatternRule } from './code-patterns.js';
+export {
   type AnalyzeCoverageOptions,
   analyzeCoverage,
   COVERAGE_HINT,
@@ -31,11 +42,46 @@ export {
   projectFilesSchema,
 } from './project-files.js';
 export {
+  type CreateProjectIndexOptions,
+  createProjectIndex,
+  ProjectIndex,
+  type SkippedFile,
+} from './project-index.js';
+export {
   type RunTestsOptions,
   runTestsWithCoverage,
   type TestRun,
   testRunSchema,
 } from './run-tests.js';
+export {
+  looksLikeCredential,
+  redactSecret,
+  SECRET_RULES,
+  type SecretRule,
+  shannonEntropy,
+} from './secrets.js';
+export {
+  parseFailureSchema,
+  type ScanSecurityOptions,
+  type SecurityResult,
+  scanSecurity,
+  securityResultSchema,
+} from './security.js';
+export {
+  type SecurityFinding,
+  type Severity,
+  type SeverityCounts,
+  securityFindingSchema,
+  severityCountsSchema,
+  severitySchema,
+} from './security-finding.js';
+export {
+  LineIndex,
+  type ParsedSource,
+  type ParseFailure,
+  parseSource,
+  type SourceFile,
+} from './source-file.js';
 export {
   detectPackageManager,
   listWorkspacePackages,

@@ -1,0 +1,241 @@
+import { type AstNode, isConstantString, nameOf, walkAst } from './ast.js';
+import type { SecurityFinding, Severity } from './security-finding.js';
+import { testSeverity } from './security-finding.js';
+import { LineIndex, type ParsedSource, type SourceFile } from './source-file.js';
+
+/** Rule ids and descriptions of the dangerous-code checks. */
+export const CODE_PATTERN_RULES = {
+  'js/dynamic-eval': 'eval() of a value built at run time',
+  'js/function-constructor': 'Function constructor with code built at run time',
+  'js/vm-run-code': 'node:vm runs code built at run time',
+  'js/shell-command-from-string': 'shell command built from strings (child_process exec)',
+  'js/spawn-shell': 'process spawned through a shell with a command built at run time',
+  'js/tls-verification-disabled': 'TLS certificate verification disabled',
+  'js/unsafe-deserialization': 'deserialisation that can execute code',
+  'py/subprocess-shell-true': 'subprocess call with shell=True',
+  'py/os-system': 'os.system/os.popen with a command built at run time',
+  'py/dynamic-eval': 'eval()/exec() of a value built at run time',
+  'py/unsafe-deserialization': 'pickle/marshal/shelve/yaml.load deserialisation',
+  'py/tls-verification-disabled': 'TLS certificate verification disabled',
+} as const;
+/** A dangerous-code rule id. */
+export type CodePatternRule = keyof typeof CODE_PATTERN_RULES;
+
+const SEVERITY: Record<CodePatternRule, Severity> = {
+  'js/dynamic-eval': 'high',
+  'js/function-constructor': 'high',
+  'js/vm-run-code': 'medium',
+  'js/shell-command-from-string': 'high',
+  'js/spawn-shell': 'medium',
+  'js/tls-verification-disabled': 'high',
+  'js/unsafe-deserialization': 'high',
+  'py/subprocess-shell-true': 'high',
+  'py/os-system': 'medium',
+  'py/dynamic-eval': 'high',
+  'py/unsafe-deserialization': 'high',
+  'py/tls-verification-disabled': 'high',
+};
+
+function finding(
+  file: SourceFile,
+  rule: CodePatternRule,
+  line: number,
+  evidence: string,
+): SecurityFinding {
+  return {
+    ruleId: rule,
+    category: 'code',
+    severity: file.isTest ? testSeverity(SEVERITY[rule]) : SEVERITY[rule],
+    file: file.path,
+    line,
+    message: `${CODE_PATTERN_RULES[rule]}${file.isTest ? ' (in test code or fixtures)' : ''}`,
+    evidence: evidence.trim().slice(0, 200),
+    testFixture: file.isTest,
+  };
+}
+
+const CHILD_PROCESS = /^(node:)?child_process$/;
+
+/** True when the file imports or requires node:child_process. */
+function usesChildProcess(parsed: ParsedSource, text: string): boolean {
+  if (parsed.module.staticImports.some((item) => CHILD_PROCESS.test(item.moduleRequest.value))) {
+    return true;
+  }
+  return /require\(\s*['"](node:)?child_process['"]\s*\)/.test(text);
+}
+
+/** The called function's name: `eval`, `exec` for `cp.exec`, ... */
+function calleeName(callee: AstNode): { name: string | undefined; object: string | undefined } {
+  if (callee.type === 'Identifier') return { name: callee.name as string, object: undefined };
+  if (callee.type === 'MemberExpression' && callee.computed !== true) {
+    const object = callee.object as AstNode;
+    return {
+      name: nameOf(callee.property),
+      object: object.type === 'Identifier' ? (object.name as string) : object.type,
+    };
+  }
+  return { name: undefined, object: undefined };
+}
+
+function isFalse(node: unknown): boolean {
+  const value = node as AstNode | undefined;
+  return value?.type === 'Literal' && (value.value === false || value.value === 0);
+}
+
+/**
+ * Dangerous code patterns in a parsed JS/TS file: dynamic eval and Function constructors,
+ * child_process exec with a command built from strings, shell spawns, TLS verification turned
+ * off, and unsafe deserialisation. Code whose input is a literal is not reported.
+ */
+export function scanScriptPatterns(file: SourceFile, parsed: ParsedSource): SecurityFinding[] {
+  const findings: SecurityFinding[] = [];
+  const lines = new LineIndex(file.text);
+  const report = (rule: CodePatternRule, node: AstNode): void => {
+    const line = lines.lineOf(node.start);
+    findings.push(finding(file, rule, line, lines.lineText(file.text, line)));
+  };
+  let childProcess: boolean | undefined;
+  walkAst(parsed.program as unknown as AstNode, (node) => {
+    switch (node.type) {
+      case 'CallExpression':
+      case 'NewExpression': {
+        const { name, object } = calleeName(node.callee as AstNode);
+        const args = node.arguments as AstNode[];
+        const first = args[0];
+        if (name === undefined) break;
+        if (
+          name === 'eval' &&
+          (object === undefined || object === 'window' || object === 'globalThis')
+        ) {
+          if (first !== undefined && !isConstantString(first)) report('js/dynamic-eval', node);
+        } else if (name === 'Function' && object === undefined) {
+          if (args.some((arg) => !isConstantString(arg))) report('js/function-constructor', node);
+        } else if (
+          (name === 'runInThisContext' ||
+            name === 'runInNewContext' ||
+            name === 'runInContext' ||
+            (name === 'Script' && node.type === 'NewExpression')) &&
+          first !== undefined &&
+          !isConstantString(first)
+        ) {
+          report('js/vm-run-code', node);
+        } else if (name === 'exec' || name === 'execSync') {
+          childProcess ??= usesChildProcess(parsed, file.text);
+          if (childProcess && first !== undefined && isBuiltString(first)) {
+            report('js/shell-command-from-string', node);
+          }
+        } else if (
+          name === 'spawn' ||
+          name === 'spawnSync' ||
+          name === 'execFile' ||
+          name === 'execFileSync'
+        ) {
+          const options = args.find((arg) => arg.type === 'ObjectExpression');
+          const shell = (options?.properties as AstNode[] | undefined)?.some(
+            (property) =>
+              property.type === 'Property' &&
+              nameOf(property.key) === 'shell' &&
+              !isFalse(property.value),
+          );
+          if (shell === true && first !== undefined && !isConstantString(first)) {
+            report('js/spawn-shell', node);
+          }
+        } else if (name === 'unserialize' || (name === 'deserialize' && object === 'serialize')) {
+          report('js/unsafe-deserialization', node);
+        }
+        break;
+      }
+      case 'Property': {
+        const key = nameOf(node.key);
+        if ((key === 'rejectUnauthorized' || key === 'strictSSL') && isFalse(node.value)) {
+          report('js/tls-verification-disabled', node);
+        }
+        break;
+      }
+      case 'AssignmentExpression': {
+        const left = node.left as AstNode;
+        if (
+          left.type === 'MemberExpression' &&
+          nameOf(left.property) === 'NODE_TLS_REJECT_UNAUTHORIZED'
+        ) {
+          const right = node.right as AstNode;
+          if (right.type === 'Literal' && String(right.value) === '0') {
+            report('js/tls-verification-disabled', node);
+          }
+        }
+        break;
+      }
+    }
+    return undefined;
+  });
+  return findings;
+}
+
+/** A string assembled at run time: a template with expressions, `+` with non-literals, `.join()`. */
+function isBuiltString(node: AstNode): boolean {
+  if (node.type === 'TemplateLiteral') return (node.expressions as unknown[]).length > 0;
+  if (node.type === 'BinaryExpression' && node.operator === '+') return !isConstantString(node);
+  if (node.type === 'CallExpression') {
+    const { name } = calleeName(node.callee as AstNode);
+    return name === 'join' || name === 'concat' || name === 'format';
+  }
+  return false;
+}
+
+const PYTHON_RULES: ReadonlyArray<{ rule: CodePatternRule; pattern: RegExp }> = [
+  { rule: 'py/subprocess-shell-true', pattern: /\bshell\s*=\s*True\b/ },
+  {
+    rule: 'py/os-system',
+    pattern: /\bos\.(?:system|popen)\(\s*(?!['"][^'"]*['"]\s*\))/,
+  },
+  {
+    rule: 'py/dynamic-eval',
+    pattern: /(?<![.\w])(?:eval|exec)\(\s*(?!['"][^'"{}]*['"]\s*\))(?=\S)/,
+  },
+  {
+    rule: 'py/unsafe-deserialization',
+    pattern:
+      /\b(?:c?[pP]ickle|dill|marshal|jsonpickle)\.(?:loads?|Unpickler|decode)\(|\bshelve\.open\(|\byaml\.unsafe_load\(|\byaml\.load\((?![^)]*Loader\s*=\s*(?:yaml\.)?C?SafeLoader)/,
+  },
+  {
+    rule: 'py/tls-verification-disabled',
+    pattern:
+      /\bverify\s*=\s*False\b|\bssl\._create_unverified_context\(|\bcert_reqs\s*=\s*(?:ssl\.)?CERT_NONE\b/,
+  },
+];
+
+/**
+ * Dangerous code patterns in a Python file, line by line (comments skipped): `shell=True`,
+ * os.system/os.popen and eval/exec with a non-literal argument, pickle/marshal/shelve/unsafe
+ * yaml.load, and `verify=False` / unverified SSL contexts.
+ */
+export function scanPythonPatterns(file: SourceFile): SecurityFinding[] {
+  const findings: SecurityFinding[] = [];
+  const lines = file.text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const raw = lines[index]!;
+    const code = stripPythonComment(raw);
+    if (code.trim() === '') continue;
+    for (const { rule, pattern } of PYTHON_RULES) {
+      if (pattern.test(code)) findings.push(finding(file, rule, index + 1, raw));
+    }
+  }
+  return findings;
+}
+
+/** The line without a trailing `# comment` (a `#` inside quotes is kept). */
+function stripPythonComment(line: string): string {
+  let quote: string | undefined;
+  for (let index = 0; index < line.length; index++) {
+    const character = line[index]!;
+    if (quote !== undefined) {
+      if (character === '\\') index += 1;
+      else if (character === quote) quote = undefined;
+    } else if (character === '"' || character === "'") {
+      quote = character;
+    } else if (character === '#') {
+      return line.slice(0, index);
+    }
+  }
+  return line;
+}

@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { auditDependencies, parseAuditReport } from './audit.js';
+import { createProjectIndex } from './project-index.js';
+import { scanSecurity, securityResultSchema } from './security.js';
+import { fixturePath, tempProject } from './test-helpers.js';
+
+const AUDIT_V7 = fixturePath('audit/npm-audit-v7.json');
+
+describe('scanSecurity on a project with planted problems', () => {
+  it('finds every planted secret, dangerous pattern and advisory with rule, severity, file and line', async () => {
+    const result = await scanSecurity({ root: fixturePath('security-app'), auditFile: AUDIT_V7 });
+    expect(securityResultSchema.parse(result)).toEqual(result);
+    const brief = result.findings
+      .filter((finding) => finding.category !== 'dependency')
+      .map((finding) => `${finding.severity} ${finding.ruleId} ${finding.file}:${finding.line}`);
+    expect(brief).toEqual([
+      'critical secret/private-key keys/deploy.pem:1',
+      'critical secret/aws-access-key-id src/config.ts:1',
+      'high py/subprocess-shell-true scripts/tool.py:9',
+      'high py/unsafe-deserialization scripts/tool.py:15',
+      'high py/tls-verification-disabled scripts/tool.py:19',
+      'high py/dynamic-eval scripts/tool.py:24',
+      'high secret/generic-credential src/config.ts:4',
+      'high js/shell-command-from-string src/run.ts:5',
+      'high js/dynamic-eval src/run.ts:11',
+      'high js/tls-verification-disabled src/run.ts:14',
+      'high js/tls-verification-disabled src/run.ts:16',
+      'high js/shell-command-from-string src/run.ts:19',
+      'medium py/os-system scripts/tool.py:11',
+      'low secret/github-token test/fixtures/tokens.ts:1',
+    ]);
+    // 2 secrets outside fixtures + 1 critical advisory (minimist)
+    expect(result.criticalCount).toBe(3);
+    expect(result.counts).toEqual({ critical: 3, high: 12, medium: 2, low: 1, info: 0 });
+    expect(result.parseFailures).toMatchObject([{ path: 'src/broken.ts', line: 1 }]);
+    expect(result.warnings).toEqual([
+      '1 file(s) could not be parsed; their code patterns were not checked',
+    ]);
+  });
+
+  it('never prints a secret value', async () => {
+    const result = await scanSecurity({ root: fixturePath('security-app') });
+    const json = JSON.stringify(result);
+    expect(json).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(json).not.toContain('Qx7rT2pLm9ZkW4vB8nJc');
+    expect(json).not.toContain('aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789');
+    expect(json).not.toContain('MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu');
+    const aws = result.findings.find((finding) => finding.ruleId === 'secret/aws-access-key-id');
+    expect(aws?.evidence).toBe("export const awsAccessKeyId = 'AKIA****************';");
+    const fixture = result.findings.find((finding) => finding.ruleId === 'secret/github-token');
+    expect(fixture).toMatchObject({ testFixture: true, severity: 'low' });
+  });
+
+  it('classifies the same secrets under a test fixture path as non-critical', async () => {
+    const project = await tempProject();
+    try {
+      await project.write(
+        'src/__fixtures__/keys.ts',
+        `export const k = '${'AKIA'}IOSFODNN7EXAMPLE';\n`,
+      );
+      await project.write('src/live.test.ts', `const k = '${'AKIA'}IOSFODNN7EXAMPLE';\n`);
+      const result = await scanSecurity({ root: project.root });
+      expect(result.criticalCount).toBe(0);
+      expect(result.findings.map((finding) => [finding.file, finding.severity])).toEqual([
+        ['src/__fixtures__/keys.ts', 'low'],
+        ['src/live.test.ts', 'low'],
+      ]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('recognises provider tokens and leaves placeholders alone', async () => {
+    const project = await tempProject();
+    try {
+      const lines = [
+        `slack = "${'xox'}b-123456789012-abcdefghijkl"`,
+        `stripe = "${'sk_'}live_${'a1B2'.repeat(6)}"`,
+        `stripeTest = "${'sk_'}test_${'a1B2'.repeat(6)}"`,
+        `npm = "${'npm_'}${'aB3d'.repeat(9)}"`,
+        `gitlab = "${'glpat-'}${'x1Y2'.repeat(5)}"`,
+        `api_key = "your-api-key-here"`,
+        `secret = "\${SECRET_FROM_ENV}"`,
+        `client_secret = "9fJ2kQ7xLp0aZ3mW8vR1"`,
+      ];
+      await project.write('settings.py', `${lines.join('\n')}\n`);
+      const result = await scanSecurity({ root: project.root });
+      expect(
+        result.findings.map((finding) => `${finding.line} ${finding.ruleId} ${finding.severity}`),
+      ).toEqual([
+        '1 secret/slack-token critical',
+        '2 secret/stripe-live-key critical',
+        '4 secret/npm-token critical',
+        '5 secret/gitlab-token critical',
+        '8 secret/generic-credential high',
+        '3 secret/stripe-test-key low',
+      ]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('reuses a shared project index', async () => {
+    const index = await createProjectIndex({ root: fixturePath('security-app') });
+    const result = await scanSecurity({ root: index.root, index });
+    expect(result.scannedFiles).toBe(index.files.length);
+    expect(result.audit).toEqual({
+      status: 'skipped',
+      reason: 'dependency audit not requested (use runAudit or auditFile)',
+    });
+    expect(result.warnings).toContain(
+      'Dependency advisories not checked: dependency audit not requested (use runAudit or auditFile)',
+    );
+  });
+});
+
+describe('dependency audit', () => {
+  it('reads the npm 7+ report: unique advisories by severity', () => {
+    const report = parseAuditReport(JSON.parse(readFileSync(AUDIT_V7, 'utf8')));
+    expect(report.format).toBe('npm');
+    expect(report.counts).toEqual({ critical: 1, high: 2, medium: 1, low: 0, info: 0 });
+    expect(report.dependencyCount).toBe(5);
+    expect(report.advisories[0]).toEqual({
+      id: 'GHSA-xvch-5gv4-984h',
+      packageName: 'minimist',
+      severity: 'critical',
+      title: 'Prototype Pollution in minimist',
+      url: 'https://github.com/advisories/GHSA-xvch-5gv4-984h',
+      vulnerableVersions: '<0.2.4',
+    });
+  });
+
+  it('reads the pnpm / npm 6 report', async () => {
+    const result = await auditDependencies({
+      root: fixturePath('security-app'),
+      auditFile: fixturePath('audit/pnpm-audit.json'),
+    });
+    if (result.status !== 'ok') throw new Error(JSON.stringify(result));
+    expect(result.format).toBe('npm-legacy');
+    expect(result.counts).toEqual({ critical: 1, high: 0, medium: 1, low: 0, info: 0 });
+    expect(result.advisories[0]).toMatchObject({
+      id: 'GHSA-xvch-5gv4-984h',
+      installedVersions: ['0.0.8'],
+    });
+    expect(result.dependencyCount).toBe(3);
+  });
+
+  it('turns recorded 405 failures of npm and pnpm into "unavailable" with the reason', async () => {
+    const npm = await auditDependencies({
+      root: '.',
+      auditFile: fixturePath('audit/npm-405-error.json'),
+    });
+    expect(npm).toMatchObject({ status: 'unavailable' });
+    if (npm.status === 'unavailable')
+      expect(npm.reason).toMatch(/^the advisory service answered HTTP 405: 405 Method Not Allowed/);
+    const pnpm = await auditDependencies({
+      root: '.',
+      auditFile: fixturePath('audit/pnpm-405-error.json'),
+    });
+    if (pnpm.status !== 'unavailable') throw new Error('expected unavailable');
+    expect(pnpm.reason).toMatch(/HTTP 405: ERR_PNPM_AUDIT_BAD_RESPONSE: The audit endpoint/);
+  });
+
+  it('runs npm audit and reports an advisory service answering 405 as a warning, not a pass', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(405, { allow: 'GET, HEAD' });
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const project = await tempProject();
+    try {
+      await project.write(
+        'package.json',
+        JSON.stringify({
+          name: 'audited',
+          version: '1.0.0',
+          dependencies: { 'left-pad': '1.3.0' },
+        }),
+      );
+      await project.write(
+        'package-lock.json',
+        JSON.stringify({
+          name: 'audited',
+          version: '1.0.0',
+          lockfileVersion: 3,
+          requires: true,
+          packages: {
+            '': { name: 'audited', version: '1.0.0', dependencies: { 'left-pad': '1.3.0' } },
+            'node_modules/left-pad': {
+              version: '1.3.0',
+              resolved: `http://127.0.0.1:${port}/left-pad/-/left-pad-1.3.0.tgz`,
+            },
+          },
+        }),
+      );
+      const result = await scanSecurity({
+        root: project.root,
+        runAudit: true,
+        auditRegistry: `http://127.0.0.1:${port}/`,
+        auditTimeoutSeconds: 60,
+      });
+      expect(result.audit.status).toBe('unavailable');
+      expect(result.warnings[0]).toMatch(/^Dependency advisories unavailable: .*405/);
+      expect(result.criticalCount).toBe(0);
+    } finally {
+      server.close();
+      await project.cleanup();
+    }
+  });
+
+  it('rejects an audit file that is not an audit report, naming the field', async () => {
+    const project = await tempProject();
+    try {
+      await project.write('x.json', '{"hello":1}');
+      await expect(auditDependencies({ root: project.root, auditFile: 'x.json' })).rejects.toThrow(
+        /^auditFile: not an npm or pnpm audit report/,
+      );
+    } finally {
+      await project.cleanup();
+    }
+  });
+});
