@@ -1,0 +1,413 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { delay } from '@baton/core';
+import { describe, expect, it } from 'vitest';
+import { AuditLog } from './audit-log.js';
+import { compilePlan } from './compile-plan.js';
+import { Runtime } from './engine.js';
+import { RunEmitter } from './events.js';
+import { RetryableError } from './retryable.js';
+import { collect, graphOf, scriptedExecutor, tempBatonDir } from './test-helpers.js';
+
+const noEscalation = { onFailure: false } as const;
+
+describe('Runtime: running graphs', () => {
+  it('runs a chain, checkpoints every step, records the lifecycle and reaches 100%', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const executor = scriptedExecutor({});
+    const events = new RunEmitter();
+    const seen = collect(events);
+    const graph = graphOf(
+      [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['b'] }],
+      { task: 'write docs' },
+    );
+    const result = await runtime.run(graph, { executor, events, runId: 'run-1' });
+    expect(result.status).toBe('succeeded');
+    expect(result.success).toBe(true);
+    expect(result.progress.percent).toBe(100);
+    expect(executor.calls.map((call) => call.agentId)).toEqual(['a', 'b', 'c']);
+    expect(executor.calls[1]!.context).toMatchObject({ task: 'write docs', a: 'a done' });
+    expect(readdirSync(join(dir, 'runs', 'run-1', 'steps')).sort()).toEqual([
+      'a.json',
+      'b.json',
+      'c.json',
+    ]);
+    const record = JSON.parse(readFileSync(join(dir, 'runs', 'run-1', 'run.json'), 'utf8'));
+    expect(record.status).toBe('succeeded');
+    expect(record.state).toBe('idle');
+    expect(record.history.map((entry: { trigger: string }) => entry.trigger)).toEqual([
+      'start',
+      'plan',
+      'execute',
+      'monitor',
+      'complete',
+      'finish',
+    ]);
+    expect(
+      record.history.every((entry: { at: string }) => !Number.isNaN(Date.parse(entry.at))),
+    ).toBe(true);
+    const types = seen.map((event) => event.type);
+    expect(types[0]).toBe('state-change');
+    expect(types).toContain('run-start');
+    expect(types.at(-1)).toBe('run-end');
+    expect(seen.every((event) => event.runId === 'run-1')).toBe(true);
+    expect(seen.map((event) => event.seq)).toEqual(seen.map((_, index) => index + 1));
+    const stepEnds = seen.filter((event) => event.type === 'step-end');
+    expect(
+      stepEnds.map((event) => (event.type === 'step-end' ? event.progress.percent : 0)),
+    ).toEqual([33.3, 66.7, 100]);
+    const logged = readFileSync(join(dir, 'runs', 'run-1', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(logged).toHaveLength(seen.length);
+  });
+
+  it('never runs more steps at once than the concurrency limit', async () => {
+    let active = 0;
+    let peak = 0;
+    const slow = async () => {
+      active += 1;
+      peak = Math.max(peak, active);
+      await delay(15);
+      active -= 1;
+      return { output: 'ok', confidence: 1 };
+    };
+    const executor = scriptedExecutor(
+      Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((id) => [id, [slow]])),
+    );
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const result = await runtime.run(graphOf(['a', 'b', 'c', 'd', 'e'].map((id) => ({ id }))), {
+      executor,
+      concurrency: 2,
+    });
+    expect(result.status).toBe('succeeded');
+    expect(peak).toBe(2);
+  });
+
+  it('propagates a failure: dependents are skipped and the run fails with typed results', async () => {
+    const executor = scriptedExecutor({
+      r: [{ output: null, success: false, error: 'review found nothing' }],
+    });
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const result = await runtime.run(
+      graphOf([{ id: 'd' }, { id: 'r', dependsOn: ['d'] }, { id: 'p', dependsOn: ['r'] }]),
+      { executor, escalation: noEscalation },
+    );
+    expect(result.status).toBe('failed');
+    expect(result.success).toBe(false);
+    expect(result.steps.r).toMatchObject({ status: 'failed', reason: 'agent-reported' });
+    expect(result.steps.r!.result).toMatchObject({ success: false, error: 'review found nothing' });
+    expect(result.steps.p).toMatchObject({ status: 'skipped', reason: 'dependency-failed' });
+    expect(executor.count('p')).toBe(0);
+  });
+
+  it('a parallel join fails when a branch fails, even though other branches succeeded', async () => {
+    const executor = scriptedExecutor({ b: [new Error('boom')] });
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const graph = compilePlan({ strategy: 'parallel', agents: [{ id: 'a' }, { id: 'b' }] });
+    const result = await runtime.run(graph, { executor, escalation: noEscalation });
+    expect(result.steps.join).toMatchObject({ status: 'failed', reason: 'dependency-failed' });
+    expect(result.steps.join!.result!.error).toBe('failed dependencies: b');
+    expect(result.status).toBe('failed');
+  });
+
+  it('enforces the agent time limit as a timeout failure', async () => {
+    const executor = scriptedExecutor({
+      slow: [
+        async (_context, signal) => {
+          await delay(2000, { signal });
+          return { output: 'late' };
+        },
+      ],
+    });
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const started = Date.now();
+    const result = await runtime.run(
+      graphOf([
+        { id: 'slow', agent: { id: 'slow', resourceRequirements: { timeoutSeconds: 0.05 } } },
+      ]),
+      { executor, escalation: noEscalation, retry: { maxRetries: 0 } },
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(result.steps.slow).toMatchObject({ status: 'failed', reason: 'timeout' });
+    expect(result.steps.slow!.result!.error).toContain('timed out after 0.05s');
+  });
+});
+
+describe('Runtime: retries and fallbacks', () => {
+  it('retries retryable errors with capped exponential backoff and honours Retry-After', async () => {
+    const rateLimited = Object.assign(new Error('429 too many requests'), {
+      status: 429,
+      headers: { 'retry-after': '0.03' },
+    });
+    const executor = scriptedExecutor({
+      a: [new RetryableError('overloaded'), rateLimited, { output: 'finally', confidence: 0.8 }],
+    });
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const events = new RunEmitter();
+    const seen = collect(events);
+    const result = await runtime.run(graphOf([{ id: 'a' }]), {
+      executor,
+      events,
+      random: () => 1,
+      retry: { maxRetries: 3, initialDelayMs: 5, maxDelayMs: 1000 },
+    });
+    expect(result.status).toBe('succeeded');
+    expect(executor.count('a')).toBe(3);
+    const retries = seen.filter((event) => event.type === 'step-retry');
+    expect(retries.map((event) => (event.type === 'step-retry' ? event.delayMs : -1))).toEqual([
+      5, 30,
+    ]);
+    expect(result.steps.a!.attempts.map((attempt) => attempt.success)).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    const audit = await new AuditLog({ path: join(dir, 'audit.jsonl') }).read({ type: 'retry' });
+    expect(audit).toHaveLength(2);
+    expect(audit[0]!.message).toContain('retry 1/3');
+  });
+
+  it('does not retry errors that are not retryable', async () => {
+    const executor = scriptedExecutor({ a: [new Error('bad prompt')] });
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const result = await runtime.run(graphOf([{ id: 'a' }]), {
+      executor,
+      escalation: noEscalation,
+    });
+    expect(executor.count('a')).toBe(1);
+    expect(result.steps.a).toMatchObject({ status: 'failed', reason: 'error' });
+  });
+
+  it('falls back to the next executor in the chain, then to the next tier', async () => {
+    const calls: string[] = [];
+    const primary = scriptedExecutor({
+      a: [
+        async (): Promise<never> => {
+          calls.push('primary');
+          throw new Error('cli crashed');
+        },
+      ],
+    });
+    const codex = async (agent: { tier?: string }) => {
+      calls.push(`codex ${agent.tier}`);
+      return { output: null, success: false, error: 'codex refused' };
+    };
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const graph = compilePlan(
+      { strategy: 'sequential', agents: [{ id: 'a', tier: 'CHEAP' }] },
+      { executorChain: ['codex'] },
+    );
+    const events = new RunEmitter();
+    const seen = collect(events);
+    const tiers: string[] = [];
+    const result = await runtime.run(graph, {
+      executor: async (agent, context, options) => {
+        if (agent.tier === 'CHEAP') return primary(agent, context, options);
+        tiers.push(agent.tier ?? '?');
+        return { output: `done at ${agent.tier}`, confidence: 0.9 };
+      },
+      executors: { codex },
+      events,
+      escalation: noEscalation,
+    });
+    expect(calls).toEqual(['primary', 'codex CHEAP']);
+    expect(tiers).toEqual(['CAPABLE']);
+    expect(result.steps.a!.result!.output).toBe('done at CAPABLE');
+    expect(result.steps.a!.attempts.map((attempt) => attempt.via)).toEqual([
+      'primary',
+      'executor codex',
+      'tier CAPABLE',
+    ]);
+    expect(seen.filter((event) => event.type === 'step-fallback')).toHaveLength(2);
+    expect(result.spend.total.agents).toBe(3);
+  });
+});
+
+describe('Runtime: conditional steps', () => {
+  const teaching = compilePlan({
+    strategy: 'teaching',
+    agents: [
+      { id: 'junior', tier: 'CHEAP' },
+      { id: 'expert', tier: 'PREMIUM' },
+    ],
+  });
+
+  it('skips the expert when the junior is confident (skipped counts as done)', async () => {
+    const executor = scriptedExecutor({ junior: [{ output: 'good', confidence: 0.9 }] });
+    const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(teaching, {
+      executor,
+    });
+    expect(result.status).toBe('succeeded');
+    expect(result.steps.expert).toMatchObject({ status: 'skipped', reason: 'condition-not-met' });
+    expect(result.progress.percent).toBe(100);
+    expect(executor.count('expert')).toBe(0);
+  });
+
+  it('runs the expert with the junior attempt when the junior is unsure or fails', async () => {
+    const executor = scriptedExecutor({ junior: [{ output: 'meh', confidence: 0.4 }] });
+    const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(teaching, {
+      executor,
+    });
+    expect(result.status).toBe('succeeded');
+    expect(executor.calls.find((call) => call.agentId === 'expert')!.context.juniorAttempt).toBe(
+      'meh',
+    );
+    const failing = scriptedExecutor({ junior: [new Error('junior crashed')] });
+    const second = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(
+      compilePlan(
+        { strategy: 'teaching', agents: [{ id: 'junior' }, { id: 'expert' }] },
+        { tierFallback: false },
+      ),
+      { executor: failing, escalation: noEscalation },
+    );
+    expect(second.steps.junior!.status).toBe('failed');
+    expect(second.steps.expert!.status).toBe('succeeded');
+    expect(second.status).toBe('succeeded');
+  });
+
+  it('runs only the specialist the adaptive classifier selects', async () => {
+    const graph = compilePlan(
+      {
+        strategy: 'adaptive',
+        agents: [
+          { id: 'cls', tier: 'CHEAP' },
+          { id: 'cheap', tier: 'CHEAP' },
+          { id: 'premium', tier: 'PREMIUM' },
+        ],
+      },
+      { tierFallback: false },
+    );
+    const run = async (script: Parameters<typeof scriptedExecutor>[0]['x']) => {
+      const executor = scriptedExecutor({ cls: script! });
+      const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(graph, {
+        executor,
+        escalation: noEscalation,
+      });
+      return { result, ran: executor.calls.map((call) => call.agentId) };
+    };
+    expect((await run([{ output: 'easy', confidence: 0.95 }])).ran).toEqual(['cls', 'cheap']);
+    expect((await run([{ output: 'hard', confidence: 0.5 }])).ran).toEqual(['cls', 'premium']);
+    const failed = await run([new Error('no idea')]);
+    expect(failed.ran).toEqual(['cls', 'cheap']);
+    expect(failed.result.status).toBe('succeeded');
+  });
+});
+
+describe('Runtime: budgets and cost attribution', () => {
+  it('refuses to start a step past --max-agents and ends budget-exceeded with partial results', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const executor = scriptedExecutor({});
+    const events = new RunEmitter();
+    const seen = collect(events);
+    const graph = graphOf([
+      { id: 'a' },
+      { id: 'b', dependsOn: ['a'] },
+      { id: 'c', dependsOn: ['b'] },
+    ]);
+    const result = await runtime.run(graph, {
+      executor,
+      events,
+      budget: { maxAgents: 2 },
+      runId: 'budget-1',
+    });
+    expect(result.status).toBe('budget-exceeded');
+    expect(result.budgetStop).toMatchObject({ limit: 'maxAgents', max: 2 });
+    expect(result.steps.a!.status).toBe('succeeded');
+    expect(result.steps.c!.status).toBe('pending');
+    expect(result.spend.total.agents).toBe(2);
+    expect(seen.some((event) => event.type === 'budget-exceeded')).toBe(true);
+    const audit = await runtime.audit!.read({ runId: 'budget-1', type: 'budget-stop' });
+    expect(audit).toHaveLength(1);
+    // Resuming with a larger budget finishes the remaining step only.
+    const resumed = await runtime.resume('budget-1', { executor, budget: { maxAgents: 3 } }).result;
+    expect(resumed.status).toBe('succeeded');
+    expect(executor.calls.map((call) => call.agentId)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('estimates the most a step may cost from maxTokens and prices, and never starts one that could exceed', async () => {
+    const executor = scriptedExecutor({
+      a: [{ output: 'x', usage: { inputTokens: 100, outputTokens: 50, costUsd: 0.004 } }],
+      b: [{ output: 'y', usage: { inputTokens: 100, outputTokens: 50, costUsd: 0.004 } }],
+    });
+    const agent = (id: string) => ({
+      id,
+      tier: 'CHEAP' as const,
+      resourceRequirements: { maxTokens: 1000 },
+    });
+    const graph = graphOf([
+      { id: 'a', agent: agent('a') },
+      { id: 'b', agent: agent('b'), dependsOn: ['a'] },
+    ]);
+    const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(graph, {
+      executor,
+      prices: { CHEAP: 10 }, // $10 per million tokens: each step may cost up to $0.01
+      budget: { maxCostUsd: 0.012 }, // a fits (0 + 0.01); b does not (0.004 spent + 0.01)
+    });
+    expect(result.status).toBe('budget-exceeded');
+    expect(result.budgetStop).toMatchObject({ limit: 'maxCostUsd', needed: 0.01 });
+    expect(result.spend.total.costUsd).toBeCloseTo(0.004);
+    expect(executor.count('b')).toBe(0);
+  });
+
+  it('attributes cost per step, agent, strategy, tier and parent, summing across parallel steps', async () => {
+    const usage = (costUsd: number) => ({
+      output: 'ok',
+      confidence: 0.9,
+      usage: { inputTokens: 10, outputTokens: 5, costUsd },
+    });
+    const executor = scriptedExecutor({
+      pro: [usage(0.01)],
+      con: [
+        async () => {
+          await delay(5);
+          return usage(0.02);
+        },
+      ],
+      debate_synthesizer: [usage(0.04)],
+    });
+    const graph = compilePlan({
+      strategy: 'debate',
+      agents: [
+        { id: 'pro', tier: 'CHEAP' },
+        { id: 'con', tier: 'CAPABLE' },
+        { id: 'debate_synthesizer', tier: 'PREMIUM' },
+      ],
+    });
+    const events = new RunEmitter();
+    const seen = collect(events);
+    const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(graph, {
+      executor,
+      events,
+    });
+    const spend = result.spend;
+    expect(spend.total.costUsd).toBeCloseTo(0.07);
+    expect(spend.total.totalTokens).toBe(45);
+    expect(spend.byStep.con!.costUsd).toBeCloseTo(0.02);
+    expect(spend.byTier.PREMIUM!.costUsd).toBeCloseTo(0.04);
+    expect(spend.byStrategy.debate!.costUsd).toBeCloseTo(0.07);
+    expect(spend.byParent['debate.opinions']!.costUsd).toBeCloseTo(0.03);
+    const deltas = seen.reduce((sum, event) => sum + (event.costDeltaUsd ?? 0), 0);
+    expect(deltas).toBeCloseTo(0.07);
+    expect(spend.total.unpricedAttempts).toBe(0);
+  });
+
+  it('says when cost could not be measured instead of reporting a silent zero', async () => {
+    const executor = scriptedExecutor({
+      a: [{ output: 'x', usage: { inputTokens: 3, outputTokens: 4 } }],
+      b: [{ output: 'y' }],
+    });
+    const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(
+      graphOf([{ id: 'a' }, { id: 'b' }]),
+      { executor },
+    );
+    expect(result.spend.total).toMatchObject({
+      totalTokens: 7,
+      unpricedAttempts: 1,
+      unmeasuredAttempts: 1,
+    });
+  });
+});

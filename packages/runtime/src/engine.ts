@@ -1,0 +1,1554 @@
+import {
+  AbortedError,
+  type AgentExecutionOutput,
+  type AgentExecutor,
+  type AgentResult,
+  BatonError,
+  BatonErrorCode,
+  describeError,
+  type Logger,
+  noopLogger,
+  parseWith,
+  retry,
+  type Tier,
+  TimeoutError,
+  tierRank,
+  ValidationError,
+  withTimeout,
+} from '@baton/core';
+import { type AuditEntry, AuditLog } from './audit-log.js';
+import {
+  type Budget,
+  BudgetGuard,
+  type BudgetRefusal,
+  budgetSchema,
+  CostLedger,
+  estimateAgentCost,
+  type SpendReport,
+  type StepEstimate,
+  type TierPrices,
+} from './budget.js';
+import {
+  type ApprovalRule,
+  type ApprovalRuleInput,
+  DEFAULT_APPROVAL_RULES,
+  type Decision,
+  type DecisionAction,
+  type DecisionKind,
+  matchApprovalRule,
+  parseApprovalRules,
+} from './decisions.js';
+import { JsonlEventWriter, RunEmitter, type RunEvent } from './events.js';
+import { isProcessAlive, toJsonSafe } from './fs-utils.js';
+import { topologicalOrder } from './graph-algorithms.js';
+import {
+  computeProgress,
+  isFinishedStatus,
+  type ProgressSnapshot,
+  type StepStatus,
+} from './progress.js';
+import type { AttemptRecord } from './records.js';
+import { isRetryableError, retryAfterMsOf } from './retryable.js';
+import { assertRunId, newRunId } from './run-paths.js';
+import {
+  currentOwner,
+  RESUMABLE_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  RunStore,
+  type StepCheckpoint,
+  type StepFailureKind,
+} from './run-store.js';
+import { RunStateMachine, type RunTrigger } from './state-machine.js';
+import {
+  createTaskGraph,
+  type RetryPolicy,
+  type RetryPolicyInput,
+  retryPolicySchema,
+  type StepAgent,
+  stepLabel,
+  type TaskGraph,
+  type TaskStep,
+} from './task-graph.js';
+
+/** Escalation to a person. */
+export interface EscalationOptions {
+  /** Ask a person when a step's retries and fallbacks are exhausted. Default true. */
+  onFailure?: boolean;
+  /** Risky steps whose confidence is below this are escalated. Default 0.7. */
+  confidenceThreshold?: number;
+  /** Deadline of each decision, seconds from its creation. Default: none. */
+  deadlineSeconds?: number;
+  /** Applied when the deadline passes. Default `reject`. */
+  defaultAction?: DecisionAction;
+}
+
+/** Answers a decision in-process (the CLI's terminal prompt); undefined leaves it to others. */
+export type DecisionHandler = (
+  decision: Decision,
+  options: { signal: AbortSignal },
+) => Promise<{ action: DecisionAction; note?: string } | undefined>;
+
+/** Options shared by {@link Runtime.start} and {@link Runtime.resume}. */
+export interface ExecuteOptions {
+  /** Runs every agent step (the seam to models and CLIs). */
+  // biome-ignore lint/suspicious/noExplicitAny: executors accept any agent shape
+  executor: AgentExecutor<any>;
+  /** Named executors that fallbacks may use (e.g. one per CLI). */
+  // biome-ignore lint/suspicious/noExplicitAny: executors accept any agent shape
+  executors?: Record<string, AgentExecutor<any>>;
+  /** Most steps running at once. Default 4 (resume: the run's). */
+  concurrency?: number;
+  /** Spending limits. Default none (resume: the run's). */
+  budget?: Budget;
+  /** USD per million tokens by tier, to estimate a step's most cost from its `maxTokens`. */
+  prices?: TierPrices;
+  /** Replaces the default estimate (`maxTokens` × tier price). */
+  estimate?: (agent: StepAgent) => StepEstimate;
+  /** Cancels the run (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Receives the run's events; a new emitter when omitted (see `RunHandle.events`). */
+  events?: RunEmitter;
+  /** Default retry policy of steps that have none. */
+  retry?: RetryPolicyInput;
+  escalation?: EscalationOptions;
+  /** Steps matching a rule wait for a person before they run. Default {@link DEFAULT_APPROVAL_RULES}. */
+  approvalRules?: readonly ApprovalRuleInput[];
+  /**
+   * With pending decisions and nothing else to do: `pause` ends the run as `paused` (resume it
+   * after `baton decisions approve`), `wait` polls until they are resolved or their deadline
+   * passes. Default `pause`.
+   */
+  decisionMode?: 'wait' | 'pause';
+  /** Asks in-process first (terminal prompt). */
+  onDecision?: DecisionHandler;
+  /** Write the event stream to `runs/<id>/events.jsonl`. Default true. */
+  logEvents?: boolean;
+  /** Random source for retry jitter (tests). */
+  random?: () => number;
+}
+
+/** Options of {@link Runtime.start}. */
+export interface StartOptions extends ExecuteOptions {
+  /** The run's id; generated when omitted. */
+  runId?: string;
+  /** Base context every step sees (JSON-serialisable; it is stored with the run). */
+  context?: Record<string, unknown>;
+  /** Anything to keep with the run (composition id, CLI flags, ...). */
+  metadata?: Record<string, unknown>;
+  /** How the plan was made, recorded in the audit log (e.g. `{ source: 'reused', reason: '...' }`). */
+  planning?: { source: string; reason?: string };
+}
+
+/** A step's outcome in a {@link RunResult}. */
+export interface StepOutcome {
+  status: StepStatus;
+  reason?: StepFailureKind | undefined;
+  result?: AgentResult | undefined;
+  attempts: AttemptRecord[];
+}
+
+/** What a run returns when it stops. */
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  /** Every critical step succeeded (or was skipped by its condition). */
+  success: boolean;
+  steps: Record<string, StepOutcome>;
+  progress: ProgressSnapshot;
+  spend: SpendReport;
+  /** Decisions still pending (a `paused` run). */
+  pendingDecisions: Decision[];
+  budgetStop?: BudgetRefusal | undefined;
+  /** Wall time of this start or resume, seconds. */
+  durationSeconds: number;
+  error?: string | undefined;
+}
+
+/** A started run. */
+export interface RunHandle {
+  runId: string;
+  events: RunEmitter;
+  /** Settles when the run stops; rejects only for bad input or storage failure before it starts. */
+  result: Promise<RunResult>;
+  /** Aborts the run (state saved as cancelled, resumable). */
+  cancel(reason?: string): void;
+}
+
+/** Options of {@link Runtime}. */
+export interface RuntimeOptions {
+  /** The project's `.baton` folder. Default `.baton`. */
+  dir?: string;
+  /** Replaces the default store on `dir`. */
+  store?: RunStore;
+  /** Replaces the default audit log (`<dir>/audit.jsonl`); `false` disables auditing. */
+  audit?: AuditLog | false;
+  /** fsync checkpoints. Default true. */
+  fsync?: boolean;
+  logger?: Logger;
+  /** How often the engine looks for a cancel marker and decision answers, ms. Default 100. */
+  pollIntervalMs?: number;
+  now?: () => Date;
+}
+
+/** Result of {@link Runtime.cancel}. */
+export interface CancelResult {
+  /** The run's status afterwards (`running` when another process has yet to notice). */
+  status: RunStatus;
+  /** How the cancel was delivered. */
+  via: 'in-process' | 'marker' | 'store';
+}
+
+const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * Runs task graphs durably: concurrent steps with retries, fallbacks, escalations to people,
+ * budgets, a checkpoint per finished step, resume after a crash, and prompt cancellation.
+ *
+ * @example
+ * ```ts
+ * const runtime = new Runtime({ dir: '.baton' });
+ * const graph = compilePlan(plan, { task });
+ * const handle = runtime.start(graph, {
+ *   executor: async (agent, context, { signal }) => ({ output: await callModel(agent, context, signal), confidence: 0.9 }),
+ *   budget: { maxCostUsd: 2 },
+ *   concurrency: 3,
+ * });
+ * handle.events.on('step-end', (event) => console.error(event.stepId, event.status));
+ * const result = await handle.result;
+ * // later, after a crash: await runtime.resume(result.runId, { executor }).result;
+ * ```
+ */
+export class Runtime {
+  readonly store: RunStore;
+  readonly audit: AuditLog | undefined;
+  readonly #logger: Logger;
+  readonly #pollIntervalMs: number;
+  readonly #now: () => Date;
+  readonly #active = new Map<string, RunExecution>();
+
+  constructor(options: RuntimeOptions = {}) {
+    const dir = options.dir ?? '.baton';
+    this.#logger = options.logger ?? noopLogger;
+    this.#now = options.now ?? (() => new Date());
+    this.store =
+      options.store ??
+      new RunStore({
+        dir,
+        ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
+        logger: this.#logger,
+        now: this.#now,
+      });
+    this.audit =
+      options.audit === false
+        ? undefined
+        : (options.audit ??
+          new AuditLog({
+            path: `${this.store.dir}/audit.jsonl`,
+            logger: this.#logger,
+            now: this.#now,
+          }));
+    this.#pollIntervalMs = options.pollIntervalMs ?? 100;
+  }
+
+  /** Starts a run of a graph; see {@link RunHandle}. */
+  start(graphInput: TaskGraph, options: StartOptions): RunHandle {
+    const graph = createTaskGraph(graphInput);
+    validateExecuteOptions(options);
+    const runId = options.runId ?? newRunId(this.#now());
+    assertRunId(runId, 'runId');
+    const now = this.#now().toISOString();
+    const record: RunRecord = {
+      version: 1,
+      id: runId,
+      createdAt: now,
+      updatedAt: now,
+      status: 'running',
+      state: 'idle',
+      history: [],
+      graph,
+      ...(graph.task === undefined ? {} : { task: graph.task }),
+      context: (toJsonSafe(options.context ?? {}) ?? {}) as Record<string, unknown>,
+      budget: options.budget ?? {},
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      ...currentOwner(),
+      attempts: 1,
+      ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+    };
+    if (this.#active.has(runId)) {
+      throw new BatonError(
+        BatonErrorCode.CONFLICT,
+        `Run ${runId} is already running in this process`,
+      );
+    }
+    const execution = new RunExecution(this.#deps(), record, {}, options, false);
+    return this.#launch(execution, async () => {
+      if (
+        await this.store.loadRun(runId).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        throw new BatonError(BatonErrorCode.CONFLICT, `Run ${runId} already exists`);
+      }
+      if (options.planning !== undefined) {
+        await this.audit?.append({
+          type: 'plan',
+          runId,
+          message: `plan from ${options.planning.source}${options.planning.reason ? `: ${options.planning.reason}` : ''}`,
+          data: { strategy: graph.strategy, steps: graph.steps.length },
+        });
+      }
+    });
+  }
+
+  /** Starts a run and waits for it to stop. */
+  run(graph: TaskGraph, options: StartOptions): Promise<RunResult> {
+    return this.start(graph, options).result;
+  }
+
+  /**
+   * Continues a crashed, cancelled, paused or budget-exceeded run without re-running finished
+   * steps. Pass the executor again (executors are code, not data); budget and concurrency
+   * default to the run's own.
+   */
+  resume(runId: string, options: ExecuteOptions): RunHandle {
+    assertRunId(runId, 'runId');
+    validateExecuteOptions(options);
+    const events = options.events ?? new RunEmitter();
+    let execution: RunExecution | undefined;
+    const controller = new AbortController();
+    const result = (async () => {
+      if (this.#active.has(runId)) {
+        throw new BatonError(
+          BatonErrorCode.CONFLICT,
+          `Run ${runId} is already running in this process`,
+        );
+      }
+      const record = await this.store.loadRun(runId);
+      const alive =
+        record.status === 'running' ? isProcessAlive(record.pid, record.hostname) : false;
+      if (alive !== false && record.pid !== process.pid) {
+        throw new BatonError(
+          BatonErrorCode.CONFLICT,
+          `Run ${runId} is still running (pid ${record.pid} on ${record.hostname}); cancel it first`,
+        );
+      }
+      const engineError = record.status === 'failed' && record.state === 'error';
+      if (
+        record.status !== 'running' &&
+        !RESUMABLE_STATUSES.includes(record.status) &&
+        !engineError
+      ) {
+        throw new BatonError(
+          BatonErrorCode.CONFLICT,
+          `Run ${runId} ${record.status}; there is nothing to resume`,
+        );
+      }
+      const steps = await this.store.loadSteps(runId);
+      await this.store.clearCancel(runId);
+      execution = new RunExecution(
+        this.#deps(),
+        {
+          ...record,
+          ...currentOwner(),
+          attempts: record.attempts + 1,
+          budget: options.budget ?? record.budget,
+          concurrency: options.concurrency ?? record.concurrency,
+        },
+        steps,
+        { ...options, events },
+        true,
+      );
+      if (controller.signal.aborted)
+        execution.cancel(String(controller.signal.reason ?? 'cancelled'));
+      this.#active.set(runId, execution);
+      try {
+        return await execution.run();
+      } finally {
+        this.#active.delete(runId);
+      }
+    })();
+    return {
+      runId,
+      events,
+      result,
+      cancel: (reason = 'cancelled') => {
+        if (execution === undefined) controller.abort(reason);
+        else execution.cancel(reason);
+      },
+    };
+  }
+
+  /**
+   * Cancels a run: in this process directly; in another process through a `cancel` marker the
+   * engine polls (and, with `interrupt`, a SIGINT to the recorded pid); a crashed or paused run
+   * is marked cancelled at once. Cancelled runs are resumable.
+   */
+  async cancel(
+    runId: string,
+    options: { reason?: string; interrupt?: boolean; signal?: AbortSignal } = {},
+  ): Promise<CancelResult> {
+    assertRunId(runId, 'runId');
+    const reason = options.reason ?? 'cancelled';
+    const active = this.#active.get(runId);
+    if (active !== undefined) {
+      active.cancel(reason);
+      const result = await active.done;
+      return { status: result.status, via: 'in-process' };
+    }
+    const status = await this.store.requestCancel(runId, { reason });
+    await this.audit?.append({ type: 'cancel', runId, message: `cancel requested: ${reason}` });
+    if (status === 'running' && options.interrupt === true) {
+      const record = await this.store.loadRun(runId);
+      if (record.pid !== undefined && record.pid !== process.pid) {
+        try {
+          process.kill(record.pid, 'SIGINT');
+        } catch {
+          // gone already: the marker is enough
+        }
+      }
+    }
+    return { status, via: status === 'running' ? 'marker' : 'store' };
+  }
+
+  #deps(): EngineDeps {
+    return {
+      store: this.store,
+      audit: this.audit,
+      logger: this.#logger,
+      pollIntervalMs: this.#pollIntervalMs,
+      now: this.#now,
+    };
+  }
+
+  #launch(execution: RunExecution, before: () => Promise<void>): RunHandle {
+    const runId = execution.runId;
+    this.#active.set(runId, execution);
+    const result = (async () => {
+      try {
+        await before();
+      } catch (error) {
+        this.#active.delete(runId);
+        throw error;
+      }
+      try {
+        return await execution.run();
+      } finally {
+        this.#active.delete(runId);
+      }
+    })();
+    return {
+      runId,
+      events: execution.events,
+      result,
+      cancel: (reason) => execution.cancel(reason),
+    };
+  }
+}
+
+function validateExecuteOptions(options: ExecuteOptions): void {
+  if (options === null || typeof options !== 'object' || typeof options.executor !== 'function') {
+    throw new ValidationError(
+      'executor',
+      'must be a function (agent, context, { signal }) => Promise<output>',
+    );
+  }
+  if (
+    options.concurrency !== undefined &&
+    (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+  ) {
+    throw new ValidationError('concurrency', 'must be an integer >= 1');
+  }
+  if (options.budget !== undefined) parseWith(budgetSchema, options.budget, { label: 'budget' });
+  if (options.retry !== undefined) parseWith(retryPolicySchema, options.retry, { label: 'retry' });
+  const threshold = options.escalation?.confidenceThreshold;
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
+    throw new ValidationError('escalation.confidenceThreshold', 'must be between 0 and 1');
+  }
+  const deadline = options.escalation?.deadlineSeconds;
+  if (deadline !== undefined && !(deadline >= 0)) {
+    throw new ValidationError('escalation.deadlineSeconds', 'must be >= 0');
+  }
+  if (options.decisionMode !== undefined && !['wait', 'pause'].includes(options.decisionMode)) {
+    throw new ValidationError('decisionMode', 'must be "wait" or "pause"');
+  }
+  if (options.approvalRules !== undefined) parseApprovalRules(options.approvalRules);
+}
+
+interface EngineDeps {
+  store: RunStore;
+  audit: AuditLog | undefined;
+  logger: Logger;
+  pollIntervalMs: number;
+  now: () => Date;
+}
+
+type EventInput = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'runId' | 'seq' | 'timestamp'>
+    : never
+  : never;
+
+interface StepFailure {
+  kind: StepFailureKind;
+  message: string;
+}
+
+/** One start or resume of a run. Internal. */
+class RunExecution {
+  readonly runId: string;
+  readonly events: RunEmitter;
+  readonly done: Promise<RunResult>;
+  readonly #resolveDone: (result: RunResult) => void;
+  readonly #deps: EngineDeps;
+  readonly #options: ExecuteOptions;
+  readonly #resumed: boolean;
+  readonly #record: RunRecord;
+  readonly #graph: TaskGraph;
+  readonly #byId: Map<string, TaskStep>;
+  readonly #order: string[];
+  readonly #machine: RunStateMachine;
+  readonly #statuses = new Map<string, StepStatus>();
+  readonly #checkpoints: Map<string, StepCheckpoint>;
+  readonly #attempts = new Map<string, AttemptRecord[]>();
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #pending = new Map<string, Decision>();
+  readonly #approved = new Set<string>();
+  readonly #ledger = new CostLedger();
+  readonly #guard: BudgetGuard;
+  readonly #controller = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #rules: ApprovalRule[];
+  readonly #retry: RetryPolicy;
+  readonly #auditWrites = new Set<Promise<unknown>>();
+  #budgetStop: BudgetRefusal | undefined;
+  #seq = 0;
+  #started = 0;
+  #writer: JsonlEventWriter | undefined;
+  #wake: (() => void) | undefined;
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    deps: EngineDeps,
+    record: RunRecord,
+    checkpoints: Record<string, StepCheckpoint>,
+    options: ExecuteOptions,
+    resumed: boolean,
+  ) {
+    this.#deps = deps;
+    this.#record = record;
+    this.runId = record.id;
+    this.#options = options;
+    this.#resumed = resumed;
+    this.events = options.events ?? new RunEmitter();
+    this.#graph = record.graph;
+    this.#byId = new Map(this.#graph.steps.map((step) => [step.id, step]));
+    this.#order = topologicalOrder(this.#graph.steps);
+    this.#checkpoints = new Map(Object.entries(checkpoints).filter(([id]) => this.#byId.has(id)));
+    for (const step of this.#graph.steps) {
+      this.#statuses.set(step.id, this.#checkpoints.get(step.id)?.status ?? 'pending');
+    }
+    for (const checkpoint of this.#checkpoints.values())
+      this.#restoreSpend(checkpoint.stepId, checkpoint.attempts);
+    this.#guard = new BudgetGuard(record.budget, this.#ledger);
+    this.#signal = this.#controller.signal;
+    this.#rules = parseApprovalRules(options.approvalRules ?? DEFAULT_APPROVAL_RULES);
+    this.#retry = parseWith(retryPolicySchema, options.retry ?? {}, { label: 'retry' });
+    this.#machine = new RunStateMachine({
+      state: record.state,
+      history: record.history,
+      now: deps.now,
+      onTransition: (transition) => {
+        this.#record.state = transition.to;
+        this.#record.history = [...this.#machine.history];
+        this.#emit({
+          type: 'state-change',
+          from: transition.from,
+          to: transition.to,
+          trigger: transition.trigger,
+        });
+      },
+    });
+    let resolveDone!: (result: RunResult) => void;
+    this.done = new Promise((resolve) => {
+      resolveDone = resolve;
+    });
+    this.#resolveDone = resolveDone;
+    if (options.signal !== undefined) {
+      const outer = options.signal;
+      if (outer.aborted) this.cancel(String(outer.reason ?? 'cancelled'));
+      else outer.addEventListener('abort', () => this.cancel('interrupted'), { once: true });
+    }
+  }
+
+  cancel(reason = 'cancelled'): void {
+    if (!this.#controller.signal.aborted)
+      this.#controller.abort(new AbortedError(`Run cancelled: ${reason}`));
+    this.#wake?.();
+  }
+
+  async run(): Promise<RunResult> {
+    this.#started = performance.now();
+    const { store } = this.#deps;
+    if (this.#options.logEvents !== false) {
+      this.#writer = new JsonlEventWriter(store.eventsPath(this.runId));
+      this.#writer.attach(this.events);
+    }
+    const timer = setInterval(() => {
+      void store.cancelRequest(this.runId).then((reason) => {
+        if (reason !== undefined) this.cancel(reason);
+      });
+      if (this.#pending.size > 0) this.#wake?.();
+    }, this.#deps.pollIntervalMs);
+    timer.unref?.();
+    let result: RunResult;
+    try {
+      await this.#begin();
+      await this.#loop();
+      result = await this.#finish();
+    } catch (error) {
+      result = await this.#crash(error);
+    } finally {
+      clearInterval(timer);
+      await Promise.allSettled([...this.#auditWrites]);
+      await this.#writer?.close().catch(() => {});
+    }
+    this.#resolveDone(result);
+    return result;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  #transition(trigger: RunTrigger, data?: Record<string, unknown>): void {
+    this.#machine.transition(trigger, data);
+  }
+
+  async #begin(): Promise<void> {
+    const state = this.#machine.state;
+    if (this.#resumed) {
+      if (state !== 'escalating' || this.#record.status !== 'paused') {
+        if (state !== 'idle' && state !== 'error') {
+          this.#transition('error', {
+            reason: this.#record.status === 'running' ? 'crashed' : this.#record.status,
+          });
+        }
+        if (this.#machine.state === 'error') this.#transition('recover', { reason: 'resume' });
+        this.#transition('start', { resumed: true, attempt: this.#record.attempts });
+        this.#transition('plan', { source: 'checkpoint' });
+        this.#transition('execute');
+        this.#transition('monitor');
+      }
+    } else {
+      this.#transition('start', this.#graph.task === undefined ? {} : { task: this.#graph.task });
+      this.#transition('plan', {
+        source: this.#graph.source ?? 'graph',
+        steps: this.#graph.steps.length,
+      });
+      this.#transition('execute');
+      this.#transition('monitor');
+    }
+    this.#record.status = 'running';
+    delete this.#record.error;
+    delete this.#record.budgetStop;
+    delete this.#record.endedAt;
+    await this.#saveRun();
+    if (this.#resumed) {
+      for (const decision of await this.#deps.store.decisions.listForRun(this.runId)) {
+        if (decision.status === 'pending') {
+          this.#pending.set(decision.stepId, decision);
+          this.#statuses.set(decision.stepId, 'awaiting-decision');
+          if (decision.attempts !== undefined && !this.#attempts.has(decision.stepId)) {
+            this.#attempts.set(decision.stepId, decision.attempts);
+            this.#restoreSpend(decision.stepId, decision.attempts);
+          }
+        } else if (decision.kind === 'approval' && decision.status === 'approved') {
+          this.#approved.add(decision.stepId);
+        }
+      }
+    }
+    const finished = [...this.#statuses.values()].filter(isFinishedStatus).length;
+    this.#emit({
+      type: 'run-start',
+      resumed: this.#resumed,
+      totalSteps: this.#graph.steps.length,
+      finishedSteps: finished,
+    });
+    this.#audit({
+      type: this.#resumed ? 'run-resume' : 'run-start',
+      message: this.#resumed
+        ? `resumed (attempt ${this.#record.attempts}); ${finished} of ${this.#graph.steps.length} steps already finished and not re-run`
+        : `started ${this.#graph.steps.length} steps${this.#graph.strategy ? ` with strategy ${this.#graph.strategy}` : ''}`,
+      data: { budget: this.#record.budget, concurrency: this.#record.concurrency },
+    });
+  }
+
+  async #loop(): Promise<void> {
+    for (;;) {
+      if (this.#signal.aborted) return;
+      if (this.#pending.size > 0) await this.#processDecisions();
+      while (!this.#signal.aborted && (await this.#dispatch())) {
+        // keep dispatching while skips and joins make more steps ready
+      }
+      if (this.#signal.aborted) return;
+      if (this.#running.size === 0) {
+        if (this.#pending.size === 0) return;
+        if ((this.#options.decisionMode ?? 'pause') === 'pause' && !this.#hasHandlerInFlight()) {
+          // Deadlines may already have passed: give them one chance before pausing.
+          await this.#processDecisions();
+          if (this.#pending.size > 0) return;
+          continue;
+        }
+      }
+      await this.#waitTick();
+    }
+  }
+
+  #handlersInFlight = 0;
+
+  #hasHandlerInFlight(): boolean {
+    return this.#handlersInFlight > 0;
+  }
+
+  #waitTick(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const wake = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      this.#wake = wake;
+      for (const running of this.#running.values()) void running.then(wake);
+      if (this.#pending.size > 0) timer = setTimeout(wake, this.#deps.pollIntervalMs);
+      if (this.#signal.aborted) wake();
+    });
+  }
+
+  async #finish(): Promise<RunResult> {
+    // Wait for running steps to notice the abort (withTimeout settles them promptly).
+    await Promise.allSettled([...this.#running.values()]);
+    const { store } = this.#deps;
+    let status: RunStatus;
+    if (this.#signal.aborted) {
+      status = 'cancelled';
+      const reason = describeError(this.#signal.reason);
+      this.#transition('error', { reason: 'cancelled', message: reason });
+      this.#record.error = reason;
+      this.#audit({ type: 'cancel', message: `run cancelled (${reason}); resumable` });
+      await store.clearCancel(this.runId);
+    } else if (this.#pending.size > 0) {
+      status = 'paused';
+    } else if (this.#budgetStop !== undefined && !this.#allFinished()) {
+      status = 'budget-exceeded';
+      this.#record.budgetStop = this.#budgetStop;
+      this.#transition('complete', { status });
+      this.#transition('finish');
+    } else if (!this.#allFinished()) {
+      status = 'failed';
+      this.#record.error = 'internal: steps left that can never run';
+      this.#transition('error', { reason: this.#record.error });
+    } else {
+      status = this.#succeeded() ? 'succeeded' : 'failed';
+      this.#transition('complete', { status });
+      this.#transition('finish');
+    }
+    return this.#end(status);
+  }
+
+  async #crash(error: unknown): Promise<RunResult> {
+    this.#deps.logger.error('Run stopped by an engine error', {
+      runId: this.runId,
+      error: describeError(error),
+    });
+    this.cancel('engine error');
+    await Promise.allSettled([...this.#running.values()]);
+    this.#record.error = `engine error: ${describeError(error)}`;
+    if (this.#machine.state !== 'error') this.#transition('error', { reason: this.#record.error });
+    try {
+      return await this.#end('failed');
+    } catch {
+      return this.#result('failed');
+    }
+  }
+
+  async #end(status: RunStatus): Promise<RunResult> {
+    this.#record.status = status;
+    this.#record.endedAt = this.#deps.now().toISOString();
+    this.#record.spend = { ...this.#ledger.total };
+    await this.#saveRun();
+    const result = this.#result(status);
+    this.#emit({
+      type: 'run-end',
+      status,
+      progress: result.progress,
+      spend: result.spend,
+      durationSeconds: result.durationSeconds,
+      ...(result.error === undefined ? {} : { error: result.error }),
+    });
+    this.#audit({
+      type: 'run-end',
+      message: `run ${status}: ${result.progress.done}/${result.progress.total} steps, $${result.spend.total.costUsd.toFixed(6)}, ${result.spend.total.totalTokens} tokens${result.spend.total.unpricedAttempts > 0 ? ` (${result.spend.total.unpricedAttempts} attempts without a price)` : ''}`,
+      data: { status, spend: result.spend.total },
+    });
+    return result;
+  }
+
+  #result(status: RunStatus): RunResult {
+    const steps: Record<string, StepOutcome> = {};
+    for (const step of this.#graph.steps) {
+      const checkpoint = this.#checkpoints.get(step.id);
+      steps[step.id] = {
+        status: this.#statuses.get(step.id) ?? 'pending',
+        ...(checkpoint?.reason === undefined ? {} : { reason: checkpoint.reason }),
+        ...(checkpoint?.result === undefined ? {} : { result: checkpoint.result }),
+        attempts: checkpoint?.attempts ?? this.#attempts.get(step.id) ?? [],
+      };
+    }
+    return {
+      runId: this.runId,
+      status,
+      success: status === 'succeeded',
+      steps,
+      progress: this.#progress(),
+      spend: this.#ledger.report(),
+      pendingDecisions: [...this.#pending.values()],
+      ...(this.#budgetStop === undefined ? {} : { budgetStop: this.#budgetStop }),
+      durationSeconds: (performance.now() - this.#started) / 1000,
+      ...(this.#record.error === undefined ? {} : { error: this.#record.error }),
+    };
+  }
+
+  #allFinished(): boolean {
+    return [...this.#statuses.values()].every(isFinishedStatus);
+  }
+
+  #succeeded(): boolean {
+    return this.#graph.steps.every((step) => {
+      const checkpoint = this.#checkpoints.get(step.id);
+      if (checkpoint === undefined) return false;
+      if (checkpoint.status === 'succeeded') return true;
+      if (checkpoint.status === 'skipped' && checkpoint.reason === 'condition-not-met') return true;
+      return !step.critical;
+    });
+  }
+
+  #progress(): ProgressSnapshot {
+    return computeProgress(this.#graph, Object.fromEntries(this.#statuses));
+  }
+
+  #saveRun(): Promise<void> {
+    this.#record.updatedAt = this.#deps.now().toISOString();
+    const snapshot = structuredClone(this.#record);
+    this.#saving = this.#saving.then(() => this.#deps.store.saveRun(snapshot));
+    return this.#saving;
+  }
+
+  #emit(input: EventInput): void {
+    this.#seq += 1;
+    const event = {
+      ...input,
+      runId: this.runId,
+      seq: this.#seq,
+      timestamp: this.#deps.now().toISOString(),
+    } as RunEvent;
+    try {
+      this.events.emit(event.type, event as never);
+      this.events.emit('event', event);
+    } catch (error) {
+      this.#deps.logger.warn('An event listener threw', {
+        type: event.type,
+        error: describeError(error),
+      });
+    }
+  }
+
+  #audit(entry: Omit<AuditEntry, 'at' | 'runId'>): void {
+    const audit = this.#deps.audit;
+    if (audit === undefined) return;
+    const write = audit.append({ ...entry, runId: this.runId });
+    this.#auditWrites.add(write);
+    void write.finally(() => this.#auditWrites.delete(write));
+  }
+
+  #restoreSpend(stepId: string, attempts: readonly AttemptRecord[]): void {
+    const step = this.#byId.get(stepId);
+    for (const attempt of attempts) {
+      this.#ledger.record({
+        stepId,
+        agentId: attempt.agentId,
+        tier: attempt.tier,
+        strategy: step?.strategy,
+        parentId: step?.parentId,
+        newAgent: attempt.attempt === 1,
+        usage: attempt.usage,
+      });
+    }
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------
+
+  /** Starts or settles every ready step it can; true when something changed. */
+  async #dispatch(): Promise<boolean> {
+    let changed = false;
+    for (const id of this.#order) {
+      if (this.#signal.aborted) return changed;
+      if (this.#statuses.get(id) !== 'pending') continue;
+      const step = this.#byId.get(id)!;
+      if (!step.dependsOn.every((dependency) => isFinishedStatus(this.#statuses.get(dependency)!)))
+        continue;
+      const dependencyFailed = step.dependsOn.some((dependency) =>
+        this.#failedForDependents(dependency),
+      );
+      if (dependencyFailed && step.onDependencyFailure === 'skip') {
+        await this.#finishStep(step, { status: 'skipped', reason: 'dependency-failed' });
+        changed = true;
+        continue;
+      }
+      if (step.condition !== undefined && !this.#conditionHolds(step)) {
+        await this.#finishStep(step, { status: 'skipped', reason: 'condition-not-met' });
+        changed = true;
+        continue;
+      }
+      if (step.kind === 'join') {
+        await this.#finishJoin(step);
+        changed = true;
+        continue;
+      }
+      if (this.#budgetStop !== undefined) continue;
+      if (this.#running.size >= this.#record.concurrency) break;
+      if (!this.#approved.has(id)) {
+        const rule = matchApprovalRule(step, this.#rules);
+        if (rule !== undefined) {
+          await this.#escalate(
+            step,
+            'approval',
+            `step ${id} needs approval: ${rule.reason} (rule ${rule.id})`,
+            {
+              rule: rule.id,
+            },
+          );
+          changed = true;
+          continue;
+        }
+      }
+      const estimate = this.#estimate(step.agent!);
+      const refusal = this.#guard.exhausted() ?? this.#guard.reserve(estimate, 1);
+      if (refusal !== undefined) {
+        this.#stopForBudget(step, refusal);
+        continue;
+      }
+      this.#statuses.set(id, 'running');
+      const running = this.#executeStep(step, estimate).finally(() => {
+        this.#running.delete(id);
+        this.#wake?.();
+      });
+      this.#running.set(id, running);
+      changed = true;
+    }
+    return changed;
+  }
+
+  #failedForDependents(stepId: string): boolean {
+    const status = this.#statuses.get(stepId);
+    if (status === 'failed') return true;
+    return status === 'skipped' && this.#checkpoints.get(stepId)?.reason === 'dependency-failed';
+  }
+
+  #conditionHolds(step: TaskStep): boolean {
+    const condition = step.condition!;
+    if (condition.type === 'below-confidence') {
+      const checkpoint = this.#checkpoints.get(condition.stepId);
+      const result = checkpoint?.result;
+      return (
+        checkpoint?.status !== 'succeeded' ||
+        result === undefined ||
+        result.confidence < condition.threshold
+      );
+    }
+    const classifier = this.#checkpoints.get(condition.classifierStepId);
+    const candidates = condition.candidates.filter((id) => this.#byId.has(id));
+    let chosen: string | undefined;
+    if (classifier?.status !== 'succeeded' || classifier.result === undefined)
+      chosen = candidates[0];
+    else {
+      const rank = (id: string): number => {
+        const tier = this.#byId.get(id)?.agent?.tier as Tier | undefined;
+        return tier === undefined ? 1 : tierRank(tier);
+      };
+      const cheap = classifier.result.confidence > condition.threshold;
+      for (const id of candidates) {
+        if (chosen === undefined || (cheap ? rank(id) < rank(chosen) : rank(id) > rank(chosen)))
+          chosen = id;
+      }
+    }
+    return chosen === step.id;
+  }
+
+  #estimate(agent: StepAgent): StepEstimate {
+    const estimate =
+      this.#options.estimate?.(agent) ?? estimateAgentCost(agent, this.#options.prices ?? {});
+    if (this.#record.budget.maxCostUsd !== undefined && estimate.costUsd === undefined) {
+      this.#audit({
+        type: 'budget-estimate-unknown',
+        agentId: agent.id,
+        message: `no price for agent ${agent.id}${agent.tier ? ` (${agent.tier})` : ''}: its cost cannot be estimated before it runs; started only while budget remains`,
+      });
+    }
+    return estimate;
+  }
+
+  #stopForBudget(step: TaskStep, refusal: BudgetRefusal): void {
+    if (this.#budgetStop !== undefined) return;
+    this.#budgetStop = refusal;
+    this.#emit({
+      type: 'budget-exceeded',
+      stepId: step.id,
+      agentId: step.agent?.id,
+      parentId: step.parentId,
+      ...refusal,
+    });
+    this.#audit({
+      type: 'budget-stop',
+      stepId: step.id,
+      message: `step ${step.id} not started: ${refusal.limit} ${refusal.max} would be exceeded (committed ${refusal.committed}, step needs up to ${refusal.needed}); no further steps start`,
+      data: { ...refusal },
+    });
+  }
+
+  async #finishJoin(step: TaskStep): Promise<void> {
+    const outputs: Record<string, unknown> = {};
+    const failed: string[] = [];
+    const confidences: number[] = [];
+    for (const dependency of step.dependsOn) {
+      const checkpoint = this.#checkpoints.get(dependency);
+      if (checkpoint?.status === 'succeeded' && checkpoint.result !== undefined) {
+        outputs[dependency] = checkpoint.result.output;
+        confidences.push(checkpoint.result.confidence);
+      } else if (this.#failedForDependents(dependency)) failed.push(dependency);
+    }
+    const success = failed.length === 0;
+    const result: AgentResult = {
+      agentId: step.id,
+      success,
+      output: outputs,
+      confidence:
+        confidences.length === 0 ? 0 : confidences.reduce((a, b) => a + b, 0) / confidences.length,
+      durationSeconds: 0,
+      error: success ? '' : `failed dependencies: ${failed.join(', ')}`,
+    };
+    await this.#finishStep(step, {
+      status: success ? 'succeeded' : 'failed',
+      ...(success ? {} : { reason: 'dependency-failed' as const }),
+      result,
+    });
+  }
+
+  async #finishStep(
+    step: TaskStep,
+    outcome: {
+      status: 'succeeded' | 'failed' | 'skipped';
+      reason?: StepFailureKind;
+      result?: AgentResult;
+      startedAt?: string;
+    },
+  ): Promise<void> {
+    const checkpoint: StepCheckpoint = {
+      stepId: step.id,
+      status: outcome.status,
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+      ...(outcome.result === undefined
+        ? {}
+        : { result: { ...outcome.result, output: toJsonSafe(outcome.result.output) } }),
+      attempts: this.#attempts.get(step.id) ?? [],
+      ...(outcome.startedAt === undefined ? {} : { startedAt: outcome.startedAt }),
+      endedAt: this.#deps.now().toISOString(),
+      runAttempt: this.#record.attempts,
+    };
+    await this.#deps.store.saveStep(this.runId, checkpoint);
+    this.#checkpoints.set(step.id, checkpoint);
+    this.#statuses.set(step.id, outcome.status);
+    this.#emit({
+      type: 'step-end',
+      stepId: step.id,
+      agentId: step.agent?.id,
+      parentId: step.parentId,
+      status: outcome.status,
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+      ...(checkpoint.result === undefined ? {} : { result: checkpoint.result }),
+      progress: this.#progress(),
+    });
+  }
+
+  // ---- execution --------------------------------------------------------------------------
+
+  #contextFor(step: TaskStep): Record<string, unknown> {
+    const context: Record<string, unknown> = { ...this.#record.context };
+    if (this.#graph.task !== undefined && context.task === undefined)
+      context.task = this.#graph.task;
+    Object.assign(context, step.input ?? {});
+    const dependencies: Record<string, unknown> = {};
+    for (const dependency of step.dependsOn) {
+      const checkpoint = this.#checkpoints.get(dependency);
+      const result = checkpoint?.result;
+      dependencies[dependency] = {
+        status: checkpoint?.status,
+        success: result?.success ?? false,
+        output: result?.output,
+        confidence: result?.confidence ?? 0,
+        error: result?.error ?? '',
+      };
+      if (result?.success)
+        context[this.#byId.get(dependency)?.agent?.id ?? dependency] = result.output;
+    }
+    context.dependencies = dependencies;
+    if (step.condition?.type === 'below-confidence') {
+      context.juniorAttempt = this.#checkpoints.get(step.condition.stepId)?.result?.output;
+    } else if (step.condition?.type === 'adaptive-select') {
+      context.classification = this.#checkpoints.get(
+        step.condition.classifierStepId,
+      )?.result?.output;
+    }
+    return context;
+  }
+
+  async #executeStep(step: TaskStep, primaryEstimate: StepEstimate): Promise<void> {
+    const startedAt = this.#deps.now().toISOString();
+    const reservations: Array<{ estimate: StepEstimate; agents: number }> = [
+      { estimate: primaryEstimate, agents: 1 },
+    ];
+    const attempts = this.#attempts.get(step.id) ?? [];
+    this.#attempts.set(step.id, attempts);
+    const context = this.#contextFor(step);
+    const chain = [
+      { via: 'primary', agent: step.agent!, executorName: undefined as string | undefined },
+      ...step.fallbacks.map((fallback) => ({
+        via: fallback.label,
+        agent: fallback.agent ?? step.agent!,
+        executorName: fallback.executor,
+      })),
+    ];
+    let success: AgentResult | undefined;
+    let failure: StepFailure = { kind: 'error', message: 'not run' };
+    let lastResult: AgentResult | undefined;
+    try {
+      for (const [index, candidate] of chain.entries()) {
+        if (index > 0) {
+          const estimate = this.#estimate(candidate.agent);
+          const refusal = this.#guard.reserve(estimate, 1);
+          if (refusal !== undefined) {
+            this.#stopForBudget(step, refusal);
+            failure = {
+              kind: 'budget',
+              message: `fallback ${candidate.via} not started: ${refusal.limit} ${refusal.max} would be exceeded; last error: ${failure.message}`,
+            };
+            break;
+          }
+          reservations.push({ estimate, agents: 1 });
+          this.#emit({
+            type: 'step-fallback',
+            stepId: step.id,
+            agentId: candidate.agent.id,
+            parentId: step.parentId,
+            from: chain[index - 1]!.via,
+            to: candidate.via,
+            error: failure.message,
+          });
+          this.#audit({
+            type: 'fallback',
+            stepId: step.id,
+            agentId: candidate.agent.id,
+            message: `step ${step.id} falls back from ${chain[index - 1]!.via} to ${candidate.via} after: ${failure.message}`,
+          });
+        }
+        const outcome = await this.#runCandidate(step, candidate, context, attempts);
+        if (outcome.result.success) {
+          success = outcome.result;
+          break;
+        }
+        lastResult = outcome.result;
+        failure = outcome.failure;
+      }
+    } catch (error) {
+      // Only an abort reaches here; anything else is recorded as the step's failure.
+      if (!this.#signal.aborted) failure = { kind: 'error', message: describeError(error) };
+    }
+    for (const reservation of reservations)
+      this.#guard.release(reservation.estimate, reservation.agents);
+    if (this.#signal.aborted && success === undefined) {
+      // Aborted: the step stays unfinished (no checkpoint) and runs again on resume.
+      this.#statuses.set(step.id, 'pending');
+      return;
+    }
+    if (success !== undefined) {
+      const threshold = this.#options.escalation?.confidenceThreshold ?? 0.7;
+      if (step.risky && success.confidence < threshold) {
+        await this.#escalate(
+          step,
+          'low-confidence',
+          `risky step ${step.id} reported confidence ${success.confidence} < ${threshold}`,
+          { result: success },
+        );
+        return;
+      }
+      await this.#finishStep(step, { status: 'succeeded', result: success, startedAt });
+      return;
+    }
+    const result: AgentResult = lastResult ?? {
+      agentId: step.agent!.id,
+      success: false,
+      output: null,
+      confidence: 0,
+      durationSeconds: 0,
+      error: failure.message,
+    };
+    if ((this.#options.escalation?.onFailure ?? true) && failure.kind !== 'budget') {
+      await this.#escalate(
+        step,
+        'escalation',
+        `step ${step.id} failed after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'} and ${step.fallbacks.length} fallback${step.fallbacks.length === 1 ? '' : 's'}: ${failure.message}`,
+        { failure, result: { ...result, error: result.error || failure.message } },
+      );
+      return;
+    }
+    await this.#finishStep(step, {
+      status: 'failed',
+      reason: failure.kind,
+      result: { ...result, success: false, error: result.error || failure.message },
+      startedAt,
+    });
+  }
+
+  /** Runs one agent (with retries); throws only when the run is aborted. */
+  async #runCandidate(
+    step: TaskStep,
+    candidate: { via: string; agent: StepAgent; executorName: string | undefined },
+    context: Record<string, unknown>,
+    attempts: AttemptRecord[],
+  ): Promise<{ result: AgentResult; failure: StepFailure }> {
+    const executor =
+      candidate.executorName === undefined
+        ? this.#options.executor
+        : this.#options.executors?.[candidate.executorName];
+    const agent = candidate.agent;
+    if (executor === undefined) {
+      const message = `no executor named "${candidate.executorName}"`;
+      return {
+        result: {
+          agentId: agent.id,
+          success: false,
+          output: null,
+          confidence: 0,
+          durationSeconds: 0,
+          error: message,
+        },
+        failure: { kind: 'error', message },
+      };
+    }
+    const policy = step.retry ?? this.#retry;
+    let attemptNumber = 0;
+    let reported: { output: AgentExecutionOutput; seconds: number } | undefined;
+    const timeoutSeconds = agent.resourceRequirements?.timeoutSeconds;
+    try {
+      await retry(
+        async () => {
+          attemptNumber += 1;
+          this.#emit({
+            type: 'step-start',
+            stepId: step.id,
+            agentId: agent.id,
+            parentId: step.parentId,
+            label: stepLabel(step),
+            via: candidate.via,
+            tier: agent.tier,
+            attempt: attemptNumber,
+          });
+          const attemptStart = this.#deps.now();
+          const clock = performance.now();
+          const base = {
+            via: candidate.via,
+            agentId: agent.id,
+            ...(agent.tier === undefined ? {} : { tier: agent.tier }),
+            ...(candidate.executorName === undefined ? {} : { executor: candidate.executorName }),
+            attempt: attemptNumber,
+            startedAt: attemptStart.toISOString(),
+          };
+          try {
+            const output = await withTimeout((signal) => executor(agent, context, { signal }), {
+              ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+              signal: this.#signal,
+              what: `Step "${step.id}" (agent ${agent.id})`,
+            });
+            const seconds = (performance.now() - clock) / 1000;
+            const ok = output?.success !== false;
+            const usage = output?.usage;
+            attempts.push({
+              ...base,
+              durationSeconds: seconds,
+              success: ok,
+              ...(ok ? {} : { error: output?.error ?? 'agent reported failure' }),
+              ...(usage === undefined ? {} : { usage }),
+            });
+            this.#recordUsage(step, agent, usage, attemptNumber === 1);
+            reported = { output: output ?? { output: null }, seconds };
+          } catch (error) {
+            const seconds = (performance.now() - clock) / 1000;
+            attempts.push({
+              ...base,
+              durationSeconds: seconds,
+              success: false,
+              error: describeError(error),
+            });
+            this.#recordUsage(step, agent, undefined, attemptNumber === 1);
+            throw error;
+          }
+        },
+        {
+          maxRetries: policy.maxRetries,
+          initialDelayMs: policy.initialDelayMs,
+          maxDelayMs: policy.maxDelayMs,
+          factor: policy.factor,
+          jitter: policy.jitter,
+          signal: this.#signal,
+          ...(this.#options.random === undefined ? {} : { random: this.#options.random }),
+          shouldRetry: (error) => !this.#signal.aborted && isRetryableError(error),
+          retryAfterMs: (error) => retryAfterMsOf(error),
+          onRetry: ({ error, attempt, delayMs }) => {
+            this.#emit({
+              type: 'step-retry',
+              stepId: step.id,
+              agentId: agent.id,
+              parentId: step.parentId,
+              attempt,
+              delayMs,
+              error: describeError(error),
+            });
+            this.#audit({
+              type: 'retry',
+              stepId: step.id,
+              agentId: agent.id,
+              message: `step ${step.id} retry ${attempt}/${policy.maxRetries} in ${delayMs} ms after retryable error: ${describeError(error)}`,
+            });
+          },
+        },
+      );
+    } catch (error) {
+      if (this.#signal.aborted) throw abortError(this.#signal);
+      const message = describeError(error);
+      const kind: StepFailureKind =
+        error instanceof TimeoutError ||
+        (BatonError.isInstance(error) && error.code === BatonErrorCode.TIMEOUT)
+          ? 'timeout'
+          : 'error';
+      return {
+        result: {
+          agentId: agent.id,
+          success: false,
+          output: null,
+          confidence: 0,
+          durationSeconds: attempts.at(-1)?.durationSeconds ?? 0,
+          error: message,
+        },
+        failure: { kind, message },
+      };
+    }
+    const { output, seconds } = reported!;
+    const ok = output.success !== false;
+    const confidence =
+      typeof output.confidence === 'number' && output.confidence >= 0 && output.confidence <= 1
+        ? output.confidence
+        : ok
+          ? 1
+          : 0;
+    const result: AgentResult = {
+      agentId: agent.id,
+      success: ok,
+      output: output.output,
+      confidence: ok ? confidence : 0,
+      durationSeconds: seconds,
+      error: ok ? '' : (output.error ?? 'agent reported failure'),
+      ...(output.usage === undefined ? {} : { usage: output.usage }),
+    };
+    return { result, failure: { kind: 'agent-reported', message: result.error } };
+  }
+
+  #recordUsage(
+    step: TaskStep,
+    agent: StepAgent,
+    usage: AgentExecutionOutput['usage'],
+    newAgent: boolean,
+  ): void {
+    this.#ledger.record({
+      stepId: step.id,
+      agentId: agent.id,
+      tier: agent.tier,
+      strategy: step.strategy,
+      parentId: step.parentId,
+      newAgent,
+      usage,
+    });
+    if (usage === undefined) return;
+    const total = this.#ledger.total;
+    this.#emit({
+      type: 'step-usage',
+      stepId: step.id,
+      agentId: agent.id,
+      parentId: step.parentId,
+      usage,
+      ...(usage.costUsd === undefined ? {} : { costDeltaUsd: usage.costUsd }),
+      tokensDelta: usage.inputTokens + usage.outputTokens,
+      runCostUsd: total.costUsd,
+      runTokens: total.totalTokens,
+    });
+  }
+
+  // ---- decisions --------------------------------------------------------------------------
+
+  async #escalate(
+    step: TaskStep,
+    kind: DecisionKind,
+    reason: string,
+    extra: { rule?: string; result?: AgentResult; failure?: StepFailure },
+  ): Promise<void> {
+    const escalation = this.#options.escalation ?? {};
+    const deadlineSeconds = escalation.deadlineSeconds;
+    const attempts = this.#attempts.get(step.id);
+    const decision = await this.#deps.store.decisions.create({
+      runId: this.runId,
+      stepId: step.id,
+      kind,
+      reason,
+      ...(extra.rule === undefined ? {} : { rule: extra.rule }),
+      ...(deadlineSeconds === undefined
+        ? {}
+        : {
+            deadline: new Date(this.#deps.now().getTime() + deadlineSeconds * 1000).toISOString(),
+          }),
+      defaultAction: escalation.defaultAction ?? 'reject',
+      ...(extra.result === undefined
+        ? {}
+        : { result: { ...extra.result, output: toJsonSafe(extra.result.output) } }),
+      ...(attempts === undefined || attempts.length === 0 ? {} : { attempts }),
+      ...(extra.failure === undefined ? {} : { failure: extra.failure }),
+    });
+    this.#pending.set(step.id, decision);
+    this.#statuses.set(step.id, 'awaiting-decision');
+    if (this.#machine.state === 'monitoring')
+      this.#transition('escalate', { decisionId: decision.id, stepId: step.id });
+    await this.#saveRun();
+    this.#emit({
+      type: 'decision-pending',
+      stepId: step.id,
+      agentId: step.agent?.id,
+      parentId: step.parentId,
+      decision,
+    });
+    this.#audit({
+      type: kind === 'approval' ? 'approval-required' : 'escalation',
+      stepId: step.id,
+      message: `${reason}; decision ${decision.id} pending${decision.deadline ? ` until ${decision.deadline} (default ${decision.defaultAction})` : ''}`,
+      data: { decisionId: decision.id, kind },
+    });
+    const handler = this.#options.onDecision;
+    if (handler !== undefined) {
+      this.#handlersInFlight += 1;
+      void handler(decision, { signal: this.#signal })
+        .then(async (answer) => {
+          if (answer === undefined) return;
+          await this.#deps.store.decisions
+            .resolve(decision.id, answer.action, {
+              by: 'handler',
+              runId: this.runId,
+              ...(answer.note === undefined ? {} : { note: answer.note }),
+            })
+            .catch((error: unknown) => {
+              if (!(BatonError.isInstance(error) && error.code === BatonErrorCode.CONFLICT))
+                throw error;
+            });
+        })
+        .catch((error: unknown) => {
+          this.#deps.logger.warn('Decision handler failed; the decision stays pending', {
+            decisionId: decision.id,
+            error: describeError(error),
+          });
+        })
+        .finally(() => {
+          this.#handlersInFlight -= 1;
+          this.#wake?.();
+        });
+    }
+  }
+
+  async #processDecisions(): Promise<void> {
+    const { decisions } = this.#deps.store;
+    await decisions.applyDeadlines(this.runId);
+    const current = new Map(
+      (await decisions.listForRun(this.runId)).map((decision) => [decision.id, decision]),
+    );
+    for (const [stepId, pending] of [...this.#pending]) {
+      const decision = current.get(pending.id);
+      if (decision === undefined || decision.status === 'pending') continue;
+      this.#pending.delete(stepId);
+      this.#emit({
+        type: 'decision-resolved',
+        stepId,
+        parentId: this.#byId.get(stepId)?.parentId,
+        decision,
+      });
+      this.#audit({
+        type: 'decision',
+        stepId,
+        message: `decision ${decision.id} (${decision.kind}) ${decision.status} by ${decision.resolvedBy ?? 'person'}${decision.note ? `: ${decision.note}` : ''}`,
+        data: { decisionId: decision.id, kind: decision.kind, status: decision.status },
+      });
+      await this.#applyDecision(this.#byId.get(stepId)!, decision);
+    }
+    if (this.#pending.size === 0 && this.#machine.state === 'escalating') {
+      this.#transition('user_response');
+      this.#transition('monitor');
+      if (this.#record.status === 'paused') this.#record.status = 'running';
+      await this.#saveRun();
+    }
+  }
+
+  async #applyDecision(step: TaskStep, decision: Decision): Promise<void> {
+    const approved = decision.status === 'approved';
+    const note = decision.note ? `: ${decision.note}` : '';
+    if (approved && decision.kind === 'approval') {
+      this.#approved.add(step.id);
+      this.#statuses.set(step.id, 'pending');
+      return;
+    }
+    if (approved && decision.kind === 'escalation') {
+      // "Try again": the step runs once more with its retries and fallbacks.
+      this.#statuses.set(step.id, 'pending');
+      return;
+    }
+    if (approved && decision.kind === 'low-confidence' && decision.result !== undefined) {
+      await this.#finishStep(step, { status: 'succeeded', result: decision.result });
+      return;
+    }
+    const base: AgentResult = decision.result ?? {
+      agentId: step.agent?.id ?? step.id,
+      success: false,
+      output: null,
+      confidence: 0,
+      durationSeconds: 0,
+      error: '',
+    };
+    await this.#finishStep(step, {
+      status: 'failed',
+      reason: 'rejected',
+      result: {
+        ...base,
+        success: false,
+        error: `${decision.kind === 'approval' ? 'not approved' : 'rejected'} (decision ${decision.id} by ${decision.resolvedBy ?? 'person'}${note})${base.error ? `; ${base.error}` : ''}`,
+      },
+    });
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new AbortedError(String(reason ?? 'aborted'));
+}

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { BatonError, BatonErrorCode, describeError } from '@baton/core';
+
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /** Flush the data to disk before the rename (durable across power loss). Default true. */
+  fsync?: boolean;
+}
+
+/**
+ * Writes a file so that readers see either the old or the new content, never a partial one:
+ * a temporary file in the same directory, optionally fsynced, then renamed over the target.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    if (options.fsync === false) {
+      await writeFile(temporary, data, 'utf8');
+    } else {
+      const handle = await open(temporary, 'w');
+      try {
+        await handle.writeFile(data, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => {});
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `Could not write ${path}: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Writes JSON atomically, creating the directory first. */
+export async function writeJsonAtomic(
+  path: string,
+  value: unknown,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, options);
+}
+
+/** Reads and parses a JSON file; undefined when it does not exist. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `Could not read ${path}: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `Corrupt JSON in ${path}: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Whether a path exists. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** This machine's host name (recorded with a run's pid). */
+export const HOSTNAME = hostname();
+
+/**
+ * Whether the process that owns a run is alive: `true`/`false` on this host, `undefined` when the
+ * run was started on another host (cannot tell).
+ */
+export function isProcessAlive(pid: number | undefined, host?: string): boolean | undefined {
+  if (pid === undefined) return false;
+  if (host !== undefined && host !== HOSTNAME) return undefined;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A value that `JSON.stringify` can store: non-serialisable parts become descriptive strings. */
+export function toJsonSafe(value: unknown): unknown {
+  if (value === undefined) return null;
+  try {
+    const text = JSON.stringify(value, (_key, inner: unknown) =>
+      typeof inner === 'bigint' ? inner.toString() : inner,
+    );
+    return text === undefined ? null : (JSON.parse(text) as unknown);
+  } catch (error) {
+    return `[unserialisable output: ${describeError(error)}]`;
+  }
+}
+
+/**
+ * Runs `fn` while holding an exclusive lock file (`O_EXCL`), so that several processes resolving
+ * the same record do not interleave. A lock older than `staleMs` is taken over.
+ */
+export async function withFileLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  options: { staleMs?: number; timeoutMs?: number } = {},
+): Promise<T> {
+  const { staleMs = 10_000, timeoutMs = 5_000 } = options;
+  const started = Date.now();
+  await mkdir(dirname(path), { recursive: true });
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const info = await stat(path).catch(() => undefined);
+      if (info !== undefined && Date.now() - info.mtimeMs > staleMs) {
+        await rm(path, { force: true });
+        continue;
+      }
+      if (Date.now() - started > timeoutMs) {
+        throw new BatonError(BatonErrorCode.CONFLICT, `Timed out waiting for lock ${path}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { force: true });
+  }
+}
