@@ -1,0 +1,74 @@
+import { agentSchema } from '@baton/core';
+import { getTemplate } from '@baton/templates';
+import { describe, expect, it } from 'vitest';
+import { spawnAgent } from './agent-factory.js';
+
+const writer = getTemplate('documentation_writer')!;
+
+describe('spawnAgent', () => {
+  it('spawns a template at a tier with task-specific instructions', () => {
+    const agent = spawnAgent(writer, {
+      tier: 'CAPABLE',
+      task: '  Update the API docs  ',
+      role: 'expert',
+    });
+    expect(agent).toMatchObject({
+      id: 'documentation_writer__expert',
+      templateId: 'documentation_writer',
+      role: 'Documentation Writer (expert)',
+      tier: 'CAPABLE',
+      strategyRole: 'expert',
+      capabilities: ['generate_docs', 'check_completeness', 'update_examples'],
+      qualityGates: { min_doc_coverage: 100 },
+      resourceRequirements: writer.resourceRequirements,
+    });
+    expect(agent.instructions.startsWith(writer.defaultInstructions)).toBe(true);
+    expect(agent.instructions).toContain('## Task\nUpdate the API docs\n');
+    expect(agent.instructions).toContain('## Your part\nYou are the expert of a teaching pair');
+    expect(agent.instructions).toContain('## Your own quality gates\nmin_doc_coverage = 100');
+    expect(agentSchema.parse(agent)).toEqual({ ...agent, strategyRole: undefined });
+  });
+
+  it('names agents by role: template id for steps, suffixes for the rest', () => {
+    const id = (
+      role: Parameters<typeof spawnAgent>[1]['role'],
+      tier: 'CHEAP' | 'PREMIUM' = 'CHEAP',
+    ) => spawnAgent(writer, { tier, task: 't', ...(role === undefined ? {} : { role }) }).id;
+    expect(id(undefined)).toBe('documentation_writer');
+    expect(id('worker')).toBe('documentation_writer');
+    expect(id('junior')).toBe('documentation_writer__junior');
+    expect(id('specialist', 'PREMIUM')).toBe('documentation_writer__premium_specialist');
+    expect(spawnAgent(writer, { tier: 'CHEAP', task: 't', id: 'mine' }).id).toBe('mine');
+  });
+
+  it('returns copies the caller may change without touching the frozen template', () => {
+    const agent = spawnAgent(writer, { tier: 'CHEAP', task: 't' });
+    agent.tools.push('x');
+    expect(writer.tools).not.toContain('x');
+  });
+
+  it('uses custom role instructions when given', () => {
+    const agent = spawnAgent(writer, {
+      tier: 'CHEAP',
+      task: 't',
+      roleInstructions: 'Only fix typos.',
+    });
+    expect(agent.instructions).toContain('## Your part\nOnly fix typos.');
+  });
+
+  it('rejects bad input, naming the field', () => {
+    expect(() => spawnAgent(writer, { tier: 'ULTRA' as never, task: 't' })).toThrow(/^tier: /);
+    expect(() => spawnAgent(writer, { tier: 'CHEAP', task: ' ' })).toThrow(
+      'task: must be a non-empty string',
+    );
+    expect(() => spawnAgent(writer, { tier: 'CHEAP', task: 't', role: 'boss' as never })).toThrow(
+      /^role: /,
+    );
+    expect(() => spawnAgent({ ...writer, role: '' }, { tier: 'CHEAP', task: 't' })).toThrow(
+      'template.role: must be a non-empty string',
+    );
+    expect(() => spawnAgent(writer, { tier: 'CHEAP', task: 't', id: '' })).toThrow(
+      'agent.id: must be a non-empty string',
+    );
+  });
+});
