@@ -422,6 +422,14 @@ describe('ConfigurationStore', () => {
       expect(await fileNames(dir)).toEqual([]);
     });
 
+    it('creates no store directory for an unknown id', async () => {
+      const store = new ConfigurationStore({ storageDir: path.join(dir, 'absent') });
+      const error = await caught(store.recordOutcome('ghost', { success: true, qualityScore: 50 }));
+      expect(BatonError.isInstance(error) && error.code).toBe(BatonErrorCode.NOT_FOUND);
+      expect(await store.delete('ghost')).toBe(false);
+      expect(await readdir(dir)).toEqual([]);
+    });
+
     it('fails with BATON_STORAGE on a corrupt file and leaves it untouched', async () => {
       const store = new ConfigurationStore({ storageDir: dir });
       await writeFile(path.join(dir, 'broken.json'), '{"id":"broken"}');

@@ -202,7 +202,6 @@ export class ConfigurationStore {
     throwIfAborted(options.signal);
     const file = this.#path(id);
     try {
-      await this.#ensureDirectory();
       return await this.#withLock(file, options.signal, async () => {
         try {
           await unlink(file);
@@ -213,6 +212,7 @@ export class ConfigurationStore {
         }
       });
     } catch (error) {
+      if (errorCode(error) === 'ENOENT') return false; // no store directory: nothing to delete
       throw storageError(`Cannot delete ${file}`, error);
     }
   }
@@ -250,15 +250,14 @@ export class ConfigurationStore {
       throw new ValidationError('outcome', 'must be an object');
     }
     assertOutcome(outcome.success, outcome.qualityScore);
-    await this.#ensureDirectory();
-    return this.#withLock(file, options.signal, async () => {
+    const notFound = () =>
+      new BatonError(
+        BatonErrorCode.NOT_FOUND,
+        `Composition "${id}" not found in ${this.storageDir}`,
+      );
+    const update = async () => {
       const read = await readRecord(file, this.#parse);
-      if (read.status === 'missing') {
-        throw new BatonError(
-          BatonErrorCode.NOT_FOUND,
-          `Composition "${id}" not found in ${this.storageDir}`,
-        );
-      }
+      if (read.status === 'missing') throw notFound();
       if (read.status === 'corrupt') {
         throw corruptRecordError('Composition', file, read.reason, read.cause);
       }
@@ -266,7 +265,14 @@ export class ConfigurationStore {
       await this.#write(file, config);
       await this.#syncPattern(config);
       return config;
-    });
+    };
+    try {
+      return await this.#withLock(file, options.signal, update);
+    } catch (error) {
+      // Only creating the lock file can fail with a bare ENOENT: the store directory is missing.
+      if (errorCode(error) === 'ENOENT') throw notFound();
+      throw error;
+    }
   }
 
   #path(id: string): string {

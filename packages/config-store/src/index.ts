@@ -33,4 +33,4 @@ export {
   type PatternLibraryOptions,
   patternSchema,
 } from './pattern-library.js';
-export { idProblem, MAX_ID_BYTES } from './record-id.js';
+export { assertValidId, type IdCheckOptions, idProblem, MAX_ID_BYTES } from './record-id.js';

@@ -9,6 +9,9 @@ import {
 } from '@baton/core';
 import { errorCode } from './file-lock.js';
 
+/** Files read at the same time when listing a directory (well below any open-file limit). */
+const MAX_OPEN_FILES = 32;
+
 /** What reading one `<id>.json` record found. */
 export type RecordRead<T> =
   | { status: 'missing' }
@@ -73,12 +76,10 @@ export async function readAllRecords<T extends { id: string }>(
     if (errorCode(error) === 'ENOENT') return [];
     throw storageError(`Cannot list ${directory}`, error);
   }
-  const reads = await Promise.all(
-    names.map(async (name) => {
-      const file = path.join(directory, name);
-      return { file, read: await readRecord(file, parse, { signal: options.signal }) };
-    }),
-  );
+  const reads = await mapWithConcurrency(names, MAX_OPEN_FILES, async (name) => {
+    const file = path.join(directory, name);
+    return { file, read: await readRecord(file, parse, { signal: options.signal }) };
+  });
   const records: T[] = [];
   for (const { file, read } of reads) {
     if (read.status === 'ok') records.push(read.value);
@@ -110,4 +111,22 @@ export function corruptRecordError(kind: string, file: string, reason: string, c
 function compareCodeUnits(left: string, right: string): number {
   if (left < right) return -1;
   return left > right ? 1 : 0;
+}
+
+/** `items.map(operation)` with at most `limit` operations running at once; results in order. */
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  operation: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await operation(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

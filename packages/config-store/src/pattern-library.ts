@@ -4,7 +4,7 @@ import { type Logger, noopLogger, parseWith, throwIfAborted, ValidationError } f
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
 import { corruptRecordError, readAllRecords, readRecord } from './json-records.js';
-import { MAX_ID_BYTES, recordIdSchema, recordPath } from './record-id.js';
+import { assertValidId, MAX_ID_BYTES, recordIdSchema, recordPath } from './record-id.js';
 
 /** Longest pattern id in UTF-8 bytes: room for a prefix in front of a composition id. */
 export const MAX_PATTERN_ID_BYTES = MAX_ID_BYTES + 20;
@@ -117,7 +117,7 @@ export class PatternLibrary {
   async get(id: string, options: PatternLibraryCallOptions = {}): Promise<Pattern | undefined> {
     throwIfAborted(options.signal);
     if (this.storageDir === undefined) {
-      recordPath('.', id, { maxBytes: MAX_PATTERN_ID_BYTES });
+      assertValidId(id, { maxBytes: MAX_PATTERN_ID_BYTES });
       const value = this.#memory.get(id);
       return value === undefined ? undefined : structuredClone(value);
     }

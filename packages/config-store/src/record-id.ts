@@ -42,22 +42,33 @@ export function recordIdSchema(maxBytes = MAX_ID_BYTES) {
   });
 }
 
+/** Options of {@link assertValidId} and {@link recordPath}. */
+export interface IdCheckOptions {
+  /** The field the error names. Default `id`. */
+  field?: string;
+  /** Longest id in UTF-8 bytes. Default {@link MAX_ID_BYTES}. */
+  maxBytes?: number;
+}
+
+/** Throws a {@link ValidationError} naming the field when `id` cannot name a stored file. */
+export function assertValidId(id: unknown, options: IdCheckOptions = {}): asserts id is string {
+  const problem = idProblem(id, options.maxBytes);
+  if (problem !== undefined) throw new ValidationError(options.field ?? 'id', problem);
+}
+
 /**
- * The path of `<id>.json` inside `directory`, after checking the id (throws a
- * {@link ValidationError} naming `field`) and that the resolved path stays inside the directory.
+ * The path of `<id>.json` inside `directory`, after checking the id (see {@link assertValidId})
+ * and that the resolved path stays inside the directory.
  */
-export function recordPath(
-  directory: string,
-  id: unknown,
-  options: { field?: string; maxBytes?: number } = {},
-): string {
-  const { field = 'id', maxBytes = MAX_ID_BYTES } = options;
-  const problem = idProblem(id, maxBytes);
-  if (problem !== undefined) throw new ValidationError(field, problem);
+export function recordPath(directory: string, id: unknown, options: IdCheckOptions = {}): string {
+  assertValidId(id, options);
   const root = path.resolve(directory);
-  const file = path.resolve(root, `${id as string}.json`);
+  const file = path.resolve(root, `${id}.json`);
   if (path.dirname(file) !== root) {
-    throw new ValidationError(field, 'must name a file inside the storage directory');
+    throw new ValidationError(
+      options.field ?? 'id',
+      'must name a file inside the storage directory',
+    );
   }
   return file;
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AgentConfiguration, ConfigurationStore, PatternLibrary } from '../src/index.js';
 import { fileNames, makeAgent, temporaryDirectory } from './fixtures.js';
@@ -33,7 +33,7 @@ function startWriter(worker: number, args: string[]) {
         ...(process.features.typescript ? [] : ['--experimental-strip-types']),
         '--no-warnings',
         '--import',
-        path.join(here, 'resolve-ts-hooks.mjs'),
+        pathToFileURL(path.join(here, 'resolve-ts-hooks.mjs')).href,
       ],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
