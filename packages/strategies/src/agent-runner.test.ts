@@ -72,6 +72,33 @@ describe('runAgent', () => {
     });
   });
 
+  it('turns a synchronous throw of a non-async executor into a failed result', async () => {
+    const executor = () => {
+      throw new Error('not even a promise');
+    };
+    expect(await runAgent(agent('a'), {}, { executor })).toMatchObject({
+      success: false,
+      error: 'Agent "a" failed: not even a promise',
+    });
+  });
+
+  it('rejects bad input naming the field, without calling the executor', async () => {
+    const { executor, calls } = scriptedExecutor();
+    await expect(runAgent({ id: ' ' }, {}, { executor })).rejects.toThrow(
+      'agent.id: must be a non-empty string',
+    );
+    await expect(runAgent(agent('a'), [] as never, { executor })).rejects.toThrow(
+      'context: must be an object',
+    );
+    await expect(runAgent(agent('a'), {}, {} as never)).rejects.toThrow(
+      'executor: must be a function',
+    );
+    await expect(runAgent(agent('a'), {}, { executor, defaultTimeoutSeconds: -1 })).rejects.toThrow(
+      'defaultTimeoutSeconds: must be a number > 0 (got -1)',
+    );
+    expect(calls).toHaveLength(0);
+  });
+
   it('times out an executor that ignores its signal, promptly', async () => {
     const started = performance.now();
     const { result, calls } = run(agent('slow', { timeoutSeconds: 0.05 }), hangs);

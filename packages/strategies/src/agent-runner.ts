@@ -10,9 +10,11 @@ import {
   noopLogger,
   type Usage,
   usageSchema,
+  ValidationError,
   withTimeout,
   zodIssues,
 } from '@baton/core';
+import { agentIssues, validateContext } from './validate-agents.js';
 
 /**
  * The time limit, in seconds, of an agent that does not set `resourceRequirements.timeoutSeconds`:
@@ -62,6 +64,9 @@ export interface RunAgentOptions<TAgent extends ExecutableAgent = ExecutableAgen
  * - `durationSeconds` is measured with `performance.now()`.
  * - The executor receives a shallow copy of `context`, so it cannot change the caller's object.
  *
+ * Bad input (an agent without an id, a context that is not an object, no executor) rejects with a
+ * `ValidationError` naming the field.
+ *
  * @example
  * ```ts
  * const result = await runAgent({ id: 'summariser' }, { text }, {
@@ -72,6 +77,28 @@ export interface RunAgentOptions<TAgent extends ExecutableAgent = ExecutableAgen
  * ```
  */
 export async function runAgent<TAgent extends ExecutableAgent>(
+  agent: TAgent,
+  context: Record<string, unknown>,
+  options: RunAgentOptions<TAgent>,
+): Promise<AgentResult> {
+  const issues = agentIssues(agent, 'agent');
+  if (issues.length > 0) throw new ValidationError(issues);
+  validateContext(context);
+  if (typeof options?.executor !== 'function') {
+    throw new ValidationError('executor', 'must be a function');
+  }
+  const timeout = options.defaultTimeoutSeconds;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
+    throw new ValidationError(
+      'defaultTimeoutSeconds',
+      `must be a number > 0 (got ${String(timeout)})`,
+    );
+  }
+  return runCheckedAgent(agent, context, options);
+}
+
+/** {@link runAgent} for input that was already validated (the strategies validate a team once). */
+export async function runCheckedAgent<TAgent extends ExecutableAgent>(
   agent: TAgent,
   context: Record<string, unknown>,
   options: RunAgentOptions<TAgent>,

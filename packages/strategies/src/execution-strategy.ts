@@ -9,7 +9,7 @@ import {
   type StrategyResult,
   ValidationError,
 } from '@baton/core';
-import { DEFAULT_AGENT_TIMEOUT_SECONDS, emit, runAgent } from './agent-runner.js';
+import { DEFAULT_AGENT_TIMEOUT_SECONDS, emit, runCheckedAgent } from './agent-runner.js';
 import { validateAgents, validateContext } from './validate-agents.js';
 
 /** Options every strategy takes. */
@@ -128,7 +128,7 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
     const run: StrategyRun<TAgent> = {
       signal,
       runAgent: (agent, agentContext) =>
-        runAgent(agent, agentContext, {
+        runCheckedAgent(agent, agentContext, {
           executor: this.executor,
           signal,
           events,
