@@ -31,6 +31,12 @@ export {
   type RunnableAgent,
 } from './agent-prompt.js';
 export {
+  type CliConfig,
+  type CliConfigSection,
+  cliConfigSectionSchema,
+  resolveCliConfig,
+} from './cli-config.js';
+export {
   type CliAgentOutput,
   type CliAttempt,
   type CliExecutorOptions,
