@@ -1,4 +1,11 @@
-import { BatonError, CompositionPattern, ValidationError } from '@baton/core';
+import {
+  type Agent,
+  type AgentExecutor,
+  BatonError,
+  CompositionPattern,
+  type ExecutionPlan,
+  ValidationError,
+} from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { AdaptiveStrategy } from './adaptive-strategy.js';
 import { DebateStrategy } from './debate-strategy.js';
@@ -44,6 +51,33 @@ describe('getStrategy and STRATEGY_REGISTRY', () => {
       {},
     );
     expect(result.aggregatedOutput).toMatchObject({ numAgents: 2, outputs: ['a-out', 'b-out'] });
+  });
+
+  it('runs Baton plan agents with a plan-typed executor', async () => {
+    const reviewer: Agent = {
+      id: 'code_reviewer',
+      templateId: 'code_reviewer',
+      role: 'Code Quality Reviewer',
+      tier: 'CAPABLE',
+      instructions: 'Review the code.',
+      capabilities: ['code_review'],
+      tools: [],
+      qualityGates: {},
+      resourceRequirements: { minTokens: 0, maxTokens: 10, timeoutSeconds: 0.05, memoryMb: 1 },
+    };
+    const planExecutor: AgentExecutor<Agent> = async (planAgent) => ({
+      output: planAgent.role,
+      confidence: 0.8,
+    });
+    const strategyName: ExecutionPlan['strategy'] = 'sequential';
+    const result = await getStrategy(strategyName, { executor: planExecutor }).execute(
+      [reviewer],
+      {},
+    );
+    expect(result.outputs[0]).toMatchObject({
+      agentId: 'code_reviewer',
+      output: 'Code Quality Reviewer',
+    });
   });
 
   it.each(['nope', 'Parallel', 'toString', ''])('rejects the unknown name %j', (name) => {
