@@ -653,17 +653,25 @@ class RunExecution {
     delete this.#record.budgetStop;
     delete this.#record.endedAt;
     await this.#saveRun();
+    const toApply: Decision[] = [];
     if (this.#resumed) {
+      const latest = new Map<string, Decision>();
       for (const decision of await this.#deps.store.decisions.listForRun(this.runId)) {
+        latest.set(decision.stepId, decision);
+        if (decision.kind === 'approval' && decision.status === 'approved')
+          this.#approved.add(decision.stepId);
+      }
+      for (const decision of latest.values()) {
+        if (this.#checkpoints.has(decision.stepId) || !this.#byId.has(decision.stepId)) continue;
+        if (decision.attempts !== undefined && !this.#attempts.has(decision.stepId)) {
+          this.#attempts.set(decision.stepId, [...decision.attempts]);
+          this.#restoreSpend(decision.stepId, decision.attempts);
+        }
         if (decision.status === 'pending') {
           this.#pending.set(decision.stepId, decision);
           this.#statuses.set(decision.stepId, 'awaiting-decision');
-          if (decision.attempts !== undefined && !this.#attempts.has(decision.stepId)) {
-            this.#attempts.set(decision.stepId, decision.attempts);
-            this.#restoreSpend(decision.stepId, decision.attempts);
-          }
-        } else if (decision.kind === 'approval' && decision.status === 'approved') {
-          this.#approved.add(decision.stepId);
+        } else {
+          toApply.push(decision);
         }
       }
     }
@@ -681,6 +689,13 @@ class RunExecution {
         : `started ${this.#graph.steps.length} steps${this.#graph.strategy ? ` with strategy ${this.#graph.strategy}` : ''}`,
       data: { budget: this.#record.budget, concurrency: this.#record.concurrency },
     });
+    // Decisions answered while the run was stopped take effect now.
+    for (const decision of toApply) await this.#onResolved(decision);
+    if (this.#pending.size === 0 && this.#machine.state === 'escalating') {
+      this.#transition('user_response');
+      this.#transition('monitor');
+      await this.#saveRun();
+    }
   }
 
   async #loop(): Promise<void> {
@@ -1489,19 +1504,7 @@ class RunExecution {
       const decision = current.get(pending.id);
       if (decision === undefined || decision.status === 'pending') continue;
       this.#pending.delete(stepId);
-      this.#emit({
-        type: 'decision-resolved',
-        stepId,
-        parentId: this.#byId.get(stepId)?.parentId,
-        decision,
-      });
-      this.#audit({
-        type: 'decision',
-        stepId,
-        message: `decision ${decision.id} (${decision.kind}) ${decision.status} by ${decision.resolvedBy ?? 'person'}${decision.note ? `: ${decision.note}` : ''}`,
-        data: { decisionId: decision.id, kind: decision.kind, status: decision.status },
-      });
-      await this.#applyDecision(this.#byId.get(stepId)!, decision);
+      await this.#onResolved(decision);
     }
     if (this.#pending.size === 0 && this.#machine.state === 'escalating') {
       this.#transition('user_response');
@@ -1509,6 +1512,23 @@ class RunExecution {
       if (this.#record.status === 'paused') this.#record.status = 'running';
       await this.#saveRun();
     }
+  }
+
+  async #onResolved(decision: Decision): Promise<void> {
+    const stepId = decision.stepId;
+    this.#emit({
+      type: 'decision-resolved',
+      stepId,
+      parentId: this.#byId.get(stepId)?.parentId,
+      decision,
+    });
+    this.#audit({
+      type: 'decision',
+      stepId,
+      message: `decision ${decision.id} (${decision.kind}) ${decision.status} by ${decision.resolvedBy ?? 'person'}${decision.note ? `: ${decision.note}` : ''}`,
+      data: { decisionId: decision.id, kind: decision.kind, status: decision.status },
+    });
+    await this.#applyDecision(this.#byId.get(stepId)!, decision);
   }
 
   async #applyDecision(step: TaskStep, decision: Decision): Promise<void> {

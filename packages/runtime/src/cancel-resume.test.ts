@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { delay } from '@baton/core';
+import { describe, expect, it } from 'vitest';
+import { Runtime } from './engine.js';
+import { graphOf, scriptedExecutor, tempBatonDir, waitFor } from './test-helpers.js';
+
+function slowExecutor(ms: number) {
+  const aborted: string[] = [];
+  const executor = scriptedExecutor({});
+  const wrapped = Object.assign(
+    async (
+      agent: { id: string },
+      context: Record<string, unknown>,
+      options: { signal: AbortSignal },
+    ) => {
+      await executor(agent, context, options);
+      try {
+        await delay(ms, { signal: options.signal });
+      } catch (error) {
+        aborted.push(agent.id);
+        throw error;
+      }
+      return { output: `${agent.id} done`, confidence: 0.9 };
+    },
+    { calls: executor.calls, count: executor.count, aborted },
+  );
+  return wrapped;
+}
+
+const chain = graphOf([
+  { id: 's1' },
+  { id: 's2', dependsOn: ['s1'] },
+  { id: 's3', dependsOn: ['s2'] },
+  { id: 's4', dependsOn: ['s3'] },
+]);
+
+describe('Runtime: cancellation and resume', () => {
+  it('cancels promptly through the handle: the abort reaches the executor, the run is saved cancelled, resume finishes without re-running', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const executor = slowExecutor(40);
+    const handle = runtime.start(chain, { executor, runId: 'c-1' });
+    await waitFor(() => existsSync(join(dir, 'runs', 'c-1', 'steps', 's2.json')));
+    const cancelledAt = Date.now();
+    handle.cancel('user pressed Ctrl-C');
+    const result = await handle.result;
+    expect(Date.now() - cancelledAt).toBeLessThan(200);
+    expect(result.status).toBe('cancelled');
+    expect(executor.aborted).toEqual(['s3']);
+    const record = await runtime.store.loadRun('c-1');
+    expect(record).toMatchObject({ status: 'cancelled', state: 'error' });
+    expect(record.history.at(-1)).toMatchObject({
+      trigger: 'error',
+      data: { reason: 'cancelled' },
+    });
+    expect((await runtime.store.list())[0]).toMatchObject({ id: 'c-1', resumable: true });
+
+    const resumed = await runtime.resume('c-1', { executor }).result;
+    expect(resumed.status).toBe('succeeded');
+    expect(executor.count('s1')).toBe(1);
+    expect(executor.count('s2')).toBe(1);
+    expect(executor.count('s3')).toBe(2); // interrupted once, then finished
+    expect(executor.count('s4')).toBe(1);
+    const after = await runtime.store.loadRun('c-1');
+    expect(after.history.map((entry) => entry.trigger)).toEqual(
+      expect.arrayContaining(['error', 'recover', 'start', 'finish']),
+    );
+    expect(after.attempts).toBe(2);
+  });
+
+  it('cancels through an outer AbortSignal (Ctrl-C)', async () => {
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const controller = new AbortController();
+    const executor = slowExecutor(1000);
+    const handle = runtime.start(chain, { executor, signal: controller.signal });
+    await waitFor(() => executor.calls.length > 0);
+    controller.abort();
+    const result = await handle.result;
+    expect(result.status).toBe('cancelled');
+    expect(executor.aborted).toEqual(['s1']);
+  });
+
+  it('cancels a run owned by another Runtime through the cancel marker', async () => {
+    const dir = tempBatonDir();
+    const owner = new Runtime({ dir, fsync: false, pollIntervalMs: 10 });
+    const executor = slowExecutor(1000);
+    const handle = owner.start(chain, { executor, runId: 'c-2' });
+    await waitFor(() => executor.calls.length > 0);
+    const other = new Runtime({ dir, fsync: false });
+    const outcome = await other.cancel('c-2', { reason: 'from baton runs cancel' });
+    expect(outcome).toEqual({ status: 'running', via: 'marker' });
+    const result = await handle.result;
+    expect(result.status).toBe('cancelled');
+    expect(result.error).toContain('from baton runs cancel');
+    expect(existsSync(join(dir, 'runs', 'c-2', 'cancel'))).toBe(false);
+  });
+
+  it('refuses to resume a finished run or one whose process is alive', async () => {
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const executor = scriptedExecutor({});
+    const done = await runtime.run(graphOf([{ id: 'a' }]), { executor });
+    await expect(runtime.resume(done.runId, { executor }).result).rejects.toThrow(
+      'succeeded; there is nothing to resume',
+    );
+    const handle = runtime.start(chain, { executor: slowExecutor(1000), runId: 'live' });
+    await delay(20);
+    const other = new Runtime({ dir: runtime.store.dir, fsync: false });
+    const record = await other.store.loadRun('live');
+    await other.store.saveRun({ ...record, pid: process.ppid });
+    await expect(other.resume('live', { executor }).result).rejects.toThrow(/still running/);
+    handle.cancel();
+    await handle.result;
+  });
+
+  it('rejects bad options naming the field', () => {
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const executor = scriptedExecutor({});
+    expect(() => runtime.start(chain, { executor, concurrency: 0 })).toThrow(
+      'concurrency: must be an integer >= 1',
+    );
+    expect(() => runtime.start(chain, { executor, budget: { maxCostUsd: -1 } })).toThrow(
+      'budget.maxCostUsd: must be > 0',
+    );
+    expect(() => runtime.start(chain, { executor, runId: '../x' })).toThrow('runId');
+    expect(() => runtime.start(chain, {} as never)).toThrow('executor: must be a function');
+  });
+});
