@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import {
   backoffDelay,
   delay,
+  describeError,
   type Logger,
   noopLogger,
   TimeoutError,
@@ -119,13 +120,26 @@ async function tryCreate(lockPath: string, owner: LockOwner): Promise<boolean> {
   return true;
 }
 
+/**
+ * Removes the lock if it is still ours. Never throws, so that it cannot hide the operation's own
+ * result or error; a lock it fails to remove is logged and becomes stale.
+ */
 async function release(lockPath: string, token: string, logger: Logger): Promise<void> {
   const owner = await readOwner(lockPath);
   if (owner?.token !== token) {
     logger.warn('Lock was removed as stale before it was released', { lockPath });
     return;
   }
-  await unlink(lockPath).catch(ignoreMissing);
+  try {
+    await unlink(lockPath);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') {
+      logger.warn('Could not remove a lock file; it will be treated as stale', {
+        lockPath,
+        error: describeError(error),
+      });
+    }
+  }
 }
 
 async function inspect(lockPath: string): Promise<LockState | undefined> {

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -35,7 +36,7 @@ function startWriter(worker: number, args: string[]) {
         '--import',
         pathToFileURL(path.join(here, 'resolve-ts-hooks.mjs')).href,
       ],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     },
   );
   children.push(child);
@@ -56,6 +57,10 @@ function startWriter(worker: number, args: string[]) {
 }
 
 it(`loses no update when ${WRITERS} processes record ${OUTCOMES_EACH} outcomes each on one composition`, async () => {
+  expect(
+    'registerHooks' in nodeModule,
+    'the writers need Node >= 22.15 (module.registerHooks)',
+  ).toBe(true);
   const storageDir = path.join(dir, 'compositions');
   const patternsDir = path.join(dir, 'patterns');
   const store = new ConfigurationStore({
