@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import { type Tier, ValidationError } from '@baton/core';
+import { type Tier, throwIfAborted, ValidationError } from '@baton/core';
 
 /** The coding-agent CLIs the CLI executor can run. */
 export const AGENT_CLIS = ['claude', 'codex', 'gemini', 'cursor'] as const;
@@ -111,7 +111,9 @@ export function parseAgentCliChain(
 export async function findExecutable(
   name: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  options: { signal?: AbortSignal | undefined } = {},
 ): Promise<string | undefined> {
+  throwIfAborted(options.signal);
   if (name.includes('/')) return (await isExecutable(name)) ? path.resolve(name) : undefined;
   for (const directory of (env.PATH ?? '').split(path.delimiter)) {
     if (directory === '') continue;
@@ -133,10 +135,11 @@ export async function findExecutable(
  */
 export async function detectAvailableClis(
   env: Readonly<Record<string, string | undefined>> = process.env,
+  options: { signal?: AbortSignal | undefined } = {},
 ): Promise<Array<{ name: AgentCliName; path: string }>> {
   const found: Array<{ name: AgentCliName; path: string }> = [];
   for (const name of AGENT_CLIS) {
-    const location = await findExecutable(AGENT_CLI_SPECS[name].binary, env);
+    const location = await findExecutable(AGENT_CLI_SPECS[name].binary, env, options);
     if (location !== undefined) found.push({ name, path: location });
   }
   return found;

@@ -103,7 +103,7 @@ export interface CliAgentOutput {
 const QUOTA =
   /usage limit|rate[ -]?limit|quota|too many requests|\b429\b|insufficient_quota|credit balance is too low|resource[_ ]exhausted|out of credits|limit reached/i;
 const AUTH =
-  /not logged in|please (?:run )?\/?login|log ?in required|authentication (?:failed|required|error)|unauthori[sz]ed|invalid (?:x-)?api[ _-]?key|\b401\b|api key (?:is )?(?:missing|not set|invalid)|invalid auth method/i;
+  /not logged in|please (?:run )?\/?login|log ?in required|authentication (?:failed|required|error)|unauthori[sz]ed|invalid (?:x-)?api[ _-]?key|\b401\b|api key (?:is )?(?:missing|not set|invalid)|invalid auth method|api[ _-]?key not valid|\bunauthenticated\b/i;
 /** Answer text longer than this is a real answer, not scanned for quota or login messages. */
 const SHORT_TEXT = 400;
 
@@ -180,7 +180,7 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
       const model = options.models?.[cli]?.[tier] ?? spec.defaultModels[tier];
       const started = performance.now();
       const seconds = (): number => Math.round(performance.now() - started) / 1000;
-      const binary = await findExecutable(spec.binary, env);
+      const binary = await findExecutable(spec.binary, env, { signal });
       if (binary === undefined) {
         const reason = `${spec.binary} not found on PATH`;
         attempts.push({ cli, model, outcome: 'missing', reason, durationSeconds: seconds() });

@@ -185,8 +185,11 @@ describe('createModelExecutor with a mock model', () => {
     });
     const result = await executor(agent, {}, run);
     expect(model.doGenerateCalls.map((call) => call.maxOutputTokens)).toEqual([500, 300]);
+    expect(model.doGenerateCalls).toHaveLength(2);
     expect(result.success).toBe(false);
-    expect(result.error).toContain('did not match the expected format');
+    expect(result.error).toBe(
+      'The model used its whole token budget (maxTokens 500) before answering',
+    );
     expect(result.usage).toMatchObject({ outputTokens: 500 });
   });
 

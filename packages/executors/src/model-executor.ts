@@ -236,6 +236,21 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
     }
 
     const parsed = parseAgentAnswer(text);
+    if (
+      !parsed.success &&
+      text.trim() === '' &&
+      maxTokens !== undefined &&
+      tally.outputTokens >= maxTokens
+    ) {
+      return withUsage(
+        {
+          output: output({ text }),
+          success: false,
+          error: `The model used its whole token budget (maxTokens ${maxTokens}) before answering`,
+        },
+        usage(),
+      );
+    }
     if (!parsed.success) {
       const cutOff =
         finishReason === 'length'
@@ -268,7 +283,8 @@ function withUsage(result: AgentExecutionOutput, usage: Usage | undefined): Agen
 /** Sums step usage; remembers whether any step left its tokens unreported. */
 class UsageTally {
   private inputTokens = 0;
-  private outputTokens = 0;
+  /** Output tokens so far. */
+  outputTokens = 0;
   private steps = 0;
   private unreported = false;
 
