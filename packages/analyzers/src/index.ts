@@ -33,6 +33,21 @@ export {
   parseCoverageReport,
   type ReportedFileCoverage,
 } from './coverage-reports.js';
+export {
+  type AnalyzeDocumentationOptions,
+  analyzeDocumentation,
+  type DocumentationResult,
+  documentationResultSchema,
+  type PublicSymbol,
+  packageDocumentationSchema,
+  publicSymbolSchema,
+} from './documentation.js';
+export {
+  type EntryTarget,
+  packageEntryTargets,
+  resolveEntrySource,
+  resolveRelativeImport,
+} from './entry-points.js';
 export { isTestPath, languageOf, SKIPPED_DIRECTORIES, type SourceLanguage } from './paths.js';
 export { type ProcessResult, type RunProcessOptions, runProcess } from './process.js';
 export {
@@ -47,6 +62,7 @@ export {
   ProjectIndex,
   type SkippedFile,
 } from './project-index.js';
+export { type PythonDefinition, scanPythonDefinitions } from './python-docs.js';
 export {
   type RunTestsOptions,
   runTestsWithCoverage,

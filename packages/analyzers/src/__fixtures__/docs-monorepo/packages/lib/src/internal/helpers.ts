@@ -1,0 +1,4 @@
+/** Helps. */
+export function helper(): void {}
+
+export function notReExported(): void {}

@@ -1,0 +1,10 @@
+EXAMPLE = """
+def fake():
+    pass
+"""
+
+
+async def fetch_shape(name): return {"name": name}
+
+
+class Square: """A square."""
