@@ -75,6 +75,16 @@ export {
   type GraphNode,
   topologicalOrder,
 } from './graph-algorithms.js';
+export {
+  buildPlannerPrompt,
+  type PlannerModel,
+  type PlannerSubtask,
+  type PlanTaskOptions,
+  type PlanTaskResult,
+  parsePlannerOutput,
+  plannerOutputSchema,
+  planTask,
+} from './planner.js';
 export { killGroupOnAbort, killProcessGroup } from './process-group.js';
 export {
   computeProgress,

@@ -1,0 +1,122 @@
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Runtime } from './engine.js';
+import { RunStore } from './run-store.js';
+import { graphOf, scriptedExecutor, tempBatonDir } from './test-helpers.js';
+
+async function runs(dir: string, ids: string[]) {
+  let clock = Date.UTC(2026, 0, 1);
+  const runtime = new Runtime({ dir, fsync: false, now: () => new Date((clock += 1000)) });
+  for (const id of ids) {
+    await runtime.run(graphOf([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]), {
+      executor: scriptedExecutor({}),
+      runId: id,
+    });
+  }
+  return runtime;
+}
+
+describe('RunStore', () => {
+  it('lists runs newest first with progress, and shows one with its steps', async () => {
+    const dir = tempBatonDir();
+    await runs(dir, ['r1', 'r2']);
+    const store = new RunStore({ dir });
+    const list = await store.list();
+    expect(list.map((run) => run.id)).toEqual(['r2', 'r1']);
+    expect(list[0]).toMatchObject({
+      status: 'succeeded',
+      crashed: false,
+      resumable: false,
+      progress: { percent: 100 },
+    });
+    const details = await store.show('r1');
+    expect(Object.keys(details.steps).sort()).toEqual(['a', 'b']);
+    expect(details.steps.a!.result!.output).toBe('a done');
+    expect(details.cancelRequested).toBe(false);
+    expect(await store.list({ limit: 1 })).toHaveLength(1);
+    await expect(store.show('nope')).rejects.toThrow('No run "nope"');
+    await expect(store.show('../etc')).rejects.toThrow('runId');
+  });
+
+  it('writes checkpoints atomically: no temporary files are left behind', async () => {
+    const dir = tempBatonDir();
+    await runs(dir, ['r1']);
+    const files = readdirSync(join(dir, 'runs', 'r1', 'steps'));
+    expect(files.sort()).toEqual(['a.json', 'b.json']);
+    const store = new RunStore({ dir });
+    const size = await store.checkpointBytes('r1');
+    expect(size.files).toBe(2);
+    expect(size.bytes).toBeGreaterThan(100);
+  });
+
+  it('skips corrupt runs and checkpoints with a warning instead of failing', async () => {
+    const dir = tempBatonDir();
+    await runs(dir, ['r1']);
+    mkdirSync(join(dir, 'runs', 'broken'), { recursive: true });
+    writeFileSync(join(dir, 'runs', 'broken', 'run.json'), '{ not json');
+    writeFileSync(join(dir, 'runs', 'r1', 'steps', 'b.json'), '{"half":');
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (message: string) => void warnings.push(message),
+    };
+    const store = new RunStore({ dir, logger });
+    expect((await store.list()).map((run) => run.id)).toEqual(['r1']);
+    expect(Object.keys(await store.loadSteps('r1'))).toEqual(['a']);
+    expect(warnings).toEqual([
+      'Skipping unreadable run',
+      'Skipping unreadable step checkpoint',
+      'Skipping unreadable step checkpoint',
+    ]);
+  });
+
+  it('prunes by retention: older than keepDays, except the newest keepLast', async () => {
+    const dir = tempBatonDir();
+    await runs(dir, ['r1', 'r2', 'r3', 'r4']);
+    const later = new RunStore({ dir, now: () => new Date(Date.UTC(2026, 0, 20)) });
+    expect(await later.prune({ keepDays: 30 })).toEqual([]);
+    expect(await later.prune({ keepDays: 7, keepLast: 2, dryRun: true })).toEqual(['r2', 'r1']);
+    expect((await later.list()).length).toBe(4);
+    expect(await later.prune({ keepDays: 7, keepLast: 2 })).toEqual(['r2', 'r1']);
+    expect((await later.list()).map((run) => run.id)).toEqual(['r4', 'r3']);
+    expect(await later.prune({ keepLast: 1 })).toEqual(['r3']);
+    await expect(later.prune({})).rejects.toThrow('keepDays: give keepDays and/or keepLast');
+    await expect(later.prune({ keepLast: -1 })).rejects.toThrow(
+      'keepLast: must be an integer >= 0',
+    );
+  });
+
+  it('marks a crashed run cancelled at once when asked to cancel it', async () => {
+    const dir = tempBatonDir();
+    const runtime = await runs(dir, ['r1']);
+    const record = await runtime.store.loadRun('r1');
+    // A run whose owner died: status running with a pid that does not exist.
+    await runtime.store.saveRun({
+      ...record,
+      status: 'running',
+      state: 'monitoring',
+      pid: 2 ** 22 + 12345,
+    });
+    expect((await runtime.store.list())[0]).toMatchObject({ crashed: true, resumable: true });
+    expect(await runtime.cancel('r1')).toEqual({ status: 'cancelled', via: 'store' });
+    expect(await runtime.store.loadRun('r1')).toMatchObject({
+      status: 'cancelled',
+      state: 'error',
+    });
+    await expect(runtime.cancel('r1')).rejects.toThrow('Run r1 is cancelled; nothing to cancel');
+  });
+
+  it('keeps the event log of each run for `baton runs logs`', async () => {
+    const dir = tempBatonDir();
+    await runs(dir, ['r1']);
+    const events = await new RunStore({ dir }).readEvents('r1');
+    expect(events[0]!.type).toBe('state-change');
+    expect(events.at(-1)!.type).toBe('run-end');
+    expect(
+      events.filter((event) => event.type === 'step-end').map((event) => event.stepId),
+    ).toEqual(['a', 'b']);
+  });
+});
