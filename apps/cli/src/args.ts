@@ -1,0 +1,50 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from './io.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Strict flag parsing: an unknown flag or a missing value is a {@link UsageError}. */
+export function parseFlags<const T extends Options>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
+  }
+}
+
+/** A numeric flag: undefined when absent, a UsageError naming the flag when not a number in range. */
+export function numberFlag(
+  name: string,
+  value: string | undefined,
+  range: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  const { min, max, integer } = range;
+  const bad =
+    value.trim() === '' ||
+    !Number.isFinite(number) ||
+    (integer === true && !Number.isInteger(number)) ||
+    (min !== undefined && number < min) ||
+    (max !== undefined && number > max);
+  if (bad) {
+    const bounds = [
+      integer ? 'an integer' : 'a number',
+      min !== undefined ? `>= ${min}` : '',
+      max !== undefined ? `<= ${max}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    throw new UsageError(`--${name} must be ${bounds}, got "${value}"`);
+  }
+  return number;
+}
+
+/** A comma-separated list flag. */
+export function listFlag(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}

@@ -1,0 +1,47 @@
+import { explainPlan, MetaOrchestrator } from '@baton/meta-orchestrator';
+import { parseFlags } from '../args.js';
+import type { Command } from '../command.js';
+import { ExitCode, UsageError, writeJson, writeLine } from '../io.js';
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'Analyse a task and show the team, strategy, cost and duration, without running it',
+  usage: [
+    'Usage: baton plan "<task>" [--context JSON] [--json]',
+    '',
+    'Shows the task analysis (complexity, domain, capabilities) and the composed plan: agents',
+    'with their tiers, the strategy and why, estimated cost in units and US dollars, duration.',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      json: { type: 'boolean' },
+      context: { type: 'string' },
+    });
+    const task = positionals.join(' ');
+    if (task.trim() === '')
+      throw new UsageError('plan needs a task, e.g. baton plan "review the API"');
+    const context = parseContext(values.context);
+    const plan = new MetaOrchestrator().analyzeAndCompose(task, context);
+    if (values.json) {
+      writeJson(io, { task, plan });
+      return ExitCode.OK;
+    }
+    writeLine(io.stdout, explainPlan(plan));
+    return ExitCode.OK;
+  },
+};
+
+/** `--context` must be a JSON object. */
+export function parseContext(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--context is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError('--context must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
