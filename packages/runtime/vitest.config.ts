@@ -1,3 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { include: ['src/**/*.test.ts'], testTimeout: 20_000 } });
+export default defineConfig({
+  resolve: {
+    alias: { '@baton/runtime': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  },
+  test: { include: ['src/**/*.test.ts'], testTimeout: 20_000 },
+});

@@ -68,7 +68,7 @@ export interface PlanTaskResult {
 export function buildPlannerPrompt(task: string, options: { maxSubtasks?: number } = {}): string {
   const max = options.maxSubtasks ?? 20;
   return [
-    'Decompose the task below into at most ' + max + ' subtasks for a team of AI agents.',
+    `Decompose the task below into at most ${max} subtasks for a team of AI agents.`,
     'Answer with JSON only, no prose, in exactly this shape:',
     '{"subtasks":[{"id":"short-id","description":"what to do","dependsOn":["ids that must finish first"],"role":"optional role","tier":"CHEAP|CAPABLE|PREMIUM","estimatedDurationSeconds":60}]}',
     'Rules: ids use letters, digits, dot, dash or underscore; dependencies must name earlier subtasks; no cycles; subtasks without dependencies run in parallel.',

@@ -7,7 +7,11 @@ import { graphOf, scriptedExecutor, tempBatonDir } from './test-helpers.js';
 
 async function runs(dir: string, ids: string[]) {
   let clock = Date.UTC(2026, 0, 1);
-  const runtime = new Runtime({ dir, fsync: false, now: () => new Date((clock += 1000)) });
+  const tick = (): Date => {
+    clock += 1000;
+    return new Date(clock);
+  };
+  const runtime = new Runtime({ dir, fsync: false, now: tick });
   for (const id of ids) {
     await runtime.run(graphOf([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]), {
       executor: scriptedExecutor({}),
