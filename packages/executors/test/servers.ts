@@ -24,7 +24,7 @@ export type ScriptedReply =
 
 /** A request the server received. */
 export interface RecordedRequest {
-  protocol: 'anthropic' | 'openai' | 'other';
+  protocol: 'anthropic' | 'openai' | 'responses' | 'other';
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
@@ -51,7 +51,7 @@ export interface ModelServer {
   baseURL: string;
   /** Every request received, model calls and others. */
   requests: RecordedRequest[];
-  /** Model requests only (POST /v1/messages, POST /v1/chat/completions). */
+  /** Model requests only (POST /v1/messages, /v1/chat/completions, /v1/responses). */
   modelRequests(): RecordedRequest[];
   close(): Promise<void>;
 }
@@ -90,7 +90,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         ? 'anthropic'
         : req.method === 'POST' && path.endsWith('/chat/completions')
           ? 'openai'
-          : 'other';
+          : req.method === 'POST' && path.endsWith('/responses')
+            ? 'responses'
+            : 'other';
     const recorded: RecordedRequest = {
       protocol,
       method: req.method ?? 'GET',
@@ -113,7 +115,10 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       sendError(res, protocol, reply);
       return;
     }
-    if (protocol === 'anthropic') {
+    if (protocol === 'responses') {
+      if (recorded.stream) responsesStream(res, reply, model);
+      else sendJson(res, 200, responsesObject(reply, model));
+    } else if (protocol === 'anthropic') {
       if (recorded.stream) anthropicStream(res, reply, model);
       else sendJson(res, 200, anthropicMessage(reply, model));
     } else if (recorded.stream) {
@@ -157,7 +162,7 @@ function sendJson(
 
 function sendError(
   res: ServerResponse,
-  protocol: 'anthropic' | 'openai',
+  protocol: 'anthropic' | 'openai' | 'responses',
   reply: Extract<ScriptedReply, { type: 'error' }>,
 ): void {
   const message = reply.message ?? `scripted error ${reply.status}`;
@@ -396,4 +401,94 @@ function split(text: string): string[] {
   for (let index = 0; index < text.length; index += size)
     pieces.push(text.slice(index, index + size));
   return pieces.length === 0 ? [''] : pieces;
+}
+
+function responsesOutputItem(reply: Answer) {
+  return reply.type === 'text'
+    ? {
+        type: 'message',
+        id: 'msg_test',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: reply.text, annotations: [] }],
+      }
+    : {
+        type: 'function_call',
+        id: 'fc_test',
+        call_id: reply.id ?? 'call_1',
+        name: reply.name,
+        arguments: JSON.stringify(reply.input),
+        status: 'completed',
+      };
+}
+
+function responsesObject(reply: Answer, model: string, status = 'completed') {
+  const { input, output } = tokens(reply);
+  return {
+    id: 'resp_test',
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status,
+    model,
+    output: status === 'completed' ? [responsesOutputItem(reply)] : [],
+    usage: {
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: output,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: input + output,
+    },
+  };
+}
+
+/** OpenAI Responses API streaming (what `codex` speaks). */
+function responsesStream(res: ServerResponse, reply: Answer, model: string): void {
+  const item = responsesOutputItem(reply);
+  const events: Array<[string, unknown]> = [
+    [
+      'response.created',
+      {
+        type: 'response.created',
+        sequence_number: 0,
+        response: responsesObject(reply, model, 'in_progress'),
+      },
+    ],
+    [
+      'response.output_item.added',
+      {
+        type: 'response.output_item.added',
+        sequence_number: 1,
+        output_index: 0,
+        item: { ...item, status: 'in_progress' },
+      },
+    ],
+  ];
+  if (reply.type === 'text') {
+    for (const piece of split(reply.text)) {
+      events.push([
+        'response.output_text.delta',
+        {
+          type: 'response.output_text.delta',
+          sequence_number: events.length,
+          item_id: 'msg_test',
+          output_index: 0,
+          content_index: 0,
+          delta: piece,
+        },
+      ]);
+    }
+  }
+  events.push([
+    'response.output_item.done',
+    { type: 'response.output_item.done', sequence_number: events.length, output_index: 0, item },
+  ]);
+  events.push([
+    'response.completed',
+    {
+      type: 'response.completed',
+      sequence_number: events.length,
+      response: responsesObject(reply, model),
+    },
+  ]);
+  sse(res, events);
 }
