@@ -58,6 +58,13 @@ describe('withTimeout', () => {
     expect(innerSignal?.reason).toBeInstanceOf(TimeoutError);
   });
 
+  it('treats a limit longer than a timer can wait as no limit', async () => {
+    await expect(withTimeout(async () => 'ok', { timeoutSeconds: 40 * 86_400 })).resolves.toBe(
+      'ok',
+    );
+    await expect(withTimeout(async () => 'ok', { timeoutSeconds: Infinity })).resolves.toBe('ok');
+  });
+
   it('rejects with the outer abort reason', async () => {
     const controller = new AbortController();
     const running = withTimeout(() => new Promise<never>(() => {}), {

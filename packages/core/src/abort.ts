@@ -43,9 +43,12 @@ export function delay(milliseconds: number, options: { signal?: AbortSignal } = 
   });
 }
 
+/** The longest delay a Node.js timer can wait (about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Options for {@link withTimeout}. */
 export interface WithTimeoutOptions {
-  /** Time limit in seconds (fractions allowed). Omit for no limit. */
+  /** Time limit in seconds (fractions allowed). Omit, or give Infinity, for no limit. */
   timeoutSeconds?: number | undefined;
   /** Outer cancellation. */
   signal?: AbortSignal | undefined;
@@ -77,7 +80,8 @@ export async function withTimeout<T>(
   let onAbort: (() => void) | undefined;
 
   const stopped = new Promise<never>((_, reject) => {
-    if (timeoutSeconds !== undefined && Number.isFinite(timeoutSeconds)) {
+    // Node fires timers longer than 2^31-1 ms at once; such a limit means no limit.
+    if (timeoutSeconds !== undefined && timeoutSeconds * 1000 <= MAX_TIMER_MS) {
       timer = setTimeout(() => {
         const error = new TimeoutError(timeoutSeconds, what);
         controller.abort(error);

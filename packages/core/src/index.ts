@@ -1,6 +1,7 @@
 export {
   abortReason,
   delay,
+  MAX_TIMER_MS,
   mergeAbortSignals,
   throwIfAborted,
   type WithTimeoutOptions,
