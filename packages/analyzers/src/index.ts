@@ -9,6 +9,7 @@ export {
   parseAuditReport,
 } from './audit.js';
 export { CODE_PATTERN_RULES, type CodePatternRule } from './code-patterns.js';
+export { DECISION_POINTS, type FunctionMetrics } from './complexity.js';
 export {
   type AnalyzeCoverageOptions,
   analyzeCoverage,
@@ -43,11 +44,25 @@ export {
   publicSymbolSchema,
 } from './documentation.js';
 export {
+  DUPLICATION_WINDOW_LINES,
+  type DuplicateBlock,
+  type DuplicationReport,
+  MIN_WINDOW_CHARACTERS,
+  measureDuplication,
+} from './duplication.js';
+export {
   type EntryTarget,
   packageEntryTargets,
   resolveEntrySource,
   resolveRelativeImport,
 } from './entry-points.js';
+export {
+  type LintResult,
+  lintResultSchema,
+  parseLinterOutput,
+  type RunLintersOptions,
+  runLinters,
+} from './lint.js';
 export { isTestPath, languageOf, SKIPPED_DIRECTORIES, type SourceLanguage } from './paths.js';
 export { type ProcessResult, type RunProcessOptions, runProcess } from './process.js';
 export {
@@ -64,6 +79,16 @@ export {
 } from './project-index.js';
 export { type PythonDefinition, scanPythonDefinitions } from './python-docs.js';
 export {
+  type AnalyzeQualityOptions,
+  analyzeQuality,
+  QUALITY_FORMULA,
+  QUALITY_LIMITS,
+  type QualityDeduction,
+  type QualityResult,
+  qualityDeductionSchema,
+  qualityResultSchema,
+} from './quality.js';
+export {
   type RunTestsOptions,
   runTestsWithCoverage,
   type TestRun,
@@ -77,7 +102,6 @@ export {
   shannonEntropy,
 } from './secrets.js';
 export {
-  parseFailureSchema,
   type ScanSecurityOptions,
   type SecurityResult,
   scanSecurity,
@@ -95,6 +119,7 @@ export {
   LineIndex,
   type ParsedSource,
   type ParseFailure,
+  parseFailureSchema,
   parseSource,
   type SourceFile,
 } from './source-file.js';

@@ -10,13 +10,7 @@ import {
   securityFindingSchema,
   severityCountsSchema,
 } from './security-finding.js';
-
-/** A file that could not be parsed (reported, skipped, never fatal). */
-export const parseFailureSchema = z.object({
-  path: z.string(),
-  message: z.string(),
-  line: z.number().int(),
-});
+import { parseFailureSchema } from './source-file.js';
 
 /** The result of {@link scanSecurity}. */
 export const securityResultSchema = z.object({

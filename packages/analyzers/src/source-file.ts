@@ -1,5 +1,6 @@
 import type { Comment, EcmaScriptModule, Program } from 'oxc-parser';
 import { parseSync, rawTransferSupported } from 'oxc-parser';
+import { z } from 'zod';
 import type { SourceLanguage } from './paths.js';
 
 /** A file of the project, read once and shared by every analysis. */
@@ -22,12 +23,14 @@ export interface ParsedSource {
 }
 
 /** A file that could not be parsed; it is reported and skipped, never fatal. */
-export interface ParseFailure {
-  path: string;
+export const parseFailureSchema = z.object({
+  path: z.string(),
   /** The parser's first error. */
-  message: string;
-  line: number;
-}
+  message: z.string(),
+  line: z.number().int(),
+});
+/** A file that could not be parsed; it is reported and skipped, never fatal. */
+export type ParseFailure = z.infer<typeof parseFailureSchema>;
 
 const useRawTransfer = ((): boolean => {
   try {

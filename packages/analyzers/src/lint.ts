@@ -1,0 +1,295 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { runProcess, tail } from './process.js';
+
+/** One lint message (the first ones are kept as evidence). */
+export const lintMessageSchema = z.object({
+  tool: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  ruleId: z.string(),
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+});
+
+/** What one linter reported. */
+export const linterRunSchema = z.object({
+  tool: z.enum(['eslint', 'biome', 'ruff']),
+  command: z.string(),
+  errors: z.number().int(),
+  warnings: z.number().int(),
+  exitCode: z.number().nullable(),
+});
+
+/** The lint measurement: linter output, or why there is none. */
+export const lintResultSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('measured'),
+    runs: z.array(linterRunSchema),
+    errors: z.number().int(),
+    warnings: z.number().int(),
+    /** Most frequent rules, most frequent first. */
+    topRules: z.array(z.object({ ruleId: z.string(), count: z.number().int() })),
+    /** The first 50 messages. */
+    messages: z.array(lintMessageSchema),
+  }),
+  z.object({
+    status: z.literal('not-measured'),
+    /** E.g. `no linter configured`, or the failure of the configured linter. */
+    reason: z.string(),
+  }),
+]);
+/** The lint measurement. */
+export type LintResult = z.infer<typeof lintResultSchema>;
+type LintMessage = z.infer<typeof lintMessageSchema>;
+type LinterRun = z.infer<typeof linterRunSchema>;
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+const ESLINT_CONFIGS = [
+  'eslint.config.js',
+  'eslint.config.mjs',
+  'eslint.config.cjs',
+  'eslint.config.ts',
+  'eslint.config.mts',
+  'eslint.config.cts',
+  '.eslintrc',
+  '.eslintrc.js',
+  '.eslintrc.cjs',
+  '.eslintrc.json',
+  '.eslintrc.yml',
+  '.eslintrc.yaml',
+];
+
+/** A linter the project configures and has installed. */
+interface Linter {
+  tool: LinterRun['tool'];
+  file: string;
+  args: string[];
+}
+
+/**
+ * The linters a project configures: ESLint (a config file and `node_modules/.bin/eslint`), Biome
+ * (`biome.json[c]` and `node_modules/.bin/biome`), ruff (`ruff.toml`, `.ruff.toml` or
+ * `[tool.ruff]` in pyproject.toml, with `ruff` on PATH).
+ */
+export async function detectLinters(
+  root: string,
+): Promise<{ linters: Linter[]; missing: string[] }> {
+  const linters: Linter[] = [];
+  const missing: string[] = [];
+  const bin = (name: string): string => path.join(root, 'node_modules', '.bin', name);
+  let eslintConfigured = false;
+  for (const config of ESLINT_CONFIGS)
+    if (await exists(path.join(root, config))) eslintConfigured = true;
+  try {
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    if (manifest.eslintConfig !== undefined) eslintConfigured = true;
+  } catch {
+    // no package.json
+  }
+  if (eslintConfigured) {
+    if (await exists(bin('eslint')))
+      linters.push({ tool: 'eslint', file: bin('eslint'), args: ['--format', 'json', '.'] });
+    else missing.push('ESLint is configured but not installed (node_modules/.bin/eslint)');
+  }
+  if (
+    (await exists(path.join(root, 'biome.json'))) ||
+    (await exists(path.join(root, 'biome.jsonc')))
+  ) {
+    if (await exists(bin('biome'))) {
+      linters.push({
+        tool: 'biome',
+        file: bin('biome'),
+        args: ['lint', '--reporter=json', '--max-diagnostics=200', '.'],
+      });
+    } else missing.push('Biome is configured but not installed (node_modules/.bin/biome)');
+  }
+  let ruffConfigured =
+    (await exists(path.join(root, 'ruff.toml'))) || (await exists(path.join(root, '.ruff.toml')));
+  try {
+    if (/^\[tool\.ruff/m.test(await readFile(path.join(root, 'pyproject.toml'), 'utf8')))
+      ruffConfigured = true;
+  } catch {
+    // no pyproject.toml
+  }
+  if (ruffConfigured)
+    linters.push({
+      tool: 'ruff',
+      file: 'ruff',
+      args: ['check', '--output-format=json', '--exit-zero', '.'],
+    });
+  return { linters, missing };
+}
+
+/** Options for {@link runLinters}. */
+export interface RunLintersOptions {
+  root: string;
+  /** Time limit per linter in seconds (default 300). */
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the project's configured linters with JSON output and counts errors and warnings. With
+ * none configured (or a configured one failing) the result is `not-measured` with the reason;
+ * lint errors are never silently counted as 0.
+ */
+export async function runLinters(options: RunLintersOptions): Promise<LintResult> {
+  const { root, timeoutSeconds = 300, signal } = options;
+  const { linters, missing } = await detectLinters(root);
+  if (linters.length === 0) {
+    return {
+      status: 'not-measured',
+      reason: missing.length > 0 ? missing.join('; ') : 'no linter configured',
+    };
+  }
+  const runs: LinterRun[] = [];
+  const messages: LintMessage[] = [];
+  const rules = new Map<string, number>();
+  for (const linter of linters) {
+    const result = await runProcess(linter.file, linter.args, {
+      cwd: root,
+      timeoutSeconds,
+      ...(signal === undefined ? {} : { signal }),
+      env: { NO_COLOR: '1' },
+    });
+    if (result.spawnError !== undefined) {
+      return {
+        status: 'not-measured',
+        reason: `${linter.tool} could not run: ${result.spawnError}`,
+      };
+    }
+    if (result.timedOut) {
+      return {
+        status: 'not-measured',
+        reason: `${linter.tool} did not finish within ${timeoutSeconds}s`,
+      };
+    }
+    let parsed: { errors: number; warnings: number; messages: LintMessage[] };
+    try {
+      parsed = parseLinterOutput(linter.tool, result.stdout, root);
+    } catch {
+      return {
+        status: 'not-measured',
+        reason: `${linter.tool} printed no JSON report (exit code ${result.exitCode}): ${tail(
+          result.stderr || result.stdout,
+          3,
+        )
+          .replace(/\s+/g, ' ')
+          .trim()}`,
+      };
+    }
+    runs.push({
+      tool: linter.tool,
+      command: result.command.replace(`${root}${path.sep}`, ''),
+      errors: parsed.errors,
+      warnings: parsed.warnings,
+      exitCode: result.exitCode,
+    });
+    for (const message of parsed.messages) {
+      rules.set(message.ruleId, (rules.get(message.ruleId) ?? 0) + 1);
+      if (messages.length < 50) messages.push(message);
+    }
+  }
+  return {
+    status: 'measured',
+    runs,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    warnings: runs.reduce((sum, run) => sum + run.warnings, 0),
+    topRules: [...rules]
+      .map(([ruleId, count]) => ({ ruleId, count }))
+      .sort((a, b) => b.count - a.count || a.ruleId.localeCompare(b.ruleId))
+      .slice(0, 10),
+    messages,
+  };
+}
+
+function relative(root: string, file: string): string {
+  const value = path.isAbsolute(file) ? path.relative(root, file) : file;
+  return value.split(path.sep).join('/');
+}
+
+/** Parses ESLint (`--format json`), Biome (`--reporter=json`) or ruff (`--output-format=json`) output. */
+export function parseLinterOutput(
+  tool: LinterRun['tool'],
+  stdout: string,
+  root: string,
+): { errors: number; warnings: number; messages: LintMessage[] } {
+  const start = stdout.search(/[[{]/);
+  const data = JSON.parse(start === -1 ? stdout : stdout.slice(start)) as unknown;
+  const messages: LintMessage[] = [];
+  if (tool === 'eslint') {
+    let errors = 0;
+    let warnings = 0;
+    for (const result of data as Array<{
+      filePath: string;
+      errorCount: number;
+      warningCount: number;
+      messages: Array<{ ruleId: string | null; severity: number; message: string; line?: number }>;
+    }>) {
+      errors += result.errorCount;
+      warnings += result.warningCount;
+      for (const message of result.messages) {
+        messages.push({
+          tool,
+          file: relative(root, result.filePath),
+          line: message.line ?? 1,
+          ruleId: message.ruleId ?? 'parse-error',
+          severity: message.severity === 2 ? 'error' : 'warning',
+          message: message.message,
+        });
+      }
+    }
+    return { errors, warnings, messages };
+  }
+  if (tool === 'biome') {
+    const report = data as {
+      summary: { errors: number; warnings: number };
+      diagnostics: Array<{
+        severity: string;
+        message: string;
+        category: string;
+        location?: { path?: string; start?: { line?: number } };
+      }>;
+    };
+    for (const diagnostic of report.diagnostics ?? []) {
+      if (diagnostic.severity !== 'error' && diagnostic.severity !== 'warning') continue;
+      messages.push({
+        tool,
+        file: relative(root, diagnostic.location?.path ?? ''),
+        line: diagnostic.location?.start?.line ?? 1,
+        ruleId: diagnostic.category,
+        severity: diagnostic.severity,
+        message: diagnostic.message,
+      });
+    }
+    return { errors: report.summary.errors, warnings: report.summary.warnings, messages };
+  }
+  const items = data as Array<{
+    code: string | null;
+    message: string;
+    filename: string;
+    location?: { row?: number };
+  }>;
+  for (const item of items) {
+    messages.push({
+      tool,
+      file: relative(root, item.filename),
+      line: item.location?.row ?? 1,
+      ruleId: item.code ?? 'syntax-error',
+      severity: 'error',
+      message: item.message,
+    });
+  }
+  return { errors: items.length, warnings: 0, messages };
+}

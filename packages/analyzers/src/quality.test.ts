@@ -1,0 +1,219 @@
+import { mkdir, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { pythonFunctionMetrics } from './complexity.js';
+import { parseLinterOutput } from './lint.js';
+import { analyzeQuality, QUALITY_FORMULA, qualityResultSchema } from './quality.js';
+import { fixturePath, tempProject } from './test-helpers.js';
+
+const BIOME = fileURLToPath(new URL('../node_modules/@biomejs/biome/bin/biome', import.meta.url));
+
+describe('analyzeQuality', () => {
+  it('scores the planted project and lists every deduction', async () => {
+    const result = await analyzeQuality({ root: fixturePath('quality-app') });
+    expect(qualityResultSchema.parse(result)).toEqual(result);
+    if (result.status !== 'measured') throw new Error(result.summary);
+    // classify(): 1 + if, for, if, &&, while, case, case, catch, ||, ??, ?: = 12
+    expect(result.complexFunctions).toEqual([
+      { name: 'classify', file: 'src/complex.ts', line: 1, lines: 27, complexity: 12 },
+    ]);
+    expect(result.metrics).toMatchObject({
+      files: 4, // test/ is not judged
+      functions: 14,
+      maxComplexity: 12,
+      complexFunctions: 1,
+      duplicatedLines: 12,
+      significantLines: 40,
+      duplicationPercent: 30,
+    });
+    expect(result.deductions.map((item) => [item.signal, item.points])).toEqual([
+      ['complex-functions', 1.43],
+      ['oversized-functions', 0],
+      ['oversized-files', 0],
+      ['duplication', 2.5],
+    ]);
+    expect(result.score).toBe(6.1);
+    expect(result.duplicateBlocks).toEqual([
+      {
+        file: 'src/dup-b.ts',
+        startLine: 2,
+        endLine: 7,
+        duplicateOf: { file: 'src/dup-a.ts', startLine: 2, endLine: 7 },
+      },
+    ]);
+    expect(result.notMeasured).toEqual([{ signal: 'lint', reason: 'no linter configured' }]);
+    expect(result.warnings).toEqual(['Lint not measured: no linter configured']);
+    expect(result.formula).toBe(QUALITY_FORMULA);
+  });
+
+  it("runs the project's Biome and deducts for its errors per 1,000 lines", async () => {
+    const project = await tempProject();
+    try {
+      await project.write('biome.json', '{}');
+      await project.write(
+        'src/a.js',
+        'export function f(a) {\n  if (a == 2) {\n    debugger;\n  }\n}\n',
+      );
+      await mkdir(path.join(project.root, 'node_modules', '.bin'), { recursive: true });
+      await symlink(BIOME, path.join(project.root, 'node_modules', '.bin', 'biome'));
+      const result = await analyzeQuality({ root: project.root, lintTimeoutSeconds: 60 });
+      if (result.status !== 'measured') throw new Error(result.summary);
+      if (result.lint.status !== 'measured') throw new Error(result.lint.reason);
+      expect(result.lint).toMatchObject({ status: 'measured', errors: 2, warnings: 0 });
+      if (result.lint.status !== 'measured') return;
+      expect(result.lint.topRules.map((rule) => rule.ruleId).sort()).toEqual([
+        'lint/suspicious/noDebugger',
+        'lint/suspicious/noDoubleEquals',
+      ]);
+      // 2 errors in 5 lines = 400 per 1,000 lines -> capped at 3 points
+      expect(result.deductions[0]).toMatchObject({
+        signal: 'lint-errors',
+        measured: 400,
+        points: 3,
+      });
+      expect(result.notMeasured).toEqual([]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('flags oversized functions and files', async () => {
+    const project = await tempProject();
+    try {
+      const body = Array.from({ length: 90 }, (_, index) => `  total += ${index} * value;`).join(
+        '\n',
+      );
+      const filler = Array.from(
+        { length: 420 },
+        (_, index) => `export const c${index} = ${index};`,
+      ).join('\n');
+      await project.write(
+        'src/big.ts',
+        `export function huge(value: number): number {\n  let total = 0;\n${body}\n  return total;\n}\n${filler}\n`,
+      );
+      await project.write('src/small.ts', 'export const one = 1;\n');
+      const result = await analyzeQuality({ root: project.root, runLint: false });
+      if (result.status !== 'measured') throw new Error(result.summary);
+      expect(result.oversizedFunctions).toEqual([
+        { name: 'huge', file: 'src/big.ts', line: 1, lines: 94, complexity: 1 },
+      ]);
+      expect(result.oversizedFiles).toEqual([{ file: 'src/big.ts', lines: 515 }]);
+      expect(result.deductions.find((item) => item.signal === 'oversized-functions')?.points).toBe(
+        1.5,
+      );
+      expect(result.deductions.find((item) => item.signal === 'oversized-files')?.points).toBe(1);
+      expect(result.notMeasured).toEqual([{ signal: 'lint', reason: 'linting was not requested' }]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('reports unknown when there is no source code to judge', async () => {
+    const project = await tempProject();
+    try {
+      await project.write('README.md', '# nothing\n');
+      const result = await analyzeQuality({ root: project.root, runLint: false });
+      expect(result.status).toBe('unknown');
+      expect(result.summary).toBe(
+        'Code quality unknown: no JavaScript, TypeScript or Python source files outside tests',
+      );
+    } finally {
+      await project.cleanup();
+    }
+  });
+});
+
+describe('Python function metrics', () => {
+  it('measures size and approximate complexity by indentation', () => {
+    const text = [
+      'def check(value, flag):',
+      '    if value > 1 and flag:',
+      '        return "a # not a comment or if"',
+      '    for item in range(value):',
+      '        pass',
+      '    return None  # if in a comment',
+      '',
+      'class K:',
+      '    async def run(self):',
+      '        while True:',
+      '            break',
+    ].join('\n');
+    expect(
+      pythonFunctionMetrics({ path: 'm.py', language: 'python', text, isTest: false }),
+    ).toEqual([
+      { name: 'check', file: 'm.py', line: 1, lines: 6, complexity: 4 },
+      { name: 'run', file: 'm.py', line: 9, lines: 3, complexity: 2 },
+    ]);
+  });
+});
+
+describe('linter output', () => {
+  it('reads ESLint --format json', () => {
+    const output = JSON.stringify([
+      {
+        filePath: '/p/src/a.js',
+        messages: [
+          {
+            ruleId: 'no-unused-vars',
+            severity: 2,
+            message: "'x' is defined but never used.",
+            line: 3,
+            column: 7,
+          },
+          {
+            ruleId: 'eqeqeq',
+            severity: 1,
+            message: "Expected '===' and instead saw '=='.",
+            line: 5,
+            column: 9,
+          },
+        ],
+        errorCount: 1,
+        warningCount: 1,
+        fatalErrorCount: 0,
+      },
+    ]);
+    const parsed = parseLinterOutput('eslint', output, '/p');
+    expect([parsed.errors, parsed.warnings]).toEqual([1, 1]);
+    expect(parsed.messages[0]).toEqual({
+      tool: 'eslint',
+      file: 'src/a.js',
+      line: 3,
+      ruleId: 'no-unused-vars',
+      severity: 'error',
+      message: "'x' is defined but never used.",
+    });
+  });
+
+  it('reads ruff --output-format=json', () => {
+    const output = JSON.stringify([
+      {
+        cell: null,
+        code: 'F401',
+        end_location: { column: 10, row: 1 },
+        filename: '/p/pkg/mod.py',
+        fix: null,
+        location: { column: 8, row: 1 },
+        message: '`os` imported but unused',
+        noqa_row: 1,
+        url: 'https://docs.astral.sh/ruff/rules/unused-import',
+      },
+    ]);
+    const parsed = parseLinterOutput('ruff', output, '/p');
+    expect(parsed).toEqual({
+      errors: 1,
+      warnings: 0,
+      messages: [
+        {
+          tool: 'ruff',
+          file: 'pkg/mod.py',
+          line: 1,
+          ruleId: 'F401',
+          severity: 'error',
+          message: '`os` imported but unused',
+        },
+      ],
+    });
+  });
+});
