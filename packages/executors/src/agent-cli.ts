@@ -30,8 +30,8 @@ export interface AgentCliSpec {
   binary: string;
   /** Arguments for one non-interactive run with the prompt on stdin. */
   args(model: string | undefined): string[];
-  /** Reads the CLI's output format. */
-  parse(stdout: string): CliReply;
+  /** Reads the CLI's output format (some CLIs print their error JSON on stderr). */
+  parse(stdout: string, stderr: string): CliReply;
   /** Default model per tier; a missing tier lets the CLI use its own default. */
   defaultModels: Readonly<Partial<Record<Tier, string>>>;
 }
@@ -184,6 +184,17 @@ function parseWhole(text: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The last pretty-printed JSON object in a text (a line `{` through the end). */
+function lastJsonBlock(text: string): Record<string, unknown> | undefined {
+  const lines = text.split('\n');
+  for (let index = lines.length - 1; index >= 0; index -= 1) {
+    if (lines[index]?.trimEnd() !== '{') continue;
+    const parsed = parseWhole(lines.slice(index).join('\n'));
+    if (parsed !== undefined) return parsed;
+  }
+  return undefined;
+}
+
 const num = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -263,9 +274,12 @@ export function parseCodexOutput(stdout: string): CliReply {
   };
 }
 
-/** Reads `gemini --output-format json`: `{ response, stats, error? }`. */
-export function parseGeminiOutput(stdout: string): CliReply {
-  const result = parseWhole(stdout);
+/**
+ * Reads `gemini --output-format json`: `{ response, stats, error? }` on stdout, or on a failed run
+ * the error object it prints last on stderr.
+ */
+export function parseGeminiOutput(stdout: string, stderr = ''): CliReply {
+  const result = parseWhole(stdout) ?? lastJsonBlock(stderr);
   if (result === undefined) return { text: stdout.trim(), error: 'no JSON result in the output' };
   const reply: CliReply = { text: str(result.response) ?? '' };
   if (result.error !== undefined && result.error !== null) {
@@ -284,7 +298,8 @@ export function parseGeminiOutput(stdout: string): CliReply {
     const candidates = num(tokenStats.candidates);
     if (prompt === undefined || candidates === undefined) continue;
     input += prompt;
-    output += candidates;
+    // Thinking tokens are billed as output.
+    output += candidates + (num(tokenStats.thoughts) ?? 0);
     counted = true;
     reply.model = reply.model === undefined ? model : reply.model;
   }

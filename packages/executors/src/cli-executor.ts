@@ -205,7 +205,7 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
         killGraceMs: options.killGraceMs,
         log,
       });
-      const reply = spec.parse(outcome.stdout);
+      const reply = spec.parse(outcome.stdout, outcome.stderr);
       const verdict = classify(outcome, reply, timeoutSeconds);
       log.write(
         `\n# exit ${outcome.exitCode ?? outcome.signal ?? 'none'} after ${outcome.durationMs} ms: ${verdict.outcome}${verdict.reason === undefined ? '' : ` (${verdict.reason})`}\n`,
@@ -309,18 +309,14 @@ function classify(
   if (outcome.timedOut) return { outcome: 'timeout', reason: `timed out after ${timeoutSeconds}s` };
   const stderrTail = tail(outcome.stderr, 5);
   const shortText = reply.text.length <= SHORT_TEXT ? reply.text : '';
-  const messages = [reply.error ?? '', stderrTail, shortText].join('\n');
-  if (reply.apiStatus === 429 || QUOTA.test(messages)) {
-    return {
-      outcome: 'quota',
-      reason: `quota or rate limit: ${firstLine(reply.error ?? (QUOTA.test(stderrTail) ? stderrTail : shortText))}`,
-    };
+  const messages = [reply.error ?? '', stderrTail, shortText];
+  const explain = (pattern: RegExp): string =>
+    firstLine(matchingLine(pattern, messages) ?? reply.error ?? stderrTail);
+  if (reply.apiStatus === 429 || QUOTA.test(messages.join('\n'))) {
+    return { outcome: 'quota', reason: `quota or rate limit: ${explain(QUOTA)}` };
   }
-  if (reply.apiStatus === 401 || reply.apiStatus === 403 || AUTH.test(messages)) {
-    return {
-      outcome: 'auth',
-      reason: `authentication required: ${firstLine(reply.error ?? (AUTH.test(stderrTail) ? stderrTail : shortText))}`,
-    };
+  if (reply.apiStatus === 401 || reply.apiStatus === 403 || AUTH.test(messages.join('\n'))) {
+    return { outcome: 'auth', reason: `authentication required: ${explain(AUTH)}` };
   }
   if (outcome.exitCode !== 0) {
     const detail = firstLine(reply.error ?? stderrTail) || firstLine(tail(outcome.stdout, 3));
@@ -410,6 +406,14 @@ function safeFileName(id: string): string {
 
 function tail(text: string, lines: number): string {
   return text.trim().split('\n').slice(-lines).join('\n').trim();
+}
+
+function matchingLine(pattern: RegExp, texts: readonly string[]): string | undefined {
+  for (const text of texts) {
+    const line = text.split('\n').find((candidate) => pattern.test(candidate));
+    if (line !== undefined) return line.trim();
+  }
+  return undefined;
 }
 
 function firstLine(text: string): string {

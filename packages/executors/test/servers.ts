@@ -24,7 +24,7 @@ export type ScriptedReply =
 
 /** A request the server received. */
 export interface RecordedRequest {
-  protocol: 'anthropic' | 'openai' | 'responses' | 'other';
+  protocol: 'anthropic' | 'openai' | 'responses' | 'gemini' | 'other';
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
@@ -51,7 +51,7 @@ export interface ModelServer {
   baseURL: string;
   /** Every request received, model calls and others. */
   requests: RecordedRequest[];
-  /** Model requests only (POST /v1/messages, /v1/chat/completions, /v1/responses). */
+  /** Model requests only (Messages, Chat Completions, Responses, Gemini generateContent). */
   modelRequests(): RecordedRequest[];
   close(): Promise<void>;
 }
@@ -92,7 +92,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
           ? 'openai'
           : req.method === 'POST' && path.endsWith('/responses')
             ? 'responses'
-            : 'other';
+            : req.method === 'POST' && /:(?:stream)?[gG]enerateContent$/.test(path)
+              ? 'gemini'
+              : 'other';
     const recorded: RecordedRequest = {
       protocol,
       method: req.method ?? 'GET',
@@ -109,13 +111,21 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       return;
     }
     const reply = pick(recorded);
-    const model = options.model ?? (typeof body?.model === 'string' ? body.model : 'test-model');
+    if (protocol === 'gemini') recorded.stream = path.endsWith(':streamGenerateContent');
+    const model =
+      options.model ??
+      (typeof body?.model === 'string'
+        ? body.model
+        : (/\/models\/([^:]+):/.exec(path)?.[1] ?? 'test-model'));
     if (reply.type === 'hang') return;
     if (reply.type === 'error') {
       sendError(res, protocol, reply);
       return;
     }
-    if (protocol === 'responses') {
+    if (protocol === 'gemini') {
+      if (recorded.stream) sse(res, [[undefined, geminiResponse(reply, model)]]);
+      else sendJson(res, 200, geminiResponse(reply, model));
+    } else if (protocol === 'responses') {
       if (recorded.stream) responsesStream(res, reply, model);
       else sendJson(res, 200, responsesObject(reply, model));
     } else if (protocol === 'anthropic') {
@@ -162,7 +172,7 @@ function sendJson(
 
 function sendError(
   res: ServerResponse,
-  protocol: 'anthropic' | 'openai' | 'responses',
+  protocol: 'anthropic' | 'openai' | 'responses' | 'gemini',
   reply: Extract<ScriptedReply, { type: 'error' }>,
 ): void {
   const message = reply.message ?? `scripted error ${reply.status}`;
@@ -174,10 +184,20 @@ function sendError(
         : reply.status >= 500
           ? 'api_error'
           : 'invalid_request_error';
+  const geminiStatus =
+    reply.status === 429
+      ? 'RESOURCE_EXHAUSTED'
+      : reply.status === 401
+        ? 'UNAUTHENTICATED'
+        : reply.status >= 500
+          ? 'INTERNAL'
+          : 'INVALID_ARGUMENT';
   const body =
     protocol === 'anthropic'
       ? { type: 'error', error: { type: kind, message } }
-      : { error: { message, type: kind, code: reply.status === 401 ? 'invalid_api_key' : null } };
+      : protocol === 'gemini'
+        ? { error: { code: reply.status, message, status: geminiStatus } }
+        : { error: { message, type: kind, code: reply.status === 401 ? 'invalid_api_key' : null } };
   sendJson(res, reply.status, body, reply.headers);
 }
 
@@ -491,4 +511,22 @@ function responsesStream(res: ServerResponse, reply: Answer, model: string): voi
     },
   ]);
   sse(res, events);
+}
+
+/** Gemini `generateContent` / one `streamGenerateContent` SSE chunk (what `gemini` speaks). */
+function geminiResponse(reply: Answer, model: string) {
+  const { input, output } = tokens(reply);
+  const part =
+    reply.type === 'text'
+      ? { text: reply.text }
+      : { functionCall: { name: reply.name, args: reply.input } };
+  return {
+    candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: {
+      promptTokenCount: input,
+      candidatesTokenCount: output,
+      totalTokenCount: input + output,
+    },
+    modelVersion: model,
+  };
 }
