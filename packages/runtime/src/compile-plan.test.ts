@@ -165,3 +165,20 @@ describe('renderGraph', () => {
     expect(text).toContain('  cls -.-> s1');
   });
 });
+
+describe('compilePlan with meta-orchestrator style agents', () => {
+  it('finds the debate synthesizer by strategyRole', () => {
+    const graph = compilePlan({
+      strategy: 'debate',
+      agents: [
+        { ...agent('security_auditor'), strategyRole: 'perspective' },
+        { ...agent('code_reviewer'), strategyRole: 'perspective' },
+        { ...agent('architecture_analyst__judge'), strategyRole: 'synthesizer' },
+      ],
+    });
+    expect(executionLevels(graph.steps)).toEqual([
+      ['security_auditor', 'code_reviewer'],
+      ['architecture_analyst__judge'],
+    ]);
+  });
+});

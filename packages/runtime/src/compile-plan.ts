@@ -20,7 +20,10 @@ export interface CompilePlanOptions {
   qualityThreshold?: number;
   /** Adaptive: the classifier confidence above which the cheapest specialist is chosen. Default 0.8. */
   adaptiveThreshold?: number;
-  /** Debate: the id of the synthesizer agent. Default: an agent whose id or role mentions "synth". */
+  /**
+   * Debate: the id of the synthesizer agent. Default: the agent whose `strategyRole` is
+   * `synthesizer` (as `@baton/meta-orchestrator` marks it), else one whose id or role mentions "synth".
+   */
   synthesizerId?: string;
   /** Add fallbacks to the same agent at each higher tier. Default true. */
   tierFallback?: boolean;
@@ -153,11 +156,17 @@ export function compilePlan(plan: CompilablePlan, options: CompilePlanOptions = 
     }
     case 'debate': {
       requireAgents(plan, 2);
-      const synthIndex = plan.agents.findIndex((agent) =>
-        options.synthesizerId !== undefined
-          ? agent.id === options.synthesizerId
-          : /synth/i.test(`${agent.id} ${String((agent as { role?: unknown }).role ?? '')}`),
+      const byRole = plan.agents.findIndex(
+        (agent) => (agent as { strategyRole?: unknown }).strategyRole === 'synthesizer',
       );
+      const synthIndex =
+        options.synthesizerId !== undefined
+          ? plan.agents.findIndex((agent) => agent.id === options.synthesizerId)
+          : byRole >= 0
+            ? byRole
+            : plan.agents.findIndex((agent) =>
+                /synth/i.test(`${agent.id} ${String((agent as { role?: unknown }).role ?? '')}`),
+              );
       if (options.synthesizerId !== undefined && synthIndex < 0) {
         throw new ValidationError(
           'synthesizerId',

@@ -411,3 +411,30 @@ describe('Runtime: budgets and cost attribution', () => {
     });
   });
 });
+
+describe('Runtime: audit of planning decisions', () => {
+  it('records composition reuse, the strategy and the plan source when a run starts', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    await runtime.run(compilePlan({ strategy: 'parallel', agents: [{ id: 'a' }] }), {
+      executor: scriptedExecutor({}),
+      runId: 'audit-1',
+      planning: {
+        composition: {
+          decision: 'reused',
+          reason: 'success rate 0.9 >= 0.8',
+          compositionId: 'c-7',
+        },
+        strategyReason: 'parallelizable task',
+        source: 'plan',
+      },
+    });
+    const entries = await runtime.audit!.read({ runId: 'audit-1' });
+    expect(entries.slice(0, 3).map((entry) => entry.message)).toEqual([
+      'composition reused (c-7): success rate 0.9 >= 0.8',
+      'strategy parallel chosen: parallelizable task',
+      'plan from plan',
+    ]);
+    expect(entries.at(-1)!.type).toBe('run-end');
+  });
+});

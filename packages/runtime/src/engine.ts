@@ -41,12 +41,7 @@ import {
 import { JsonlEventWriter, RunEmitter, type RunEvent } from './events.js';
 import { isProcessAlive, toJsonSafe } from './fs-utils.js';
 import { topologicalOrder } from './graph-algorithms.js';
-import {
-  computeProgress,
-  isFinishedStatus,
-  type ProgressSnapshot,
-  type StepStatus,
-} from './progress.js';
+import { isFinishedStatus, type ProgressSnapshot, type StepStatus } from './progress.js';
 import type { AttemptRecord } from './records.js';
 import { isRetryableError, retryAfterMsOf } from './retryable.js';
 import { assertRunId, newRunId } from './run-paths.js';
@@ -136,8 +131,19 @@ export interface StartOptions extends ExecuteOptions {
   context?: Record<string, unknown>;
   /** Anything to keep with the run (composition id, CLI flags, ...). */
   metadata?: Record<string, unknown>;
-  /** How the plan was made, recorded in the audit log (e.g. `{ source: 'reused', reason: '...' }`). */
-  planning?: { source: string; reason?: string };
+  /** How the plan was made; each part is recorded in the audit log when the run starts. */
+  planning?: PlanningRecord;
+}
+
+/** How a plan was made, for the audit log. */
+export interface PlanningRecord {
+  /** A stored composition was `reused`, or the team was `composed` afresh, and why. */
+  composition?: { decision: 'reused' | 'composed'; reason: string; compositionId?: string };
+  /** Why the strategy was chosen (e.g. the meta-orchestrator's rule and reasons). */
+  strategyReason?: string;
+  /** Where the graph came from (`plan`, `planner-model`, `heuristic`) and why. */
+  source?: string;
+  reason?: string;
 }
 
 /** A step's outcome in a {@link RunResult}. */
@@ -291,11 +297,28 @@ export class Runtime {
       ) {
         throw new BatonError(BatonErrorCode.CONFLICT, `Run ${runId} already exists`);
       }
-      if (options.planning !== undefined) {
+      const planning = options.planning;
+      if (planning?.composition !== undefined) {
+        const { decision, reason, compositionId } = planning.composition;
+        await this.audit?.append({
+          type: 'composition',
+          runId,
+          message: `composition ${decision}${compositionId ? ` (${compositionId})` : ''}: ${reason}`,
+          data: { ...planning.composition },
+        });
+      }
+      if (graph.strategy !== undefined && planning?.strategyReason !== undefined) {
+        await this.audit?.append({
+          type: 'strategy',
+          runId,
+          message: `strategy ${graph.strategy} chosen: ${planning.strategyReason}`,
+        });
+      }
+      if (planning?.source !== undefined) {
         await this.audit?.append({
           type: 'plan',
           runId,
-          message: `plan from ${options.planning.source}${options.planning.reason ? `: ${options.planning.reason}` : ''}`,
+          message: `plan from ${planning.source}${planning.reason ? `: ${planning.reason}` : ''}`,
           data: { strategy: graph.strategy, steps: graph.steps.length },
         });
       }
@@ -508,6 +531,18 @@ class RunExecution {
   readonly #graph: TaskGraph;
   readonly #byId: Map<string, TaskStep>;
   readonly #order: string[];
+  /** Steps not yet finished, in topological order (compacted on each dispatch). */
+  #unfinished: string[];
+  readonly #counts: Record<StepStatus, number> = {
+    pending: 0,
+    running: 0,
+    'awaiting-decision': 0,
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+  };
+  #doneWeight = 0;
+  #totalWeight = 0;
   readonly #machine: RunStateMachine;
   readonly #statuses = new Map<string, StepStatus>();
   readonly #checkpoints: Map<string, StepCheckpoint>;
@@ -545,9 +580,14 @@ class RunExecution {
     this.#graph = record.graph;
     this.#byId = new Map(this.#graph.steps.map((step) => [step.id, step]));
     this.#order = topologicalOrder(this.#graph.steps);
+    this.#unfinished = this.#order;
     this.#checkpoints = new Map(Object.entries(checkpoints).filter(([id]) => this.#byId.has(id)));
     for (const step of this.#graph.steps) {
-      this.#statuses.set(step.id, this.#checkpoints.get(step.id)?.status ?? 'pending');
+      const status = this.#checkpoints.get(step.id)?.status ?? 'pending';
+      this.#statuses.set(step.id, status);
+      this.#counts[status] += 1;
+      if (isFinishedStatus(status)) this.#doneWeight += step.estimatedDurationSeconds;
+      this.#totalWeight += step.estimatedDurationSeconds;
     }
     for (const checkpoint of this.#checkpoints.values())
       this.#restoreSpend(checkpoint.stepId, checkpoint.attempts);
@@ -669,7 +709,7 @@ class RunExecution {
         }
         if (decision.status === 'pending') {
           this.#pending.set(decision.stepId, decision);
-          this.#statuses.set(decision.stepId, 'awaiting-decision');
+          this.#setStatus(decision.stepId, 'awaiting-decision');
         } else {
           toApply.push(decision);
         }
@@ -849,7 +889,35 @@ class RunExecution {
   }
 
   #progress(): ProgressSnapshot {
-    return computeProgress(this.#graph, Object.fromEntries(this.#statuses));
+    const counts = this.#counts;
+    const total = this.#graph.steps.length;
+    const done = counts.succeeded + counts.failed + counts.skipped;
+    const round = (value: number): number => Math.round(value * 10) / 10;
+    return {
+      total,
+      done,
+      succeeded: counts.succeeded,
+      failed: counts.failed,
+      skipped: counts.skipped,
+      running: counts.running,
+      pending: counts.pending,
+      awaitingDecision: counts['awaiting-decision'],
+      percent: total === 0 ? 100 : round((done / total) * 100),
+      weightedPercent:
+        this.#totalWeight > 0 ? round((this.#doneWeight / this.#totalWeight) * 100) : undefined,
+    };
+  }
+
+  /** Sets a step's status, keeping the progress counters in step (O(1) progress per event). */
+  #setStatus(stepId: string, status: StepStatus): void {
+    const previous = this.#statuses.get(stepId) ?? 'pending';
+    if (previous === status) return;
+    const weight = this.#byId.get(stepId)?.estimatedDurationSeconds ?? 0;
+    this.#counts[previous] -= 1;
+    this.#counts[status] += 1;
+    if (isFinishedStatus(previous)) this.#doneWeight -= weight;
+    if (isFinishedStatus(status)) this.#doneWeight += weight;
+    this.#statuses.set(stepId, status);
   }
 
   #saveRun(): Promise<void> {
@@ -906,7 +974,8 @@ class RunExecution {
   /** Starts or settles every ready step it can; true when something changed. */
   async #dispatch(): Promise<boolean> {
     let changed = false;
-    for (const id of this.#order) {
+    this.#unfinished = this.#unfinished.filter((id) => !isFinishedStatus(this.#statuses.get(id)!));
+    for (const id of this.#unfinished) {
       if (this.#signal.aborted) return changed;
       if (this.#statuses.get(id) !== 'pending') continue;
       const step = this.#byId.get(id)!;
@@ -953,7 +1022,7 @@ class RunExecution {
         this.#stopForBudget(step, refusal);
         continue;
       }
-      this.#statuses.set(id, 'running');
+      this.#setStatus(id, 'running');
       const running = this.#executeStep(step, estimate).finally(() => {
         this.#running.delete(id);
         this.#wake?.();
@@ -1082,7 +1151,7 @@ class RunExecution {
     };
     await this.#deps.store.saveStep(this.runId, checkpoint);
     this.#checkpoints.set(step.id, checkpoint);
-    this.#statuses.set(step.id, outcome.status);
+    this.#setStatus(step.id, outcome.status);
     this.#emit({
       type: 'step-end',
       stepId: step.id,
@@ -1192,7 +1261,7 @@ class RunExecution {
       this.#guard.release(reservation.estimate, reservation.agents);
     if (this.#signal.aborted && success === undefined) {
       // Aborted: the step stays unfinished (no checkpoint) and runs again on resume.
-      this.#statuses.set(step.id, 'pending');
+      this.#setStatus(step.id, 'pending');
       return;
     }
     if (success !== undefined) {
@@ -1447,7 +1516,7 @@ class RunExecution {
       ...(extra.failure === undefined ? {} : { failure: extra.failure }),
     });
     this.#pending.set(step.id, decision);
-    this.#statuses.set(step.id, 'awaiting-decision');
+    this.#setStatus(step.id, 'awaiting-decision');
     if (this.#machine.state === 'monitoring')
       this.#transition('escalate', { decisionId: decision.id, stepId: step.id });
     await this.#saveRun();
@@ -1536,12 +1605,12 @@ class RunExecution {
     const note = decision.note ? `: ${decision.note}` : '';
     if (approved && decision.kind === 'approval') {
       this.#approved.add(step.id);
-      this.#statuses.set(step.id, 'pending');
+      this.#setStatus(step.id, 'pending');
       return;
     }
     if (approved && decision.kind === 'escalation') {
       // "Try again": the step runs once more with its retries and fallbacks.
-      this.#statuses.set(step.id, 'pending');
+      this.#setStatus(step.id, 'pending');
       return;
     }
     if (approved && decision.kind === 'low-confidence' && decision.result !== undefined) {

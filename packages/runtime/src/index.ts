@@ -39,6 +39,7 @@ export {
   type DecisionHandler,
   type EscalationOptions,
   type ExecuteOptions,
+  type PlanningRecord,
   type RunHandle,
   type RunResult,
   Runtime,
