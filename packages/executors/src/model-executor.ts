@@ -221,6 +221,9 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
             }),
         onStepEnd: (step) => tally.add(step.usage),
       });
+      for (const warning of result.warnings ?? []) {
+        logger.warn('model warning', { agentId: agent.id, model: modelId, warning });
+      }
       text = result.text !== '' ? result.text : lastText(result.steps);
       finishReason = result.finishReason;
     } catch (error) {
