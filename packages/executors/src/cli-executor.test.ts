@@ -284,6 +284,16 @@ describe('createCliExecutor', () => {
     expect(gitIn('branch', '--list', '--format=%(refname:short)', 'baton/*').trim()).toBe(
       'baton/w1/code_reviewer',
     );
+
+    // Agents running at the same time each get their own worktree.
+    const [first, second] = await Promise.all([
+      executor({ ...agent, id: 'writer_a' }, {}, run()),
+      executor({ ...agent, id: 'writer_b' }, {}, run()),
+    ]);
+    expect([first?.success, second?.success]).toEqual([true, true]);
+    expect(
+      gitIn('branch', '--list', '--format=%(refname:short)', 'baton/*').trim().split('\n'),
+    ).toEqual(['baton/w1/code_reviewer', 'baton/w1/writer_a', 'baton/w1/writer_b']);
   });
 
   it('kills the CLI process group and rejects when the run is aborted', async () => {

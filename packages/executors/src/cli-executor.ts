@@ -139,6 +139,9 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
     throw new ValidationError('validate', 'must be a non-empty command');
   }
 
+  // git worktree add is not safe to run concurrently in one repository: one at a time.
+  let worktreeQueue: Promise<unknown> = Promise.resolve();
+
   return async (agent, context, { signal }) => {
     const agentFile = safeFileName(agent.id);
     await mkdir(runDir, { recursive: true });
@@ -148,12 +151,16 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
     let worktree: AgentWorktree | undefined;
     if (options.worktree === true) {
       try {
-        worktree = await createAgentWorktree({
-          projectRoot,
-          directory: path.join(runDir, 'worktrees', agentFile),
-          branch: `baton/${runId}/${agentFile}`,
-          signal,
-        });
+        const created = worktreeQueue.then(() =>
+          createAgentWorktree({
+            projectRoot,
+            directory: path.join(runDir, 'worktrees', agentFile),
+            branch: `baton/${runId}/${agentFile}`,
+            signal,
+          }),
+        );
+        worktreeQueue = created.catch(() => {});
+        worktree = await created;
       } catch (error) {
         if (signal.aborted) throw abortReason(signal);
         const promptFile = path.join(runDir, `${agentFile}.prompt.md`);
