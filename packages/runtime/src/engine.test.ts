@@ -438,3 +438,24 @@ describe('Runtime: audit of planning decisions', () => {
     expect(entries.at(-1)!.type).toBe('run-end');
   });
 });
+
+describe('Runtime: checking executor answers', () => {
+  it('fails a step whose executor answers with a bad field, naming it, and never invents a confidence', async () => {
+    const executor = scriptedExecutor({
+      bad: [{ output: 'x', confidence: 7 }],
+      usage: [{ output: 'y', usage: { inputTokens: -1, outputTokens: 0 } }],
+      silent: [{ output: 'z' }],
+    });
+    const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(
+      graphOf([{ id: 'bad' }, { id: 'usage' }, { id: 'silent' }]),
+      { executor, escalation: noEscalation },
+    );
+    expect(result.steps.bad).toMatchObject({ status: 'failed', reason: 'agent-reported' });
+    expect(result.steps.bad!.result!.error).toBe(
+      'confidence: must be a number between 0 and 1 (got 7)',
+    );
+    expect(result.steps.usage!.result!.error).toMatch(/^usage\.inputTokens: /);
+    expect(result.steps.silent!.result).toMatchObject({ success: true, confidence: 0 });
+    expect(result.spend.total.totalTokens).toBe(0);
+  });
+});

@@ -13,6 +13,7 @@ import {
   type Tier,
   TimeoutError,
   tierRank,
+  usageSchema,
   ValidationError,
   withTimeout,
 } from '@baton/core';
@@ -121,6 +122,11 @@ export interface ExecuteOptions {
   logEvents?: boolean;
   /** Random source for retry jitter (tests). */
   random?: () => number;
+  /**
+   * Time limit of a step whose agent sets no `resourceRequirements.timeoutSeconds`, in seconds.
+   * Default {@link DEFAULT_STEP_TIMEOUT_SECONDS}; `Infinity` means none.
+   */
+  defaultTimeoutSeconds?: number;
 }
 
 /** Options of {@link Runtime.start}. */
@@ -206,6 +212,9 @@ export interface CancelResult {
 }
 
 const DEFAULT_CONCURRENCY = 4;
+
+/** The time limit of a step whose agent sets none, in seconds (as the strategies use). */
+export const DEFAULT_STEP_TIMEOUT_SECONDS = 300;
 
 /**
  * Runs task graphs durably: concurrent steps with retries, fallbacks, escalations to people,
@@ -1332,7 +1341,11 @@ class RunExecution {
     const policy = step.retry ?? this.#retry;
     let attemptNumber = 0;
     let reported: { output: AgentExecutionOutput; seconds: number } | undefined;
-    const timeoutSeconds = agent.resourceRequirements?.timeoutSeconds;
+    const configured =
+      agent.resourceRequirements?.timeoutSeconds ??
+      this.#options.defaultTimeoutSeconds ??
+      DEFAULT_STEP_TIMEOUT_SECONDS;
+    const timeoutSeconds = Number.isFinite(configured) ? configured : undefined;
     try {
       await retry(
         async () => {
@@ -1364,17 +1377,24 @@ class RunExecution {
               what: `Step "${step.id}" (agent ${agent.id})`,
             });
             const seconds = (performance.now() - clock) / 1000;
-            const ok = output?.success !== false;
-            const usage = output?.usage;
+            const problem = checkExecutorOutput(output);
+            const usage = problem?.startsWith('usage') ? undefined : output?.usage;
+            const ok = problem === undefined && output.success !== false;
             attempts.push({
               ...base,
               durationSeconds: seconds,
               success: ok,
-              ...(ok ? {} : { error: output?.error ?? 'agent reported failure' }),
+              ...(ok ? {} : { error: problem ?? output?.error ?? 'agent reported failure' }),
               ...(usage === undefined ? {} : { usage }),
             });
             this.#recordUsage(step, agent, usage, attemptNumber === 1);
-            reported = { output: output ?? { output: null }, seconds };
+            reported = {
+              output:
+                problem === undefined
+                  ? output
+                  : { output: output?.output ?? null, success: false, error: problem },
+              seconds,
+            };
           } catch (error) {
             const seconds = (performance.now() - clock) / 1000;
             attempts.push({
@@ -1438,12 +1458,8 @@ class RunExecution {
     }
     const { output, seconds } = reported!;
     const ok = output.success !== false;
-    const confidence =
-      typeof output.confidence === 'number' && output.confidence >= 0 && output.confidence <= 1
-        ? output.confidence
-        : ok
-          ? 1
-          : 0;
+    // Baton never invents a confidence: none reported means 0.
+    const confidence = typeof output.confidence === 'number' ? output.confidence : 0;
     const result: AgentResult = {
       agentId: agent.id,
       success: ok,
@@ -1635,6 +1651,33 @@ class RunExecution {
       },
     });
   }
+}
+
+/**
+ * Checks an executor's answer: an object whose `success` is a boolean, `confidence` a number 0..1
+ * and `usage` a valid usage when present. Returns the problem naming the field, or undefined.
+ */
+function checkExecutorOutput(output: unknown): string | undefined {
+  if (output === null || typeof output !== 'object') return 'executor returned no result object';
+  const record = output as Record<string, unknown>;
+  if (record.success !== undefined && typeof record.success !== 'boolean') {
+    return 'success: must be a boolean';
+  }
+  const confidence = record.confidence;
+  if (
+    confidence !== undefined &&
+    !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)
+  ) {
+    return `confidence: must be a number between 0 and 1 (got ${String(confidence)})`;
+  }
+  if (record.usage !== undefined) {
+    const parsed = usageSchema.safeParse(record.usage);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return `usage.${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'is invalid'}`;
+    }
+  }
+  return undefined;
 }
 
 function abortError(signal: AbortSignal): Error {

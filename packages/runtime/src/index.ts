@@ -36,6 +36,7 @@ export {
 } from './decisions.js';
 export {
   type CancelResult,
+  DEFAULT_STEP_TIMEOUT_SECONDS,
   type DecisionHandler,
   type EscalationOptions,
   type ExecuteOptions,
