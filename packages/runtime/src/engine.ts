@@ -48,6 +48,8 @@ import { isRetryableError, retryAfterMsOf } from './retryable.js';
 import { assertRunId, newRunId } from './run-paths.js';
 import {
   currentOwner,
+  DEFAULT_RETENTION,
+  type PruneOptions,
   RESUMABLE_STATUSES,
   type RunRecord,
   type RunStatus,
@@ -198,6 +200,11 @@ export interface RuntimeOptions {
   /** fsync checkpoints. Default true. */
   fsync?: boolean;
   logger?: Logger;
+  /**
+   * Retention applied (best effort) after each run stops: runs that ended more than `keepDays`
+   * ago, beyond the newest `keepLast`, are deleted. Default {@link DEFAULT_RETENTION}; `false` keeps all.
+   */
+  retention?: PruneOptions | false;
   /** How often the engine looks for a cancel marker and decision answers, ms. Default 100. */
   pollIntervalMs?: number;
   now?: () => Date;
@@ -241,6 +248,7 @@ export class Runtime {
   readonly #pollIntervalMs: number;
   readonly #now: () => Date;
   readonly #active = new Map<string, RunExecution>();
+  readonly #retention: PruneOptions | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     const dir = options.dir ?? '.baton';
@@ -264,6 +272,8 @@ export class Runtime {
             now: this.#now,
           }));
     this.#pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.#retention =
+      options.retention === false ? undefined : (options.retention ?? DEFAULT_RETENTION);
   }
 
   /** Starts a run of a graph; see {@link RunHandle}. */
@@ -399,6 +409,7 @@ export class Runtime {
         return await execution.run();
       } finally {
         this.#active.delete(runId);
+        await this.#applyRetention(runId);
       }
     })();
     return {
@@ -444,6 +455,21 @@ export class Runtime {
     return { status, via: status === 'running' ? 'marker' : 'store' };
   }
 
+  async #applyRetention(runId: string): Promise<void> {
+    if (this.#retention === undefined) return;
+    try {
+      const deleted = await this.store.prune({
+        ...this.#retention,
+        except: [runId, ...this.#active.keys(), ...(this.#retention.except ?? [])],
+      });
+      if (deleted.length > 0) {
+        this.#logger.info('Pruned old runs by the retention policy', { deleted });
+      }
+    } catch (error) {
+      this.#logger.warn('Could not prune old runs', { error: describeError(error) });
+    }
+  }
+
   #deps(): EngineDeps {
     return {
       store: this.store,
@@ -468,6 +494,7 @@ export class Runtime {
         return await execution.run();
       } finally {
         this.#active.delete(runId);
+        await this.#applyRetention(runId);
       }
     })();
     return {

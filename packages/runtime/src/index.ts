@@ -78,6 +78,12 @@ export {
   topologicalOrder,
 } from './graph-algorithms.js';
 export {
+  type LiveProgress,
+  ProgressTracker,
+  type RunningStep,
+  renderProgress,
+} from './live-progress.js';
+export {
   buildPlannerPrompt,
   type PlannerModel,
   type PlannerSubtask,
@@ -101,6 +107,7 @@ export { type RenderGraphOptions, renderGraph } from './render-graph.js';
 export { isRetryableError, RetryableError, retryAfterMsOf } from './retryable.js';
 export { assertRunId, newRunId } from './run-paths.js';
 export {
+  DEFAULT_RETENTION,
   type PruneOptions,
   RESUMABLE_STATUSES,
   type RunDetails,

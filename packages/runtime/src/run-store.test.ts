@@ -124,3 +124,53 @@ describe('RunStore', () => {
     ).toEqual(['a', 'b']);
   });
 });
+
+describe('retention and following logs', () => {
+  it('applies the retention policy after each run, never deleting the run that just ended', async () => {
+    const dir = tempBatonDir();
+    let clock = Date.UTC(2026, 0, 1);
+    const now = (): Date => new Date(clock);
+    const runtime = new Runtime({
+      dir,
+      fsync: false,
+      now,
+      retention: { keepDays: 1, keepLast: 1 },
+    });
+    const executor = scriptedExecutor({});
+    for (const id of ['old-1', 'old-2', 'new-1']) {
+      await runtime.run(graphOf([{ id: 'a' }]), { executor, runId: id });
+      clock += 3 * 86_400_000;
+    }
+    expect((await runtime.store.list()).map((run) => run.id)).toEqual(['new-1']);
+    const keepAll = new Runtime({ dir, fsync: false, retention: false });
+    await keepAll.run(graphOf([{ id: 'a' }]), { executor, runId: 'kept' });
+    expect((await keepAll.store.list()).map((run) => run.id).sort()).toEqual(['kept', 'new-1']);
+  });
+
+  it('follows a live run event by event until run-end (`baton runs logs --follow`)', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const executor = scriptedExecutor({
+      a: [
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return { output: 'x', confidence: 1 };
+        },
+      ],
+    });
+    const handle = runtime.start(graphOf([{ id: 'a' }]), { executor, runId: 'follow-1' });
+    const seen: string[] = [];
+    for await (const event of runtime.store.followEvents('follow-1', { pollIntervalMs: 10 })) {
+      seen.push(event.type);
+    }
+    await handle.result;
+    expect(seen.at(-1)).toBe('run-end');
+    expect(seen).toContain('step-start');
+    const controller = new AbortController();
+    controller.abort();
+    const none: string[] = [];
+    for await (const event of runtime.store.followEvents('nope', { signal: controller.signal }))
+      none.push(event.type);
+    expect(none).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   agentResultSchema,
@@ -157,6 +157,12 @@ export interface RunStoreOptions {
   now?: () => Date;
 }
 
+/** The retention applied after each run unless configured otherwise: 30 days, and always the newest 20 runs. */
+export const DEFAULT_RETENTION: Readonly<PruneOptions> = Object.freeze({
+  keepDays: 30,
+  keepLast: 20,
+});
+
 /** Options of {@link RunStore.prune}. */
 export interface PruneOptions {
   /** Delete finished runs older than this many days. */
@@ -165,6 +171,8 @@ export interface PruneOptions {
   keepLast?: number;
   /** List what would be deleted without deleting. */
   dryRun?: boolean;
+  /** Run ids never to delete (e.g. the run that just ended). */
+  except?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -416,21 +424,99 @@ export class RunStore {
     if (keepDays === undefined && options.keepLast === undefined) {
       throw new ValidationError('keepDays', 'give keepDays and/or keepLast');
     }
-    const runs = await this.list(options.signal === undefined ? {} : { signal: options.signal });
+    const runs = await this.#records(options.signal);
     const cutoff =
       keepDays === undefined
         ? Number.POSITIVE_INFINITY
         : this.#now().getTime() - keepDays * 86_400_000;
     const deleted: string[] = [];
     for (const [index, run] of runs.entries()) {
-      if (index < keepLast) continue;
-      if (run.status === 'running' && !run.crashed) continue;
+      if (index < keepLast || options.except?.includes(run.id)) continue;
+      if (run.status === 'running' && isProcessAlive(run.pid, run.hostname) !== false) continue;
       const last = Date.parse(run.endedAt ?? run.updatedAt);
       if (keepDays !== undefined && last > cutoff) continue;
       deleted.push(run.id);
       if (options.dryRun !== true) await rm(this.runDir(run.id), { recursive: true, force: true });
     }
     return deleted;
+  }
+
+  /** Every readable `run.json`, newest first (no step files read). */
+  async #records(signal?: AbortSignal): Promise<RunRecord[]> {
+    let ids: string[];
+    try {
+      ids = await readdir(join(this.dir, 'runs'));
+    } catch {
+      return [];
+    }
+    const records: RunRecord[] = [];
+    for (const id of ids) {
+      signal?.throwIfAborted();
+      try {
+        records.push(await this.loadRun(id));
+      } catch (error) {
+        this.#logger.warn('Skipping unreadable run', { runId: id, error: String(error) });
+      }
+    }
+    return records.sort(
+      (a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id),
+    );
+  }
+
+  /**
+   * Yields a run's events as they are written (`baton runs logs --follow`), starting from the
+   * first; ends after a `run-end` event, or when the signal aborts.
+   */
+  async *followEvents(
+    runId: string,
+    options: { signal?: AbortSignal; pollIntervalMs?: number } = {},
+  ): AsyncGenerator<RunEvent> {
+    const path = this.eventsPath(runId);
+    const pollIntervalMs = options.pollIntervalMs ?? 200;
+    let offset = 0;
+    let buffered = '';
+    while (options.signal?.aborted !== true) {
+      let chunk = '';
+      try {
+        const handle = await open(path, 'r');
+        try {
+          const info = await handle.stat();
+          if (info.size > offset) {
+            const bytes = Buffer.alloc(info.size - offset);
+            await handle.read(bytes, 0, bytes.length, offset);
+            offset = info.size;
+            chunk = bytes.toString('utf8');
+          }
+        } finally {
+          await handle.close();
+        }
+      } catch {
+        // not written yet
+      }
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        let event: RunEvent;
+        try {
+          event = JSON.parse(line) as RunEvent;
+        } catch {
+          continue;
+        }
+        yield event;
+        if (event.type === 'run-end') return;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, pollIntervalMs);
+        function done(): void {
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        options.signal?.addEventListener('abort', done, { once: true });
+      });
+    }
   }
 
   /** Bytes on disk of a run's checkpoints (`steps/`), for reports and benchmarks. */
