@@ -41,11 +41,12 @@ describe('Runtime: cancellation and resume', () => {
     const runtime = new Runtime({ dir, fsync: false });
     const executor = slowExecutor(40);
     const handle = runtime.start(chain, { executor, runId: 'c-1' });
-    await waitFor(() => existsSync(join(dir, 'runs', 'c-1', 'steps', 's2.json')));
+    await waitFor(() => executor.count('s3') === 1);
+    expect(existsSync(join(dir, 'runs', 'c-1', 'steps', 's2.json'))).toBe(true);
     const cancelledAt = Date.now();
     handle.cancel('user pressed Ctrl-C');
     const result = await handle.result;
-    expect(Date.now() - cancelledAt).toBeLessThan(200);
+    expect(Date.now() - cancelledAt).toBeLessThan(500);
     expect(result.status).toBe('cancelled');
     expect(executor.aborted).toEqual(['s3']);
     const record = await runtime.store.loadRun('c-1');
