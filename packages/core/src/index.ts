@@ -49,6 +49,16 @@ export type {
   ExecutableAgent,
 } from './executor.js';
 export { type Logger, noopLogger } from './logger.js';
+export {
+  DEFAULT_MODEL_PRICES,
+  DEFAULT_TIER_MODELS,
+  findModelPrice,
+  type ModelPrice,
+  type ModelPriceTable,
+  modelPriceSchema,
+  priceUsage,
+  type TierModels,
+} from './model-prices.js';
 export { backoffDelay, parseRetryAfter, type RetryOptions, retry } from './retry.js';
 export {
   type Agent,

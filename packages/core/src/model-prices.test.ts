@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findModelPrice, priceUsage } from './prices.js';
+import { findModelPrice, priceUsage } from './model-prices.js';
 
 describe('priceUsage', () => {
   it('multiplies measured tokens by the model price per million', () => {

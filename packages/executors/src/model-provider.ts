@@ -2,7 +2,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
-import type { Tier } from '@baton/core';
+import { DEFAULT_TIER_MODELS as TIER_MODELS_BY_PROVIDER, type TierModels } from '@baton/core';
 import { z } from 'zod';
 
 /** Model providers the model executor speaks to. */
@@ -19,22 +19,14 @@ export const modelProviderSchema = z.enum(['anthropic', 'openai', 'openai-compat
   error: 'must be one of anthropic, openai, openai-compatible',
 });
 
-/** A model id per tier. */
-export type TierModels = Readonly<Record<Tier, string>>;
+export type { TierModels };
 
 /**
  * Default model of each tier per provider. `openai-compatible` has none: local servers name
  * their own models, so they must be configured (`BATON_MODEL` or `BATON_MODEL_<TIER>`).
  */
 export const DEFAULT_TIER_MODELS: Readonly<Partial<Record<ModelProvider, TierModels>>> =
-  Object.freeze({
-    anthropic: Object.freeze({
-      CHEAP: 'claude-haiku-4-5',
-      CAPABLE: 'claude-sonnet-4-5',
-      PREMIUM: 'claude-opus-4-5',
-    }),
-    openai: Object.freeze({ CHEAP: 'gpt-4.1-mini', CAPABLE: 'gpt-4.1', PREMIUM: 'gpt-5' }),
-  });
+  TIER_MODELS_BY_PROVIDER;
 
 /** The environment variable each provider reads its API key from. */
 export const API_KEY_VARIABLES: Readonly<Record<ModelProvider, string>> = Object.freeze({
