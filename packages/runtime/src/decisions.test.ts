@@ -161,3 +161,31 @@ describe('Runtime: human decisions', () => {
     expect(result.progress).toMatchObject({ done: 2, awaitingDecision: 1 });
   });
 });
+
+describe('Runtime: decisions across a crash', () => {
+  it('restores a pending decision after a crash and pauses again in the escalating state', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const executor = scriptedExecutor({});
+    await runtime.run(graphOf([{ id: 'deploy' }]), { executor, runId: 'crash-d' });
+    const record = await runtime.store.loadRun('crash-d');
+    await runtime.store.saveRun({ ...record, status: 'running', pid: 2 ** 22 + 999 });
+    const result = await runtime.resume('crash-d', { executor }).result;
+    expect(result.status).toBe('paused');
+    expect(result.pendingDecisions).toHaveLength(1);
+    const after = await runtime.store.loadRun('crash-d');
+    expect(after.state).toBe('escalating');
+    expect(after.history.slice(-7).map((entry) => entry.trigger)).toEqual([
+      'error',
+      'recover',
+      'start',
+      'plan',
+      'execute',
+      'monitor',
+      'escalate',
+    ]);
+    expect(after.history.at(-7)!.data).toEqual({ reason: 'crashed' });
+    expect(after.history.at(-1)!.trigger).toBe('escalate');
+    expect(executor.count('deploy')).toBe(0);
+  });
+});

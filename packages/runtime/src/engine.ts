@@ -599,6 +599,7 @@ class RunExecution {
   #writer: JsonlEventWriter | undefined;
   #wake: (() => void) | undefined;
   #saving: Promise<void> = Promise.resolve();
+  #detachOuter: (() => void) | undefined;
 
   constructor(
     deps: EngineDeps,
@@ -653,8 +654,12 @@ class RunExecution {
     this.#resolveDone = resolveDone;
     if (options.signal !== undefined) {
       const outer = options.signal;
-      if (outer.aborted) this.cancel(String(outer.reason ?? 'cancelled'));
-      else outer.addEventListener('abort', () => this.cancel('interrupted'), { once: true });
+      if (outer.aborted) this.cancel('interrupted');
+      else {
+        const onAbort = (): void => this.cancel('interrupted');
+        outer.addEventListener('abort', onAbort, { once: true });
+        this.#detachOuter = () => outer.removeEventListener('abort', onAbort);
+      }
     }
   }
 
@@ -687,6 +692,7 @@ class RunExecution {
       result = await this.#crash(error);
     } finally {
       clearInterval(timer);
+      this.#detachOuter?.();
       await Promise.allSettled([...this.#auditWrites]);
       await this.#writer?.close().catch(() => {});
     }
@@ -767,6 +773,10 @@ class RunExecution {
     });
     // Decisions answered while the run was stopped take effect now.
     for (const decision of toApply) await this.#onResolved(decision);
+    if (this.#pending.size > 0 && this.#machine.state === 'monitoring') {
+      this.#transition('escalate', { decisions: [...this.#pending.values()].map((d) => d.id) });
+      await this.#saveRun();
+    }
     if (this.#pending.size === 0 && this.#machine.state === 'escalating') {
       this.#transition('user_response');
       this.#transition('monitor');
