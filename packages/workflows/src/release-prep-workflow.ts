@@ -466,7 +466,7 @@ function judge(
       result?.success === true && isReleaseAgentOutput(result.output) ? result.output : undefined;
     const measurement: GateMeasurement =
       output === undefined
-        ? { failed: `the ${agent.id} agent failed: ${result?.error || 'it produced no evidence'}` }
+        ? { failed: result?.error || `the ${agent.id} agent produced no evidence` }
         : measurementOf(output);
     const gate = evaluateGate(definition, thresholds[definition.key], measurement);
     gates.push(gate);
