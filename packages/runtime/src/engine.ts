@@ -567,8 +567,14 @@ class RunExecution {
   readonly #graph: TaskGraph;
   readonly #byId: Map<string, TaskStep>;
   readonly #order: string[];
-  /** Steps not yet finished, in topological order (compacted on each dispatch). */
-  #unfinished: string[];
+  /** Position of each step in the topological order. */
+  readonly #position = new Map<string, number>();
+  /** Steps that depend on each step. */
+  readonly #dependents = new Map<string, string[]>();
+  /** How many dependencies of each step are not finished. */
+  readonly #waitingOn = new Map<string, number>();
+  /** Pending steps whose dependencies are all finished: the only ones dispatch looks at. */
+  readonly #ready = new Set<string>();
   readonly #counts: Record<StepStatus, number> = {
     pending: 0,
     running: 0,
@@ -617,7 +623,14 @@ class RunExecution {
     this.#graph = record.graph;
     this.#byId = new Map(this.#graph.steps.map((step) => [step.id, step]));
     this.#order = topologicalOrder(this.#graph.steps);
-    this.#unfinished = this.#order;
+    this.#order.forEach((id, index) => {
+      this.#position.set(id, index);
+      this.#dependents.set(id, []);
+    });
+    for (const step of this.#graph.steps) {
+      for (const dependency of new Set(step.dependsOn))
+        this.#dependents.get(dependency)!.push(step.id);
+    }
     this.#checkpoints = new Map(Object.entries(checkpoints).filter(([id]) => this.#byId.has(id)));
     for (const step of this.#graph.steps) {
       const status = this.#checkpoints.get(step.id)?.status ?? 'pending';
@@ -625,6 +638,15 @@ class RunExecution {
       this.#counts[status] += 1;
       if (isFinishedStatus(status)) this.#doneWeight += step.estimatedDurationSeconds;
       this.#totalWeight += step.estimatedDurationSeconds;
+    }
+    for (const step of this.#graph.steps) {
+      const waiting =
+        new Set(step.dependsOn).size -
+        [...new Set(step.dependsOn)].filter((dependency) =>
+          isFinishedStatus(this.#statuses.get(dependency)!),
+        ).length;
+      this.#waitingOn.set(step.id, waiting);
+      if (waiting === 0 && this.#statuses.get(step.id) === 'pending') this.#ready.add(step.id);
     }
     for (const checkpoint of this.#checkpoints.values())
       this.#restoreSpend(checkpoint.stepId, checkpoint.attempts);
@@ -964,6 +986,16 @@ class RunExecution {
     if (isFinishedStatus(previous)) this.#doneWeight -= weight;
     if (isFinishedStatus(status)) this.#doneWeight += weight;
     this.#statuses.set(stepId, status);
+    if (status === 'pending' && this.#waitingOn.get(stepId) === 0) this.#ready.add(stepId);
+    else this.#ready.delete(stepId);
+    if (isFinishedStatus(status) && !isFinishedStatus(previous)) {
+      for (const dependent of this.#dependents.get(stepId) ?? []) {
+        const waiting = (this.#waitingOn.get(dependent) ?? 1) - 1;
+        this.#waitingOn.set(dependent, waiting);
+        if (waiting === 0 && this.#statuses.get(dependent) === 'pending')
+          this.#ready.add(dependent);
+      }
+    }
   }
 
   #saveRun(): Promise<void> {
@@ -1020,13 +1052,11 @@ class RunExecution {
   /** Starts or settles every ready step it can; true when something changed. */
   async #dispatch(): Promise<boolean> {
     let changed = false;
-    this.#unfinished = this.#unfinished.filter((id) => !isFinishedStatus(this.#statuses.get(id)!));
-    for (const id of this.#unfinished) {
+    const ready = [...this.#ready].sort((a, b) => this.#position.get(a)! - this.#position.get(b)!);
+    for (const id of ready) {
       if (this.#signal.aborted) return changed;
       if (this.#statuses.get(id) !== 'pending') continue;
       const step = this.#byId.get(id)!;
-      if (!step.dependsOn.every((dependency) => isFinishedStatus(this.#statuses.get(dependency)!)))
-        continue;
       const dependencyFailed = step.dependsOn.some((dependency) =>
         this.#failedForDependents(dependency),
       );

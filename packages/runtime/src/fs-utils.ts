@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -12,6 +11,7 @@ export interface AtomicWriteOptions {
 }
 
 const knownDirectories = new Set<string>();
+let temporaryCounter = 0;
 
 /**
  * Writes a file so that readers see either the old or the new content, never a partial one:
@@ -24,7 +24,8 @@ export function writeFileAtomic(
   data: string,
   options: AtomicWriteOptions = {},
 ): void {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  temporaryCounter += 1;
+  const temporary = `${path}.${process.pid}.${temporaryCounter}.tmp`;
   try {
     const descriptor = openSync(temporary, 'w');
     try {
