@@ -1,5 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Examples import the package by name; point that at the sources.
+  resolve: {
+    alias: { '@baton/analyzers': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  },
   test: { include: ['src/**/*.test.ts'], exclude: ['**/__fixtures__/**', '**/node_modules/**'] },
 });

@@ -8,37 +8,62 @@ export interface AstNode {
   [key: string]: unknown;
 }
 
-/** Called for each node on the way down; return `false` to skip its children. */
-export type EnterNode = (node: AstNode, parent: AstNode | undefined) => boolean | undefined;
+/** Called for each node on the way down. */
+export type EnterNode = (node: AstNode, parent: AstNode | undefined) => void;
+
+/** A pass over the AST; several visitors can share one walk (see {@link walkAst}). */
+export interface AstVisitor {
+  enter(node: AstNode, parent: AstNode | undefined): void;
+  leave?(node: AstNode): void;
+}
 
 const keys = visitorKeys as Record<string, readonly string[]>;
 
-function isNode(value: unknown): value is AstNode {
-  return typeof value === 'object' && value !== null && typeof (value as AstNode).type === 'string';
-}
+/**
+ * Type-only subtrees: no code runs in them, so no analysis needs to see them. Skipping them makes
+ * walks of TypeScript much cheaper.
+ */
+const TYPE_ONLY = new Set([
+  'TSTypeAnnotation',
+  'TSTypeParameterDeclaration',
+  'TSTypeParameterInstantiation',
+  'TSInterfaceDeclaration',
+  'TSTypeAliasDeclaration',
+  'TSDeclareFunction',
+  'TSIndexSignature',
+]);
 
-/** Walks an AST depth-first in source order, calling `enter` then `leave` for every node. */
-export function walkAst(
-  root: AstNode,
-  enter: EnterNode,
-  leave?: (node: AstNode, parent: AstNode | undefined) => void,
-): void {
+/**
+ * Walks an AST depth-first in source order, calling every visitor's `enter` then (after the
+ * children) `leave`. Type-only TypeScript subtrees (annotations, interfaces, type aliases) are
+ * skipped.
+ */
+export function walkAst(root: AstNode, visitors: readonly AstVisitor[]): void {
+  const count = visitors.length;
   const visit = (node: AstNode, parent: AstNode | undefined): void => {
-    if (enter(node, parent) === false) return;
+    for (let index = 0; index < count; index++) visitors[index]!.enter(node, parent);
     const childKeys = keys[node.type];
     if (childKeys !== undefined) {
-      for (const key of childKeys) {
-        const child = node[key];
+      for (let k = 0; k < childKeys.length; k++) {
+        const child = node[childKeys[k]!] as AstNode | AstNode[] | null | undefined;
+        if (child === null || child === undefined) continue;
         if (Array.isArray(child)) {
-          for (const item of child) if (isNode(item)) visit(item, node);
-        } else if (isNode(child)) {
+          for (let c = 0; c < child.length; c++) {
+            const item = child[c];
+            if (item !== null && item !== undefined && !TYPE_ONLY.has(item.type)) visit(item, node);
+          }
+        } else if (typeof child.type === 'string' && !TYPE_ONLY.has(child.type)) {
           visit(child, node);
         }
       }
     }
-    leave?.(node, parent);
+    for (let index = 0; index < count; index++) visitors[index]!.leave?.(node);
   };
   visit(root, undefined);
+}
+
+function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && typeof (value as AstNode).type === 'string';
 }
 
 /** The name of an Identifier, or the value of a string Literal; undefined otherwise. */

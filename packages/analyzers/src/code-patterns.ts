@@ -1,4 +1,4 @@
-import { type AstNode, isConstantString, nameOf, walkAst } from './ast.js';
+import { type AstNode, type AstVisitor, isConstantString, nameOf, walkAst } from './ast.js';
 import type { SecurityFinding, Severity } from './security-finding.js';
 import { testSeverity } from './security-finding.js';
 import { LineIndex, type ParsedSource, type SourceFile } from './source-file.js';
@@ -88,14 +88,24 @@ function isFalse(node: unknown): boolean {
  * off, and unsafe deserialisation. Code whose input is a literal is not reported.
  */
 export function scanScriptPatterns(file: SourceFile, parsed: ParsedSource): SecurityFinding[] {
+  const visitor = createPatternVisitor(file, parsed, new LineIndex(file.text));
+  walkAst(parsed.program as unknown as AstNode, [visitor]);
+  return visitor.findings;
+}
+
+/** The dangerous-pattern pass of {@link scanScriptPatterns}, to share a walk with other passes. */
+export function createPatternVisitor(
+  file: SourceFile,
+  parsed: ParsedSource,
+  lines: LineIndex,
+): AstVisitor & { findings: SecurityFinding[] } {
   const findings: SecurityFinding[] = [];
-  const lines = new LineIndex(file.text);
   const report = (rule: CodePatternRule, node: AstNode): void => {
     const line = lines.lineOf(node.start);
     findings.push(finding(file, rule, line, lines.lineText(file.text, line)));
   };
   let childProcess: boolean | undefined;
-  walkAst(parsed.program as unknown as AstNode, (node) => {
+  const enter = (node: AstNode): void => {
     switch (node.type) {
       case 'CallExpression':
       case 'NewExpression': {
@@ -166,9 +176,8 @@ export function scanScriptPatterns(file: SourceFile, parsed: ParsedSource): Secu
         break;
       }
     }
-    return undefined;
-  });
-  return findings;
+  };
+  return { enter, findings };
 }
 
 /** A string assembled at run time: a template with expressions, `+` with non-literals, `.join()`. */

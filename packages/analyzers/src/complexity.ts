@@ -1,4 +1,4 @@
-import { type AstNode, nameOf, walkAst } from './ast.js';
+import { type AstNode, type AstVisitor, nameOf, walkAst } from './ast.js';
 import { LineIndex, type ParsedSource, type SourceFile } from './source-file.js';
 
 /** Size and cyclomatic complexity of one function. */
@@ -79,47 +79,56 @@ function functionName(node: AstNode, parent: AstNode | undefined): string {
 
 /** Every function of a parsed JS/TS file with its size and cyclomatic complexity. */
 export function scriptFunctionMetrics(file: SourceFile, parsed: ParsedSource): FunctionMetrics[] {
-  const lines = new LineIndex(file.text);
+  const visitor = createFunctionVisitor(file, new LineIndex(file.text));
+  walkAst(parsed.program as unknown as AstNode, [visitor]);
+  return visitor.result();
+}
+
+/** The pass of {@link scriptFunctionMetrics}, to share a walk with other passes. */
+export function createFunctionVisitor(
+  file: SourceFile,
+  lines: LineIndex,
+): AstVisitor & { result(): FunctionMetrics[] } {
   const out: FunctionMetrics[] = [];
   const stack: Array<{ metrics: FunctionMetrics; node: AstNode }> = [];
-  walkAst(
-    parsed.program as unknown as AstNode,
-    (node, parent) => {
+  return {
+    enter(node, parent) {
       if (FUNCTION_TYPES.has(node.type)) {
         const first = lines.lineOf(node.start);
         const last = lines.lineOf(Math.max(node.start, node.end - 1));
-        const metrics = {
-          name: functionName(node, parent),
-          file: file.path,
-          line: first,
-          lines: last - first + 1,
-          complexity: 1,
-        };
-        stack.push({ metrics, node });
-        return undefined;
+        stack.push({
+          metrics: {
+            name: functionName(node, parent),
+            file: file.path,
+            line: first,
+            lines: last - first + 1,
+            complexity: 1,
+          },
+          node,
+        });
+        return;
       }
       const current = stack.at(-1);
-      if (current === undefined) return undefined;
-      if (SIMPLE_DECISIONS.has(node.type)) current.metrics.complexity += 1;
-      else if (node.type === 'SwitchCase' && node.test !== null) current.metrics.complexity += 1;
-      else if (node.type === 'LogicalExpression') current.metrics.complexity += 1;
-      else if (
-        node.type === 'AssignmentExpression' &&
-        (node.operator === '&&=' || node.operator === '||=' || node.operator === '??=')
+      if (current === undefined) return;
+      if (
+        SIMPLE_DECISIONS.has(node.type) ||
+        (node.type === 'SwitchCase' && node.test !== null) ||
+        node.type === 'LogicalExpression' ||
+        (node.type === 'AssignmentExpression' &&
+          (node.operator === '&&=' || node.operator === '||=' || node.operator === '??='))
       ) {
         current.metrics.complexity += 1;
       }
-      return undefined;
     },
-    (node) => {
+    leave(node) {
       const current = stack.at(-1);
       if (current !== undefined && current.node === node) {
         stack.pop();
         out.push(current.metrics);
       }
     },
-  );
-  return out.sort((a, b) => a.line - b.line);
+    result: () => out.sort((a, b) => a.line - b.line),
+  };
 }
 
 const PYTHON_DEF = /^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)/;

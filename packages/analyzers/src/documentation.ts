@@ -1,11 +1,10 @@
 import { type Logger, noopLogger, throwIfAborted } from '@baton/core';
 import { z } from 'zod';
-import type { AstNode } from './ast.js';
 import { coveragePercent } from './coverage.js';
 import { packageEntryTargets, resolveEntrySource, resolveRelativeImport } from './entry-points.js';
+import type { DeclaredSymbol, ModuleSummary } from './module-summary.js';
 import { createProjectIndex, type ProjectIndex } from './project-index.js';
 import { pythonPublicDefinitions } from './python-docs.js';
-import { LineIndex, type ParsedSource, type SourceFile } from './source-file.js';
 import { listWorkspacePackages } from './workspace.js';
 
 /** One public symbol. */
@@ -82,11 +81,9 @@ export interface AnalyzeDocumentationOptions {
   logger?: Logger;
 }
 
-interface Declared {
-  kind: string;
+interface Declared extends DeclaredSymbol {
+  /** Project-relative file of the declaration. */
   file: string;
-  line: number;
-  documented: boolean;
   /** Identity of the declaration: `file#localName`. */
   key: string;
 }
@@ -95,7 +92,7 @@ interface ModuleExports {
   named: Map<string, Declared>;
 }
 
-/** Documentation state of one parsed module. */
+/** Resolves each module's exports through re-exports and imports, from the module summaries. */
 class ModuleGraph {
   private readonly cache = new Map<string, ModuleExports>();
   private readonly visiting = new Set<string>();
@@ -112,273 +109,91 @@ class ModuleGraph {
     const empty: ModuleExports = { named: new Map() };
     if (this.visiting.has(path)) return empty; // cycle: the outer visit fills it in
     const file = this.index.get(path);
-    const parsed = file === undefined ? undefined : this.index.parse(file);
-    if (file === undefined || parsed === undefined) return empty;
+    const summary = file === undefined ? undefined : this.index.scriptFacts(file)?.module;
+    if (file === undefined || summary === undefined) return empty;
     this.visiting.add(path);
-    const result = this.collect(file, parsed);
+    const result = this.resolve(path, summary);
     this.visiting.delete(path);
     this.cache.set(path, result);
     return result;
   }
 
-  private collect(file: SourceFile, parsed: ParsedSource): ModuleExports {
-    const lines = new LineIndex(file.text);
-    const docs = new DocComments(file.text, parsed);
+  private resolve(path: string, summary: ModuleSummary): ModuleExports {
     const named = new Map<string, Declared>();
-    const locals = new Map<string, Declared>();
-    const imports = new Map<string, { source: string; imported: string }>();
-    const add = (map: Map<string, Declared>, name: string, declared: Declared): void => {
-      const previous = map.get(name);
+    const at = (name: string, symbol: DeclaredSymbol): Declared => ({
+      ...symbol,
+      file: path,
+      key: `${path}#${name}`,
+    });
+    const locals = new Map(summary.locals.map(([name, symbol]) => [name, at(name, symbol)]));
+    const imports = new Map(summary.imports);
+    const add = (name: string, declared: Declared): void => {
+      const previous = named.get(name);
       // Overloads and value+type pairs merge: documented when any declaration is.
-      if (previous === undefined) map.set(name, declared);
+      if (previous === undefined) named.set(name, declared);
       else if (!previous.documented && declared.documented)
-        map.set(name, { ...previous, documented: true });
+        named.set(name, { ...previous, documented: true });
     };
-    const declare = (
-      node: AstNode,
-      statementStart: number,
-      kindOverride?: string,
-    ): Array<[string, Declared]> => {
-      const documented = docs.before(statementStart) || docs.before(node.start);
-      const make = (name: string, kind: string, at: number): [string, Declared] => [
-        name,
-        { kind, file: file.path, line: lines.lineOf(at), documented, key: `${file.path}#${name}` },
-      ];
-      const id = node.id as AstNode | null | undefined;
-      switch (node.type) {
-        case 'FunctionDeclaration':
-        case 'TSDeclareFunction':
-          return id ? [make(id.name as string, kindOverride ?? 'function', node.start)] : [];
-        case 'ClassDeclaration':
-          return id ? [make(id.name as string, kindOverride ?? 'class', node.start)] : [];
-        case 'TSInterfaceDeclaration':
-          return id ? [make(id.name as string, 'interface', node.start)] : [];
-        case 'TSTypeAliasDeclaration':
-          return id ? [make(id.name as string, 'type', node.start)] : [];
-        case 'TSEnumDeclaration':
-          return id ? [make(id.name as string, 'enum', node.start)] : [];
-        case 'TSModuleDeclaration':
-          return id && id.type === 'Identifier'
-            ? [make(id.name as string, 'namespace', node.start)]
-            : [];
-        case 'VariableDeclaration':
-          return (node.declarations as AstNode[]).flatMap((declarator) =>
-            bindingNames(declarator.id as AstNode).map((name) =>
-              make(name, 'variable', declarator.start),
-            ),
-          );
-        default:
-          return [];
-      }
-    };
-    const body = (parsed.program as unknown as { body: AstNode[] }).body;
-    // Pass 1: local declarations and imports.
-    for (const statement of body) {
-      const declaration =
-        statement.type === 'ExportNamedDeclaration' && statement.declaration
-          ? (statement.declaration as AstNode)
-          : statement;
-      for (const [name, declared] of declare(declaration, statement.start))
-        add(locals, name, declared);
-      if (statement.type === 'ImportDeclaration') {
-        const source = (statement.source as AstNode).value as string;
-        for (const specifier of statement.specifiers as AstNode[]) {
-          const local = (specifier.local as AstNode).name as string;
-          const imported =
-            specifier.type === 'ImportSpecifier'
-              ? (moduleName(specifier.imported as AstNode) ?? local)
-              : specifier.type === 'ImportDefaultSpecifier'
-                ? 'default'
-                : '*';
-          imports.set(local, { source, imported });
-        }
-      }
-    }
     const fromModule = (specifier: string): string | undefined => {
-      const resolved = resolveRelativeImport(file.path, specifier, this.files);
-      if (resolved === undefined && !specifier.startsWith('.')) {
-        this.external.push({ file: file.path, specifier });
-      }
+      const resolved = resolveRelativeImport(path, specifier, this.files);
+      if (resolved === undefined && !specifier.startsWith('.'))
+        this.external.push({ file: path, specifier });
       return resolved;
     };
-    const localOrImported = (name: string, statement: AstNode): Declared | undefined => {
+    const localOrImported = (
+      name: string,
+      line: number,
+      documented: boolean,
+    ): Declared | undefined => {
       const local = locals.get(name);
       if (local !== undefined) return local;
       const imported = imports.get(name);
-      if (imported !== undefined) {
-        const target = fromModule(imported.source);
-        if (target === undefined) return undefined;
-        if (imported.imported === '*') {
-          return {
-            kind: 'namespace',
-            file: file.path,
-            line: lines.lineOf(statement.start),
-            documented: docs.before(statement.start),
-            key: `${file.path}#${name}`,
-          };
-        }
-        return this.exportsOf(target).named.get(imported.imported);
-      }
-      return undefined;
+      if (imported === undefined) return undefined;
+      const target = fromModule(imported.source);
+      if (target === undefined) return undefined;
+      if (imported.imported === '*') return at(name, { kind: 'namespace', line, documented });
+      return this.exportsOf(target).named.get(imported.imported);
     };
-    // Pass 2: exports.
-    for (const statement of body) {
-      switch (statement.type) {
-        case 'ExportNamedDeclaration': {
-          if (statement.declaration) {
-            for (const [name, declared] of declare(
-              statement.declaration as AstNode,
-              statement.start,
-            )) {
-              add(named, name, declared);
-            }
-            break;
-          }
-          const source = statement.source
-            ? ((statement.source as AstNode).value as string)
-            : undefined;
-          const target = source === undefined ? undefined : fromModule(source);
-          for (const specifier of statement.specifiers as AstNode[]) {
-            const local = moduleName(specifier.local as AstNode) ?? '';
-            const exported = moduleName(specifier.exported as AstNode) ?? local;
-            let declared: Declared | undefined;
-            if (source !== undefined) {
-              declared = target === undefined ? undefined : this.exportsOf(target).named.get(local);
-            } else {
-              declared = localOrImported(local, statement);
-            }
-            if (declared !== undefined) {
-              // A comment on the export statement documents what it exports.
-              add(
-                named,
-                exported,
-                declared.documented || !docs.before(statement.start)
-                  ? declared
-                  : { ...declared, documented: true },
-              );
-            }
-          }
+    // A comment on an `export { }` statement documents what it exports.
+    const withStatementDoc = (declared: Declared, documented: boolean): Declared =>
+      declared.documented || !documented ? declared : { ...declared, documented: true };
+    for (const item of summary.exports) {
+      switch (item.type) {
+        case 'declared':
+          add(item.name, at(item.keyName, item.symbol));
+          break;
+        case 'local': {
+          const declared = localOrImported(item.local, item.line, item.documented);
+          if (declared !== undefined)
+            add(item.exported, withStatementDoc(declared, item.documented));
           break;
         }
-        case 'ExportDefaultDeclaration': {
-          const declaration = statement.declaration as AstNode;
-          const declared = declare(
-            declaration,
-            statement.start,
-            declaration.type === 'FunctionDeclaration' ? 'function' : undefined,
-          )[0]?.[1];
-          if (declared !== undefined) {
-            add(named, 'default', { ...declared, key: `${file.path}#default` });
-          } else if (declaration.type === 'Identifier') {
-            const target = localOrImported(declaration.name as string, statement);
-            if (target !== undefined) add(named, 'default', target);
-          } else {
-            add(named, 'default', {
-              kind:
-                declaration.type === 'FunctionDeclaration' ||
-                declaration.type === 'ArrowFunctionExpression'
-                  ? 'function'
-                  : declaration.type === 'ClassDeclaration'
-                    ? 'class'
-                    : 'value',
-              file: file.path,
-              line: lines.lineOf(statement.start),
-              documented: docs.before(statement.start),
-              key: `${file.path}#default`,
-            });
-          }
+        case 'from': {
+          const target = fromModule(item.source);
+          const declared =
+            target === undefined ? undefined : this.exportsOf(target).named.get(item.imported);
+          if (declared !== undefined)
+            add(item.exported, withStatementDoc(declared, item.documented));
           break;
         }
-        case 'ExportAllDeclaration': {
-          const source = (statement.source as AstNode).value as string;
-          const target = fromModule(source);
-          const exportedAs = statement.exported
-            ? moduleName(statement.exported as AstNode)
-            : undefined;
-          if (exportedAs !== undefined) {
-            add(named, exportedAs, {
-              kind: 'namespace',
-              file: file.path,
-              line: lines.lineOf(statement.start),
-              documented: docs.before(statement.start),
-              key: `${file.path}#${exportedAs}`,
-            });
-          } else if (target !== undefined) {
-            for (const [name, declared] of this.exportsOf(target).named) {
-              if (name !== 'default' && !named.has(name)) named.set(name, declared);
-            }
+        case 'namespace':
+          fromModule(item.source);
+          add(
+            item.exported,
+            at(item.exported, { kind: 'namespace', line: item.line, documented: item.documented }),
+          );
+          break;
+        case 'all': {
+          const target = fromModule(item.source);
+          if (target === undefined) break;
+          for (const [name, declared] of this.exportsOf(target).named) {
+            if (name !== 'default' && !named.has(name)) named.set(name, declared);
           }
           break;
         }
       }
     }
     return { named };
-  }
-}
-
-function moduleName(node: AstNode | undefined): string | undefined {
-  if (node === undefined || node === null) return undefined;
-  if (node.type === 'Identifier') return node.name as string;
-  if (node.type === 'Literal') return String(node.value);
-  return undefined;
-}
-
-function bindingNames(node: AstNode): string[] {
-  switch (node.type) {
-    case 'Identifier':
-      return [node.name as string];
-    case 'ObjectPattern':
-      return (node.properties as AstNode[]).flatMap((property) =>
-        bindingNames(
-          (property.type === 'RestElement' ? property.argument : property.value) as AstNode,
-        ),
-      );
-    case 'ArrayPattern':
-      return (node.elements as Array<AstNode | null>).flatMap((element) =>
-        element ? bindingNames(element) : [],
-      );
-    case 'AssignmentPattern':
-      return bindingNames(node.left as AstNode);
-    case 'RestElement':
-      return bindingNames(node.argument as AstNode);
-    default:
-      return [];
-  }
-}
-
-/** Finds the `/** ... *\/` comment that directly precedes a position. */
-class DocComments {
-  private readonly ends: number[];
-  private readonly isDoc: boolean[];
-
-  constructor(
-    private readonly text: string,
-    parsed: ParsedSource,
-  ) {
-    const comments = [...parsed.comments].sort((a, b) => a.start - b.start);
-    this.ends = comments.map((comment) => comment.end);
-    this.isDoc = comments.map(
-      (comment) =>
-        comment.type === 'Block' &&
-        comment.value.startsWith('*') &&
-        !comment.value.startsWith('**'),
-    );
-  }
-
-  /** True when a JSDoc/TSDoc block ends right before `position` (only whitespace between). */
-  before(position: number): boolean {
-    let low = 0;
-    let high = this.ends.length - 1;
-    let found = -1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (this.ends[middle]! <= position) {
-        found = middle;
-        low = middle + 1;
-      } else high = middle - 1;
-    }
-    if (found === -1 || !this.isDoc[found]) return false;
-    return this.text.slice(this.ends[found]!, position).trim() === '';
   }
 }
 

@@ -63,8 +63,21 @@ export {
   type RunLintersOptions,
   runLinters,
 } from './lint.js';
+export {
+  type DeclaredSymbol,
+  type ExportItem,
+  type ModuleSummary,
+  summariseModule,
+} from './module-summary.js';
 export { isTestPath, languageOf, SKIPPED_DIRECTORIES, type SourceLanguage } from './paths.js';
 export { type ProcessResult, type RunProcessOptions, runProcess } from './process.js';
+export {
+  ANALYZER_TOOLS,
+  type AnalyzeProjectOptions,
+  analyzeProject,
+  type ProjectAnalysis,
+  projectAnalysisSchema,
+} from './project-analysis.js';
 export {
   type ListProjectFilesOptions,
   listProjectFiles,
@@ -75,6 +88,7 @@ export {
   type CreateProjectIndexOptions,
   createProjectIndex,
   ProjectIndex,
+  type ScriptFacts,
   type SkippedFile,
 } from './project-index.js';
 export { type PythonDefinition, scanPythonDefinitions } from './python-docs.js';

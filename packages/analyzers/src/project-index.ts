@@ -1,14 +1,31 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, noopLogger, throwIfAborted } from '@baton/core';
+import type { AstNode } from './ast.js';
+import { walkAst } from './ast.js';
+import { createPatternVisitor } from './code-patterns.js';
+import { createFunctionVisitor, type FunctionMetrics } from './complexity.js';
+import { type ModuleSummary, summariseModule } from './module-summary.js';
 import { isTestPath, languageOf } from './paths.js';
 import { listProjectFiles, type ProjectFiles } from './project-files.js';
+import type { SecurityFinding } from './security-finding.js';
 import {
+  LineIndex,
   type ParsedSource,
   type ParseFailure,
   parseSource,
   type SourceFile,
 } from './source-file.js';
+
+/** What one walk over a JS/TS file's AST measured, shared by the analyses. */
+export interface ScriptFacts {
+  /** Size and cyclomatic complexity of every function. */
+  functions: FunctionMetrics[];
+  /** Dangerous code patterns. */
+  patternFindings: SecurityFinding[];
+  /** Declarations, imports and exports, for the documentation check. */
+  module: ModuleSummary;
+}
 
 /** Extensions never read as text. */
 const BINARY_EXTENSIONS = new Set(
@@ -52,6 +69,7 @@ export class ProjectIndex {
   readonly skipped: readonly SkippedFile[];
   private readonly parsed = new Map<string, ParsedSource | null>();
   private readonly failures = new Map<string, ParseFailure>();
+  private readonly facts = new Map<string, ScriptFacts | null>();
   private readonly byPath: Map<string, SourceFile>;
 
   constructor(root: string, listing: ProjectFiles, files: SourceFile[], skipped: SkippedFile[]) {
@@ -93,6 +111,43 @@ export class ProjectIndex {
     }
     this.parsed.set(file.path, result.parsed);
     return result.parsed;
+  }
+
+  /**
+   * Functions and dangerous patterns of a JS/TS file, from one walk over its AST (parsed once;
+   * the AST is not kept unless {@link ProjectIndex.parse} asked for it). Undefined for other files
+   * and files with syntax errors.
+   */
+  scriptFacts(file: SourceFile): ScriptFacts | undefined {
+    const cached = this.facts.get(file.path);
+    if (cached !== undefined) return cached ?? undefined;
+    if (file.language === undefined || file.language === 'python') return undefined;
+    let parsed = this.parsed.get(file.path);
+    if (parsed === undefined) {
+      const result = parseSource(file.path, file.text);
+      if ('failure' in result) {
+        this.failures.set(file.path, result.failure);
+        this.parsed.set(file.path, null);
+        parsed = null;
+      } else {
+        parsed = result.parsed;
+      }
+    }
+    if (parsed === null) {
+      this.facts.set(file.path, null);
+      return undefined;
+    }
+    const lines = new LineIndex(file.text);
+    const patterns = createPatternVisitor(file, parsed, lines);
+    const functions = createFunctionVisitor(file, lines);
+    walkAst(parsed.program as unknown as AstNode, [patterns, functions]);
+    const facts = {
+      functions: functions.result(),
+      patternFindings: patterns.findings,
+      module: summariseModule(file, parsed, lines),
+    };
+    this.facts.set(file.path, facts);
+    return facts;
   }
 
   /** Files that failed to parse so far, sorted by path. */

@@ -1,10 +1,6 @@
 import { type Logger, noopLogger, throwIfAborted } from '@baton/core';
 import { z } from 'zod';
-import {
-  type FunctionMetrics,
-  pythonFunctionMetrics,
-  scriptFunctionMetrics,
-} from './complexity.js';
+import { type FunctionMetrics, pythonFunctionMetrics } from './complexity.js';
 import { measureDuplication } from './duplication.js';
 import { type LintResult, lintResultSchema, runLinters } from './lint.js';
 import { isGeneratedPath } from './paths.js';
@@ -189,8 +185,8 @@ export async function analyzeQuality(options: AnalyzeQualityOptions): Promise<Qu
     fileSizes.push({ file: file.path, lines: total });
     if (file.language === 'python') functions.push(...pythonFunctionMetrics(file));
     else {
-      const parsed = index.parse(file);
-      if (parsed !== undefined) functions.push(...scriptFunctionMetrics(file, parsed));
+      const facts = index.scriptFacts(file);
+      if (facts !== undefined) functions.push(...facts.functions);
     }
   }
   const parseFailures = index.parseFailures.filter((failure) =>

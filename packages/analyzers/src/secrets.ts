@@ -50,7 +50,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     description: 'GitHub token',
     severity: 'critical',
     pattern: /\b(?<secret>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})\b/g,
-    keywords: ['gh', 'github_pat_'],
+    keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
   },
   {
     id: 'secret/gitlab-token',
@@ -129,11 +129,39 @@ export const SECRET_RULES: readonly SecretRule[] = [
     id: 'secret/generic-credential',
     description: 'high-entropy credential assigned to a suspicious name',
     severity: 'high',
+    // Found by keyword first (see scanSecrets): the name around the keyword, then the assignment.
     pattern:
-      /(?<name>[A-Za-z0-9_.-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[A-Za-z0-9_.-]*)["']?\s*(?::=|=>|=|:)\s*(?:(?<quote>["'`])(?<secret>[^"'`\s]{12,200})\k<quote>|(?<bare>[A-Za-z0-9+/=_.~-]{16,200})(?=\s*$))/gim,
+      /(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|client[_-]?secret|credential)/gi,
     accept: looksLikeCredential,
   },
 ];
+
+const GENERIC_RULE = 'secret/generic-credential';
+const NAME_CHARACTER = /[A-Za-z0-9_.-]/;
+const ASSIGNED_VALUE =
+  /[A-Za-z0-9_.-]*["']?\s*(?::=|=>|=|:)\s*(?:(?<quote>["'`])(?<secret>[^"'`\s]{12,200})\k<quote>|(?<bare>[A-Za-z0-9+/=_.~-]{16,200})(?=[ \t]*(?:\r?\n|$)))/y;
+
+/**
+ * Assignments of a value to a name containing a suspicious keyword: each keyword hit is widened
+ * to the whole name, then the assignment that follows is matched at that position (linear time).
+ */
+function* assignmentsOf(text: string, keywords: RegExp): Generator<RegExpMatchArray> {
+  for (const hit of text.matchAll(keywords)) {
+    let start = hit.index;
+    while (start > 0 && NAME_CHARACTER.test(text[start - 1]!)) start -= 1;
+    ASSIGNED_VALUE.lastIndex = hit.index + hit[0].length;
+    const assignment = ASSIGNED_VALUE.exec(text);
+    if (assignment === null) continue;
+    const whole = text.slice(start, ASSIGNED_VALUE.lastIndex);
+    const name = /^[A-Za-z0-9_.-]*/.exec(whole)![0];
+    const match = Object.assign([whole], {
+      index: start,
+      input: text,
+      groups: { ...assignment.groups, name },
+    }) as unknown as RegExpMatchArray;
+    yield match;
+  }
+}
 
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(value: string): number {
@@ -219,11 +247,13 @@ export function scanSecrets(
       continue;
     }
     rule.pattern.lastIndex = 0;
-    for (const match of text.matchAll(rule.pattern)) {
+    const matches =
+      rule.id === GENERIC_RULE ? assignmentsOf(text, rule.pattern) : text.matchAll(rule.pattern);
+    for (const match of matches) {
       const groups = match.groups ?? {};
       const value = groups.secret ?? groups.bare ?? match[0];
       if (rule.accept !== undefined && !rule.accept(value)) continue;
-      const valueStart = match.index + match[0].lastIndexOf(value);
+      const valueStart = (match.index ?? 0) + match[0].lastIndexOf(value);
       const span = { start: valueStart, end: valueStart + value.length };
       // A value already reported by a more specific rule is not reported again.
       if (found.some(({ span: other }) => span.start < other.end && other.start < span.end)) {

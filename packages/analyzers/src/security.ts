@@ -1,7 +1,7 @@
 import { type Logger, noopLogger, throwIfAborted } from '@baton/core';
 import { z } from 'zod';
 import { type AuditResult, auditDependencies, auditResultSchema } from './audit.js';
-import { scanPythonPatterns, scanScriptPatterns } from './code-patterns.js';
+import { scanPythonPatterns } from './code-patterns.js';
 import { createProjectIndex, type ProjectIndex } from './project-index.js';
 import { SECRET_RULES, scanSecrets } from './secrets.js';
 import {
@@ -95,8 +95,8 @@ export async function scanSecurity(options: ScanSecurityOptions): Promise<Securi
     if (file.language === 'python') {
       findings.push(...scanPythonPatterns(file));
     } else if (file.language !== undefined) {
-      const parsed = index.parse(file);
-      if (parsed !== undefined) findings.push(...scanScriptPatterns(file, parsed));
+      const facts = index.scriptFacts(file);
+      if (facts !== undefined) findings.push(...facts.patternFindings);
     }
   }
   const parseFailures = index.parseFailures.filter(

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { readiness } from '../examples/readiness.js';
+import { fixturePath } from './test-helpers.js';
+
+describe('README example (examples/readiness.ts)', () => {
+  it('reports every gate figure for a fixture project', async () => {
+    expect(await readiness(fixturePath('coverage-js'))).toEqual([
+      'coverage: 41.17%',
+      'critical security issues: 0 (Dependency advisories not checked: dependency audit not requested (use runAudit or auditFile))',
+      'quality: 10/10',
+      'documented public API: Documentation coverage unknown: no public API found: no package.json entry points (exports, main, module, types) and no public Python definitions',
+    ]);
+  });
+});
