@@ -28,13 +28,15 @@ export function numberFlag(
     (min !== undefined && number < min) ||
     (max !== undefined && number > max);
   if (bad) {
-    const bounds = [
-      integer ? 'an integer' : 'a number',
-      min !== undefined ? `>= ${min}` : '',
-      max !== undefined ? `<= ${max}` : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
+    const kind = integer === true ? 'an integer' : 'a number';
+    const bounds =
+      min !== undefined && max !== undefined
+        ? `${kind} from ${min} to ${max}`
+        : min !== undefined
+          ? `${kind} >= ${min}`
+          : max !== undefined
+            ? `${kind} <= ${max}`
+            : kind;
     throw new UsageError(`--${name} must be ${bounds}, got "${value}"`);
   }
   return number;

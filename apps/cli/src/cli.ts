@@ -3,11 +3,17 @@ import { BatonError, BatonErrorCode } from '@baton/core';
 import packageJson from '../package.json' with { type: 'json' };
 import type { Command } from './command.js';
 import { compositionsCommand } from './commands/compositions.js';
+import { orchestrateCommand } from './commands/orchestrate.js';
 import { planCommand } from './commands/plan.js';
 import { templatesCommand } from './commands/templates.js';
 import { type CliIo, ExitCode, UsageError, writeLine } from './io.js';
 
-const commands: Command[] = [planCommand, templatesCommand, compositionsCommand];
+const commands: Command[] = [
+  orchestrateCommand,
+  planCommand,
+  templatesCommand,
+  compositionsCommand,
+];
 
 const USAGE_CODES = new Set<string>([
   BatonErrorCode.VALIDATION,

@@ -1,0 +1,146 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { baton, tempDir } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cliPath = join(here, '..', 'dist', 'cli.js');
+const fixtures = join(here, '..', '..', '..', 'packages', 'workflows', 'test', 'fixtures');
+
+/** A copy of a workflows fixture project outside any git work tree. */
+function fixtureProject(name: string): string {
+  const dir = join(tempDir('baton-orchestrate-'), name);
+  cpSync(join(fixtures, name), dir, { recursive: true });
+  return dir;
+}
+
+const gateFigures = (document: { qualityGates: { name: string; actual: number | null }[] }) =>
+  document.qualityGates.map((gate) => [gate.name, gate.actual]);
+
+describe('baton orchestrate release-prep', () => {
+  it('blocks a project with planted problems: exit 1 and one JSON document with the measured gates', () => {
+    const project = fixtureProject('release-blocked');
+    const result = spawnSync(
+      process.execPath,
+      [
+        cliPath,
+        'orchestrate',
+        'release-prep',
+        '--path',
+        project,
+        '--audit-file',
+        'audit/npm-audit.json',
+        '--json',
+      ],
+      { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+    );
+    expect(result.status).toBe(1);
+    const document = JSON.parse(result.stdout);
+    expect(document.approved).toBe(false);
+    expect(document.confidence).toBe('low');
+    expect(gateFigures(document)).toEqual([
+      ['Security', 3],
+      ['Test Coverage', 79.62],
+      ['Code Quality', 10],
+      ['Documentation', 50],
+    ]);
+  });
+
+  it('approves the same project when the flags lower the gates to the measured figures (exit 0)', async () => {
+    const project = fixtureProject('release-blocked');
+    const result = await baton(
+      [
+        'orchestrate',
+        'release-prep',
+        '--path',
+        project,
+        '--audit-file',
+        join(project, 'audit', 'npm-audit.json'),
+        '--max-critical',
+        '3',
+        '--min-coverage',
+        '79.5',
+        '--min-doc-coverage',
+        '50',
+        '--json',
+      ],
+      { cwd: project },
+    );
+    expect(result.code).toBe(0);
+    const document = JSON.parse(result.stdout);
+    expect(document.approved).toBe(true);
+    expect(document.qualityGates.map((gate: { threshold: number }) => gate.threshold)).toEqual([
+      3, 79.5, 7, 50,
+    ]);
+  });
+
+  it('reads gates from baton.config.json, with flags winning', async () => {
+    const project = fixtureProject('release-blocked');
+    const config = { releasePrep: { qualityGates: { min_coverage: 70, min_doc_coverage: 40 } } };
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(project, 'baton.config.json'), JSON.stringify(config));
+    const result = await baton(
+      ['orchestrate', 'release-prep', '--no-audit', '--min-doc-coverage', '60', '--json'],
+      { cwd: project },
+    );
+    const document = JSON.parse(result.stdout);
+    expect(document.qualityGates.map((gate: { threshold: number }) => gate.threshold)).toEqual([
+      0, 70, 7, 60,
+    ]);
+  });
+
+  it('writes SARIF 2.1.0 to a file with --format sarif --output', async () => {
+    const project = fixtureProject('release-blocked');
+    const result = await baton(
+      ['orchestrate', 'release-prep', '--no-audit', '--format', 'sarif', '--output', 'baton.sarif'],
+      { cwd: project },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('NOT READY: report written to baton.sarif');
+    const sarif = JSON.parse(readFileSync(join(project, 'baton.sarif'), 'utf8'));
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].tool.driver.name).toBe('baton');
+    expect(sarif.runs[0].results.length).toBeGreaterThan(0);
+  });
+
+  it('writes a Markdown report for a pull-request comment', async () => {
+    const project = fixtureProject('release-blocked');
+    const result = await baton(
+      ['orchestrate', 'release-prep', '--no-audit', '--format', 'markdown'],
+      { cwd: project },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Test Coverage/);
+    expect(result.stdout).toMatch(/\|/);
+  });
+
+  it.each([
+    [['orchestrate'], 'baton: orchestrate needs a workflow: release-prep'],
+    [['orchestrate', 'deploy'], 'baton: unknown workflow "deploy" (available: release-prep)'],
+    [
+      ['orchestrate', 'release-prep', '--min-coverage', '101'],
+      'baton: --min-coverage must be a number from 0 to 100, got "101"',
+    ],
+    [
+      ['orchestrate', 'release-prep', '--max-critical', '1.5'],
+      'baton: --max-critical must be an integer >= 0, got "1.5"',
+    ],
+    [
+      ['orchestrate', 'release-prep', '--format', 'xml'],
+      'baton: --format must be one of console, json, markdown, sarif, got "xml"',
+    ],
+    [
+      ['orchestrate', 'release-prep', '--path', '/nonexistent/dir'],
+      'baton: --path /nonexistent/dir: not a directory',
+    ],
+    [['orchestrate', 'release-prep', '--agents', 'nope'], 'baton: agentIds: '],
+  ])('bad usage %j exits 2 with one line', async (argv, message) => {
+    const result = await baton(argv, { cwd: fixtureProject('release-blocked') });
+    expect(result.code).toBe(2);
+    expect(result.stderr.startsWith(message)).toBe(true);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
