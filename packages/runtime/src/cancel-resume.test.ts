@@ -109,7 +109,9 @@ describe('Runtime: cancellation and resume', () => {
     const other = new Runtime({ dir: runtime.store.dir, fsync: false });
     const record = await other.store.loadRun('live');
     await other.store.saveRun({ ...record, pid: process.ppid });
-    await expect(other.resume('live', { executor }).result).rejects.toThrow(/still running/);
+    await expect(other.resume('live', { executor }).result).rejects.toThrow(
+      /is being executed by pid/,
+    );
     handle.cancel();
     await handle.result;
   });
@@ -125,5 +127,29 @@ describe('Runtime: cancellation and resume', () => {
     );
     expect(() => runtime.start(chain, { executor, runId: '../x' })).toThrow('runId');
     expect(() => runtime.start(chain, {} as never)).toThrow('executor: must be a function');
+  });
+});
+
+describe('Runtime: one owner per run', () => {
+  it('lets only one of two simultaneous resumes execute a crashed run', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const executor = slowExecutor(30);
+    const handle = runtime.start(chain, { executor, runId: 'twice' });
+    await waitFor(() => executor.calls.length > 0);
+    handle.cancel();
+    await handle.result;
+    const outcomes = await Promise.allSettled([
+      runtime.resume('twice', { executor }).result,
+      new Runtime({ dir, fsync: false }).resume('twice', { executor }).result,
+    ]);
+    const fulfilled = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(fulfilled).toHaveLength(1);
+    expect(rejected).toHaveLength(1);
+    expect(String((rejected[0] as PromiseRejectedResult).reason)).toMatch(
+      /is being executed by pid/,
+    );
+    expect(executor.count('s4')).toBe(1);
   });
 });

@@ -316,6 +316,7 @@ export class Runtime {
       ) {
         throw new BatonError(BatonErrorCode.CONFLICT, `Run ${runId} already exists`);
       }
+      const release = await this.store.acquireLock(runId);
       const planning = options.planning;
       if (planning?.composition !== undefined) {
         const { decision, reason, compositionId } = planning.composition;
@@ -341,6 +342,7 @@ export class Runtime {
           data: { strategy: graph.strategy, steps: graph.steps.length },
         });
       }
+      return release;
     });
   }
 
@@ -367,10 +369,18 @@ export class Runtime {
           `Run ${runId} is already running in this process`,
         );
       }
-      const record = await this.store.loadRun(runId);
+      const release = await this.#resumeLock(runId);
+      let record: RunRecord;
+      try {
+        record = await this.store.loadRun(runId);
+      } catch (error) {
+        await release();
+        throw error;
+      }
       const alive =
         record.status === 'running' ? isProcessAlive(record.pid, record.hostname) : false;
       if (alive !== false && record.pid !== process.pid) {
+        await release();
         throw new BatonError(
           BatonErrorCode.CONFLICT,
           `Run ${runId} is still running (pid ${record.pid} on ${record.hostname}); cancel it first`,
@@ -382,6 +392,7 @@ export class Runtime {
         !RESUMABLE_STATUSES.includes(record.status) &&
         !engineError
       ) {
+        await release();
         throw new BatonError(
           BatonErrorCode.CONFLICT,
           `Run ${runId} ${record.status}; there is nothing to resume`,
@@ -409,6 +420,7 @@ export class Runtime {
         return await execution.run();
       } finally {
         this.#active.delete(runId);
+        await release().catch(() => {});
         await this.#applyRetention(runId);
       }
     })();
@@ -455,6 +467,12 @@ export class Runtime {
     return { status, via: status === 'running' ? 'marker' : 'store' };
   }
 
+  /** The owner lock for a resume; a missing run is reported as not found, not as a lock problem. */
+  async #resumeLock(runId: string): Promise<() => Promise<void>> {
+    await this.store.loadRun(runId);
+    return this.store.acquireLock(runId);
+  }
+
   async #applyRetention(runId: string): Promise<void> {
     if (this.#retention === undefined) return;
     try {
@@ -480,12 +498,13 @@ export class Runtime {
     };
   }
 
-  #launch(execution: RunExecution, before: () => Promise<void>): RunHandle {
+  #launch(execution: RunExecution, before: () => Promise<() => Promise<void>>): RunHandle {
     const runId = execution.runId;
     this.#active.set(runId, execution);
     const result = (async () => {
+      let release: () => Promise<void>;
       try {
-        await before();
+        release = await before();
       } catch (error) {
         this.#active.delete(runId);
         throw error;
@@ -494,6 +513,7 @@ export class Runtime {
         return await execution.run();
       } finally {
         this.#active.delete(runId);
+        await release().catch(() => {});
         await this.#applyRetention(runId);
       }
     })();

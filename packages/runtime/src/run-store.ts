@@ -1,4 +1,4 @@
-import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   agentResultSchema,
@@ -330,6 +330,42 @@ export class RunStore {
     }
     await writeFile(join(this.runDir(runId), 'cancel'), `${options.reason ?? 'cancelled'}\n`);
     return 'running';
+  }
+
+  /**
+   * Takes the run's owner lock (`runs/<id>/lock`, created exclusively, holding pid and host) so
+   * that two processes never execute the same run. A lock whose process is gone is taken over.
+   * Returns the release function; a live owner is a `BATON_CONFLICT` error.
+   */
+  async acquireLock(runId: string): Promise<() => Promise<void>> {
+    const path = join(this.runDir(runId), 'lock');
+    await mkdir(this.runDir(runId), { recursive: true });
+    for (let tries = 0; tries < 3; tries += 1) {
+      try {
+        const handle = await open(path, 'wx');
+        await handle.writeFile(JSON.stringify({ pid: process.pid, hostname: HOSTNAME }));
+        await handle.close();
+        return async () => {
+          await rm(path, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let owner: { pid?: number; hostname?: string } = {};
+      try {
+        owner = JSON.parse(await readFile(path, 'utf8')) as typeof owner;
+      } catch {
+        // being written or corrupt: treat as stale below only if its process is gone
+      }
+      if (isProcessAlive(owner.pid, owner.hostname) !== false) {
+        throw new BatonError(
+          BatonErrorCode.CONFLICT,
+          `Run ${runId} is being executed by pid ${owner.pid ?? '?'} on ${owner.hostname ?? '?'}`,
+        );
+      }
+      await rm(path, { force: true });
+    }
+    throw new BatonError(BatonErrorCode.CONFLICT, `Could not take the lock of run ${runId}`);
   }
 
   /** The cancel marker's reason, or undefined when no cancel is pending. */
