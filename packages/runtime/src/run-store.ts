@@ -501,7 +501,7 @@ export class RunStore {
 
   /**
    * Yields a run's events as they are written (`baton runs logs --follow`), starting from the
-   * first; ends after a `run-end` event, or when the signal aborts.
+   * first; ends at the last `run-end` of a run that is no longer running, or when the signal aborts.
    */
   async *followEvents(
     runId: string,
@@ -541,7 +541,14 @@ export class RunStore {
           continue;
         }
         yield event;
-        if (event.type === 'run-end') return;
+        if (event.type === 'run-end' && lines.indexOf(line) === lines.length - 1) {
+          // The last line so far: stop unless the run has been resumed since.
+          const status = await this.loadRun(runId).then(
+            (run) => run.status,
+            () => undefined,
+          );
+          if (status !== 'running') return;
+        }
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pollIntervalMs);
