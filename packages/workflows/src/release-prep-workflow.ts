@@ -152,7 +152,8 @@ export class OrchestratedReleasePrepWorkflow {
   /**
    * Checks the project at `path` and returns the report. Bad input (a path that is not a
    * directory, a context that is not an object) rejects with a ValidationError; everything that
-   * goes wrong while measuring is in the report (failed agents are blockers).
+   * goes wrong while measuring is in the report (failed agents are blockers). Aborting the
+   * signal stops the agents and rejects with the abort reason; nothing is recorded then.
    */
   async execute(options: ReleasePrepExecuteOptions = {}): Promise<ReleaseReadinessReport> {
     const { signal, context = {} } = options;
@@ -197,6 +198,8 @@ export class OrchestratedReleasePrepWorkflow {
     });
     logger.info('release check started', { path: root, agents: team.agents.map((a) => a.id) });
     const result = await strategy.execute(team.agents, { ...context, path: root }, { signal });
+    // A cancelled check has no verdict, and its aborted agents say nothing about the composition.
+    throwIfAborted(signal);
 
     const verdict = judge(team.agents, result.outputs, this.qualityGates);
     const warnings = [
@@ -291,16 +294,16 @@ export class OrchestratedReleasePrepWorkflow {
       }
       return { agents, compositionId: best.id, reused: best, notes };
     }
-    const agents = this.agentIds.map((id) =>
-      this.#withTimeLimit(
-        spawnAgent(getTemplate(id)!, {
-          tier: getTemplate(id)!.tierPreference,
-          task: RELEASE_TASK,
-          role: 'worker',
-          qualityGates: { ...this.qualityGates },
-        }),
-      ),
-    );
+    const agents = this.agentIds.map((id) => {
+      const template = getTemplate(id)!;
+      const agent = spawnAgent(template, {
+        tier: template.tierPreference,
+        task: RELEASE_TASK,
+        role: 'worker',
+        qualityGates: { ...this.qualityGates },
+      });
+      return this.#withTimeLimit(agent);
+    });
     const compositionId = `release_prep-${[...this.agentIds].sort().join('-')}`;
     return { agents, compositionId, reused: undefined, notes };
   }

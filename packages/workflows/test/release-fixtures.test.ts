@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +8,12 @@ import {
   ReleaseReadinessReport,
   releaseReadinessReportSchema,
 } from '../src/index.js';
-import { copyFixture, fixturePath, removeTemporaryDirectories } from './helpers.js';
+import {
+  copyFixture,
+  fixturePath,
+  removeTemporaryDirectories,
+  temporaryDirectory,
+} from './helpers.js';
 
 afterAll(removeTemporaryDirectories);
 
@@ -333,5 +339,55 @@ describe('docs-gap fixture', () => {
     }).execute({ path: root });
     expect(report.qualityGates.every((gate) => gate.passed)).toBe(true);
     expect(report.confidence).toBe('high');
+  });
+});
+
+describe('figures that cannot be measured', () => {
+  it('reports null, never 0, with the reason for each gate of a project without sources', async () => {
+    const root = await temporaryDirectory();
+    await writeFile(path.join(root, 'README.md'), '# Nothing to release yet\n');
+    const report = await new OrchestratedReleasePrepWorkflow({
+      store: false,
+      runLint: false,
+    }).execute({
+      path: root,
+    });
+    expect(report.qualityGates.map((gate) => [gate.name, gate.actual, gate.passed])).toEqual([
+      ['Security', 0, true],
+      ['Test Coverage', null, false],
+      ['Code Quality', null, false],
+      ['Documentation', null, false],
+    ]);
+    const messages = report.qualityGates.map((gate) => gate.message);
+    expect(messages[2]).toBe(
+      'not measured: code quality could not be measured: no JavaScript, TypeScript or Python source files outside tests',
+    );
+    expect(messages[3]).toMatch(
+      /^not measured: documentation coverage could not be measured: no public API found/,
+    );
+    expect(report.blockers.map((blocker) => blocker.split(':')[0])).toEqual([
+      'Test Coverage',
+      'Code Quality',
+    ]);
+    expect(report.warnings[0]).toMatch(/^Documentation: not measured: /);
+    expect(report.formatConsoleOutput()).toContain(
+      '❌ Code Quality: FAIL (actual: unknown, threshold: 7)',
+    );
+  });
+
+  it('fails the documentation gate with null when the package exports nothing it can find', async () => {
+    const root = await copyFixture('release-ready', { withBiome: true });
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+    manifest.exports = './dist/missing.js';
+    await writeFile(path.join(root, 'package.json'), JSON.stringify(manifest));
+    const report = await new OrchestratedReleasePrepWorkflow({
+      store: false,
+      auditFile: 'audit/npm-audit.json',
+    }).execute({ path: root });
+    const gate = report.qualityGates.find((item) => item.name === 'Documentation')!;
+    expect(gate.actual).toBeNull();
+    expect(gate.passed).toBe(false);
+    expect(report.approved).toBe(true);
+    expect(report.confidence).toBe('medium');
   });
 });

@@ -128,6 +128,26 @@ describe('OrchestratedReleasePrepWorkflow options', () => {
   });
 });
 
+it('rejects promptly when aborted while agents run, and records no outcome', async () => {
+  const storageDir = await temporaryDirectory();
+  const store = new ConfigurationStore({ storageDir });
+  const controller = new AbortController();
+  const hang: ReleaseAnalyzers['coverage'] = ({ signal }) =>
+    new Promise((_resolve, reject) => {
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      setTimeout(() => controller.abort(), 20);
+    });
+  const started = performance.now();
+  await expect(
+    new OrchestratedReleasePrepWorkflow({
+      store,
+      analyzers: { ...replay, coverage: hang },
+    }).execute({ path: blocked, signal: controller.signal }),
+  ).rejects.toBeInstanceOf(AbortedError);
+  expect(performance.now() - started).toBeLessThan(2000);
+  expect(await store.listAll()).toEqual([]);
+});
+
 describe('the team', () => {
   it('runs the four release agents in parallel through the strategies layer', async () => {
     const events = new BatonEmitter();
