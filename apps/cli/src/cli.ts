@@ -1,16 +1,22 @@
 import process from 'node:process';
 import { BatonError, BatonErrorCode } from '@baton/core';
 import packageJson from '../package.json' with { type: 'json' };
-import type { Command } from './command.js';
+import type { Command, RunCliOptions } from './command.js';
 import { compositionsCommand } from './commands/compositions.js';
+import { decisionsCommand } from './commands/decisions.js';
 import { orchestrateCommand } from './commands/orchestrate.js';
 import { planCommand } from './commands/plan.js';
+import { runCommand } from './commands/run.js';
+import { runsCommand } from './commands/runs.js';
 import { templatesCommand } from './commands/templates.js';
 import { type CliIo, ExitCode, UsageError, writeLine } from './io.js';
 
 const commands: Command[] = [
   orchestrateCommand,
   planCommand,
+  runCommand,
+  runsCommand,
+  decisionsCommand,
   templatesCommand,
   compositionsCommand,
 ];
@@ -40,7 +46,11 @@ function help(): string {
  * Runs the CLI with the given arguments (without `node` and the script) and returns the exit
  * code. Never throws: errors become one line on stderr.
  */
-export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+export async function runCli(
+  argv: string[],
+  io: CliIo,
+  options: RunCliOptions = {},
+): Promise<ExitCode> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     writeLine(io.stdout, help());
@@ -60,7 +70,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     return ExitCode.OK;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(rest, io, options);
   } catch (error) {
     return reportError(error, io);
   }
@@ -90,7 +100,24 @@ if (isMain) {
     cwd: process.cwd(),
     env: process.env,
   };
-  runCli(process.argv.slice(2), io).then((code) => {
+  // The AI SDK prints call warnings to the console unless told not to; ours go to the logger.
+  (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+  const argv = process.argv.slice(2);
+  const options: RunCliOptions = {};
+  const interrupt = new AbortController();
+  if (argv[0] === 'run' || argv[0] === 'runs') {
+    // Ctrl-C: the first aborts the run (saved as cancelled, resumable); a second one exits now.
+    process.on('SIGINT', () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      interrupt.abort(new Error('interrupted (Ctrl-C)'));
+      process.stderr.write('baton: interrupted; saving the run (Ctrl-C again to quit at once)\n');
+    });
+    options.signal = interrupt.signal;
+    options.stdin = process.stdin;
+  }
+  runCli(argv, io, options).then((code) => {
     process.exitCode = code;
+    // Timers of aborted work (e.g. a model call's retry wait) must not hold the exit.
+    if (interrupt.signal.aborted) process.exit(code);
   });
 }

@@ -1,4 +1,5 @@
 import { explainPlan, MetaOrchestrator } from '@baton/meta-orchestrator';
+import { compilePlan, renderGraph } from '@baton/runtime';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode, UsageError, writeJson, writeLine } from '../io.js';
@@ -7,26 +8,31 @@ export const planCommand: Command = {
   name: 'plan',
   summary: 'Analyse a task and show the team, strategy, cost and duration, without running it',
   usage: [
-    'Usage: baton plan "<task>" [--context JSON] [--json]',
+    'Usage: baton plan "<task>" [--context JSON] [--graph] [--json]',
     '',
     'Shows the task analysis (complexity, domain, capabilities) and the composed plan: agents',
     'with their tiers, the strategy and why, estimated cost in units and US dollars, duration.',
+    'With --graph, also the task graph `baton run` executes: steps by level, dependencies,',
+    'conditions, fallbacks and the critical path (in --json: a "graph" field).',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       json: { type: 'boolean' },
       context: { type: 'string' },
+      graph: { type: 'boolean' },
     });
     const task = positionals.join(' ');
     if (task.trim() === '')
       throw new UsageError('plan needs a task, e.g. baton plan "review the API"');
     const context = parseContext(values.context);
     const plan = new MetaOrchestrator().analyzeAndCompose(task, context);
+    const graph = values.graph ? compilePlan(plan, { task: plan.task }) : undefined;
     if (values.json) {
-      writeJson(io, { task, plan });
+      writeJson(io, graph === undefined ? { task, plan } : { task, plan, graph });
       return ExitCode.OK;
     }
     writeLine(io.stdout, explainPlan(plan));
+    if (graph !== undefined) writeLine(io.stdout, `\n${renderGraph(graph)}`);
     return ExitCode.OK;
   },
 };

@@ -1,0 +1,172 @@
+import { resolve } from 'node:path';
+import type { Agent, CompositionPattern, QualityGates } from '@baton/core';
+import {
+  type Budget,
+  type ExecuteOptions,
+  JsonlEventWriter,
+  type PlanningRecord,
+  RunEmitter,
+  type RunEvent,
+  Runtime,
+  type TaskGraph,
+} from '@baton/runtime';
+import type { RunCliOptions } from '../command.js';
+import { type CliIo, createStderrLogger, ExitCode } from '../io.js';
+import { type OutcomeRecord, openCompositionStore, recordOutcome } from './composition.js';
+import { createExecutor, type ExecutorSetup, tierPricesOf } from './executor-setup.js';
+import { attachLiveOutput, createDecisionPrompt } from './live.js';
+import { buildRunReport, type RunReport } from './report.js';
+
+/** The composition a run records its outcome on (kept in the run's metadata). */
+export interface RunComposition {
+  compositionId: string;
+  taskPattern: string;
+  strategy: CompositionPattern;
+  decision: 'reused' | 'composed';
+  reason: string;
+  qualityGates: QualityGates;
+}
+
+/** How to show and steer a run from the command line. */
+export interface RunPresentation {
+  verbose: boolean;
+  /** `--events jsonl`: the event stream as JSON lines, to `eventsFile` or stderr. */
+  eventsJsonl: boolean;
+  eventsFile: string | undefined;
+  /** Ask a person on the terminal when a decision is pending. */
+  prompt: boolean;
+}
+
+/** Starting a new run or resuming one. */
+export type ExecutionMode =
+  | {
+      kind: 'start';
+      runId: string;
+      graph: TaskGraph;
+      budget: Budget;
+      concurrency: number | undefined;
+      context: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      planning: PlanningRecord;
+    }
+  | {
+      kind: 'resume';
+      runId: string;
+      graph: TaskGraph;
+      budget: Budget | undefined;
+      concurrency: number | undefined;
+    };
+
+/** Runs (or resumes) a graph on the runtime, shows it, records the outcome and builds the report. */
+export async function executeRun(options: {
+  io: CliIo;
+  cli: RunCliOptions;
+  batonDirectory: string;
+  setup: ExecutorSetup;
+  mode: ExecutionMode;
+  composition: RunComposition | undefined;
+  presentation: RunPresentation;
+  /** A step that fails after retries and fallbacks waits for a person (else it fails). */
+  escalateFailures: boolean;
+}): Promise<{ report: RunReport; exitCode: ExitCode }> {
+  const { io, cli, batonDirectory, setup, mode, presentation } = options;
+  const logger = createStderrLogger(io, presentation.verbose);
+  const runtime = new Runtime({ dir: batonDirectory, logger });
+  const events = new RunEmitter();
+  const factory = cli.executorFactory ?? createExecutor;
+  const executor = factory(setup, { runId: mode.runId, logger });
+  const prices = tierPricesOf(setup);
+
+  let writer: JsonlEventWriter | undefined;
+  let detachWriter: (() => void) | undefined;
+  let display: ReturnType<typeof attachLiveOutput>;
+  if (presentation.eventsJsonl && presentation.eventsFile === undefined) {
+    const listener = (event: RunEvent): void => {
+      io.stderr.write(`${JSON.stringify(event)}\n`);
+    };
+    events.on('event', listener);
+    display = { stop: () => events.off('event', listener), pause() {}, resume() {} };
+  } else {
+    if (presentation.eventsFile !== undefined) {
+      writer = new JsonlEventWriter(presentation.eventsFile);
+      detachWriter = writer.attach(events);
+    }
+    display = attachLiveOutput(io, events, mode.graph, { verbose: presentation.verbose });
+  }
+  const input = cli.stdin;
+  const interactive =
+    presentation.prompt && input?.isTTY === true && io.stderr.isTTY === true && input !== undefined;
+
+  const execute: ExecuteOptions = {
+    executor,
+    events,
+    escalation: { onFailure: options.escalateFailures },
+    ...(prices === undefined ? {} : { prices }),
+    ...(mode.budget === undefined ? {} : { budget: mode.budget }),
+    ...(mode.concurrency === undefined ? {} : { concurrency: mode.concurrency }),
+    ...(cli.signal === undefined ? {} : { signal: cli.signal }),
+    ...(interactive ? { onDecision: createDecisionPrompt(io, input, display) } : {}),
+  };
+  let result: Awaited<ReturnType<Runtime['run']>>;
+  try {
+    const handle =
+      mode.kind === 'start'
+        ? runtime.start(mode.graph, {
+            ...execute,
+            runId: mode.runId,
+            context: mode.context,
+            metadata: mode.metadata,
+            planning: mode.planning,
+          })
+        : runtime.resume(mode.runId, execute);
+    result = await handle.result;
+  } finally {
+    display.stop();
+    detachWriter?.();
+    await writer?.close();
+  }
+
+  let outcome: OutcomeRecord | null = null;
+  if (options.composition !== undefined) {
+    const composition = options.composition;
+    outcome = await recordOutcome({
+      store: openCompositionStore(batonDirectory),
+      composition: {
+        ...composition,
+        agents: mode.graph.steps.flatMap((step) =>
+          step.kind === 'agent' && step.agent !== undefined ? [step.agent as unknown as Agent] : [],
+        ),
+      },
+      result,
+      graph: mode.graph,
+      logger,
+    });
+    if (outcome.recorded) {
+      await runtime.audit?.append({
+        type: 'outcome',
+        runId: result.runId,
+        message: `outcome recorded on composition ${outcome.compositionId}: ${outcome.success ? 'success' : 'failure'}, quality ${outcome.qualityScore}, success rate now ${outcome.successRate} over ${outcome.usageCount} run(s)`,
+        data: { ...outcome },
+      });
+    }
+  }
+  const record = await runtime.store.loadRun(result.runId).catch(() => undefined);
+  const report = buildRunReport({
+    result,
+    graph: mode.graph,
+    budget: { ...(record?.budget ?? mode.budget ?? {}) } as Record<string, number>,
+    composition:
+      options.composition === undefined
+        ? null
+        : {
+            decision: options.composition.decision,
+            reason: options.composition.reason,
+            compositionId: options.composition.compositionId,
+            taskPattern: options.composition.taskPattern,
+          },
+    outcome,
+    runDir: resolve(runtime.store.runDir(result.runId)),
+    eventsFile: presentation.eventsFile ?? null,
+  });
+  return { report, exitCode: result.success ? ExitCode.OK : ExitCode.NEGATIVE };
+}

@@ -1,0 +1,144 @@
+import { createInterface } from 'node:readline/promises';
+import type { Readable } from 'node:stream';
+import {
+  type DecisionHandler,
+  formatEventLine,
+  ProgressTracker,
+  type RunEmitter,
+  type RunEvent,
+  renderProgress,
+  type TaskGraph,
+} from '@baton/runtime';
+import type { CliIo } from '../io.js';
+
+/** A terminal input the person answers decisions on. */
+export type PromptInput = Readable & { isTTY?: boolean };
+
+/**
+ * Shows a run on stderr: on a terminal, bars for the run and each running step, redrawn in
+ * place; elsewhere (with `--verbose`) one plain line per event. Returns the function that stops
+ * the display, and `pause`/`resume` for prompts.
+ */
+export function attachLiveOutput(
+  io: CliIo,
+  events: RunEmitter,
+  graph: TaskGraph,
+  options: { verbose: boolean; intervalMs?: number },
+): { stop(): void; pause(): void; resume(): void } {
+  const terminal = io.stderr.isTTY === true;
+  if (!terminal) {
+    if (!options.verbose) return { stop() {}, pause() {}, resume() {} };
+    const listener = (event: RunEvent): void => {
+      io.stderr.write(`${formatEventLine(event)}\n`);
+    };
+    events.on('event', listener);
+    return {
+      stop: () => events.off('event', listener),
+      pause() {},
+      resume() {},
+    };
+  }
+  const tracker = new ProgressTracker(graph);
+  let drawn = 0;
+  let paused = false;
+  const clear = (): void => {
+    if (drawn > 0) io.stderr.write(`\x1b[${drawn}F\x1b[J`);
+    drawn = 0;
+  };
+  const draw = (): void => {
+    if (paused) return;
+    const width = Math.max(
+      10,
+      Math.min(30, ((io.stderr as { columns?: number }).columns ?? 80) - 60),
+    );
+    const lines = renderProgress(tracker.snapshot(), { width });
+    clear();
+    io.stderr.write(`${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const listener = (event: RunEvent): void => {
+    tracker.apply(event);
+    if (options.verbose && event.type !== 'state-change' && event.type !== 'step-usage') {
+      clear();
+      io.stderr.write(`${formatEventLine(event)}\n`);
+    }
+    draw();
+  };
+  events.on('event', listener);
+  const timer = setInterval(draw, options.intervalMs ?? 200);
+  timer.unref?.();
+  return {
+    stop() {
+      clearInterval(timer);
+      events.off('event', listener);
+      draw();
+    },
+    pause() {
+      clear();
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      draw();
+    },
+  };
+}
+
+/**
+ * Asks the person on the terminal (stdin, prompts on stderr) to approve or reject a decision;
+ * "skip" (or an empty answer) leaves it pending for `baton decisions approve|reject`. One
+ * question at a time.
+ */
+export function createDecisionPrompt(
+  io: CliIo,
+  input: PromptInput,
+  display: { pause(): void; resume(): void },
+): DecisionHandler {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (decision, { signal }) => {
+    const ask = async (): Promise<{ action: 'approve' | 'reject'; note?: string } | undefined> => {
+      if (signal.aborted) return undefined;
+      display.pause();
+      const readline = createInterface({ input, output: io.stderr, terminal: true });
+      try {
+        io.stderr.write(
+          `\nDecision ${decision.id} (${decision.kind}) for step ${decision.stepId}:\n  ${decision.reason}\n`,
+        );
+        const meaning =
+          decision.kind === 'approval'
+            ? 'approve = run the step'
+            : decision.kind === 'escalation'
+              ? 'approve = try the step again, reject = fail it'
+              : 'approve = accept the result';
+        for (;;) {
+          const answer = (
+            await readline.question(
+              `Approve? [y]es / [n]o / [s]kip, leave pending (${meaning}): `,
+              {
+                signal,
+              },
+            )
+          )
+            .trim()
+            .toLowerCase();
+          if (answer === '' || answer === 's' || answer === 'skip') return undefined;
+          if (answer === 'y' || answer === 'yes' || answer === 'n' || answer === 'no') {
+            const note = (await readline.question('Note (optional): ', { signal })).trim();
+            return {
+              action: answer.startsWith('y') ? 'approve' : 'reject',
+              ...(note === '' ? {} : { note }),
+            };
+          }
+        }
+      } catch {
+        return undefined; // aborted or input closed: the decision stays pending
+      } finally {
+        readline.close();
+        display.resume();
+      }
+    };
+    const next = queue.then(ask, ask);
+    queue = next;
+    return next;
+  };
+}

@@ -1,0 +1,258 @@
+import type { Decision, RunResult, SpendTotals, TaskGraph } from '@baton/runtime';
+import { formatTable } from '../io.js';
+import type { OutcomeRecord } from './composition.js';
+
+/** One agent step in the report. Unknown figures are `null`, with the reason in `notes`. */
+export interface AgentReport {
+  stepId: string;
+  agentId: string;
+  status: string;
+  /** Why it failed or was skipped. */
+  reason: string | null;
+  /** The tier it last ran at (a fallback may have moved it up). */
+  tier: string | null;
+  /** `primary` or the fallback it ran on. */
+  via: string | null;
+  attempts: number;
+  durationSeconds: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  totalTokens: number | null;
+  costUsd: number | null;
+  confidence: number | null;
+  model: string | null;
+  /** The agent's summary, when its answer had one. */
+  summary: string | null;
+  error: string | null;
+  notes: string[];
+}
+
+/** Totals measured from the usage the agents reported. */
+export interface TotalsReport {
+  agents: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  /** Null when some attempt's usage had no price or no usage was reported at all. */
+  costUsd: number | null;
+  /** Sum of the priced attempts (a lower bound when `costUsd` is null). */
+  pricedCostUsd: number;
+  unpricedAttempts: number;
+  unmeasuredAttempts: number;
+  notes: string[];
+}
+
+/** What `baton run` prints (as text or `--json`). */
+export interface RunReport {
+  runId: string;
+  status: string;
+  success: boolean;
+  task: string | null;
+  strategy: string | null;
+  composition: Record<string, unknown> | null;
+  agents: AgentReport[];
+  totals: TotalsReport;
+  budget: Record<string, number>;
+  budgetStop: Record<string, unknown> | null;
+  pendingDecisions: Array<Pick<Decision, 'id' | 'stepId' | 'kind' | 'reason'>>;
+  outcome: OutcomeRecord | null;
+  durationSeconds: number;
+  error: string | null;
+  runDir: string;
+  eventsFile: string | null;
+  /** What to do next (resume, decide), as commands. */
+  next: string[];
+}
+
+function totalsNotes(totals: SpendTotals): string[] {
+  const notes: string[] = [];
+  if (totals.unmeasuredAttempts > 0)
+    notes.push(
+      `${totals.unmeasuredAttempts} attempt(s) reported no token usage: their tokens and cost are unknown`,
+    );
+  if (totals.unpricedAttempts > 0)
+    notes.push(
+      `${totals.unpricedAttempts} attempt(s) used a model without a known price: their cost is unknown`,
+    );
+  return notes;
+}
+
+function outputField(output: unknown, field: string): unknown {
+  return typeof output === 'object' && output !== null
+    ? (output as Record<string, unknown>)[field]
+    : undefined;
+}
+
+/** Builds the report of a stopped run from its result, its graph and the records around it. */
+export function buildRunReport(options: {
+  result: RunResult;
+  graph: TaskGraph;
+  budget: Record<string, number>;
+  composition: Record<string, unknown> | null;
+  outcome: OutcomeRecord | null;
+  runDir: string;
+  eventsFile: string | null;
+  cliName?: string;
+}): RunReport {
+  const { result, graph } = options;
+  const agents: AgentReport[] = [];
+  for (const step of graph.steps) {
+    if (step.kind !== 'agent') continue;
+    const outcome = result.steps[step.id];
+    const attempts = outcome?.attempts ?? [];
+    const last = attempts.at(-1);
+    const spend = result.spend.byStep[step.id];
+    const notes = spend === undefined ? [] : totalsNotes(spend);
+    const measured = spend !== undefined && attempts.length > 0 && spend.unmeasuredAttempts === 0;
+    const priced = measured && spend.unpricedAttempts === 0;
+    const stepResult = outcome?.result;
+    const summary = outputField(stepResult?.output, 'summary');
+    const model = stepResult?.usage?.model ?? outputField(stepResult?.output, 'model');
+    const duration =
+      attempts.length > 0
+        ? attempts.reduce((sum, attempt) => sum + attempt.durationSeconds, 0)
+        : null;
+    if (attempts.length === 0 && outcome?.status !== 'skipped')
+      notes.push('not started: nothing measured');
+    agents.push({
+      stepId: step.id,
+      agentId: step.agent?.id ?? step.id,
+      status: outcome?.status ?? 'pending',
+      reason: outcome?.reason ?? null,
+      tier: last?.tier ?? step.agent?.tier ?? null,
+      via: last?.via ?? null,
+      attempts: attempts.length,
+      durationSeconds: duration,
+      inputTokens: measured ? spend.inputTokens : null,
+      outputTokens: measured ? spend.outputTokens : null,
+      totalTokens: measured ? spend.totalTokens : null,
+      costUsd: priced ? spend.costUsd : null,
+      confidence: stepResult?.success ? stepResult.confidence : null,
+      model: typeof model === 'string' ? model : null,
+      summary: typeof summary === 'string' ? summary : null,
+      error: stepResult !== undefined && !stepResult.success ? stepResult.error || null : null,
+      notes,
+    });
+  }
+  const total = result.spend.total;
+  const complete = total.unmeasuredAttempts === 0 && total.unpricedAttempts === 0;
+  const next: string[] = [];
+  const cli = options.cliName ?? 'baton';
+  for (const decision of result.pendingDecisions) {
+    next.push(`${cli} decisions approve ${decision.id}   # or reject; ${decision.reason}`);
+  }
+  if (['cancelled', 'paused', 'budget-exceeded'].includes(result.status)) {
+    next.push(`${cli} runs resume ${result.runId}`);
+  }
+  return {
+    runId: result.runId,
+    status: result.status,
+    success: result.success,
+    task: graph.task ?? null,
+    strategy: graph.strategy ?? null,
+    composition: options.composition,
+    agents,
+    totals: {
+      agents: total.agents,
+      inputTokens: total.inputTokens,
+      outputTokens: total.outputTokens,
+      totalTokens: total.totalTokens,
+      costUsd: complete && total.agents > 0 ? total.costUsd : total.agents === 0 ? 0 : null,
+      pricedCostUsd: total.costUsd,
+      unpricedAttempts: total.unpricedAttempts,
+      unmeasuredAttempts: total.unmeasuredAttempts,
+      notes: totalsNotes(total),
+    },
+    budget: options.budget,
+    budgetStop: result.budgetStop === undefined ? null : { ...result.budgetStop },
+    pendingDecisions: result.pendingDecisions.map(({ id, stepId, kind, reason }) => ({
+      id,
+      stepId,
+      kind,
+      reason,
+    })),
+    outcome: options.outcome,
+    durationSeconds: result.durationSeconds,
+    error: result.error ?? null,
+    runDir: options.runDir,
+    eventsFile: options.eventsFile,
+    next,
+  };
+}
+
+const usd = (value: number | null): string => (value === null ? 'unknown' : `$${value.toFixed(4)}`);
+const count = (value: number | null): string => (value === null ? 'unknown' : String(value));
+
+/** The report as text for a person. */
+export function formatRunReport(report: RunReport): string {
+  const lines: string[] = [];
+  const verdict = report.success ? 'SUCCEEDED' : report.status.toUpperCase();
+  lines.push(`Run ${report.runId}: ${verdict} in ${report.durationSeconds.toFixed(1)}s`);
+  if (report.task !== null) lines.push(`Task: ${report.task}`);
+  const composition = report.composition;
+  if (composition !== null) {
+    lines.push(
+      `Composition: ${String(composition.decision)} ${String(composition.compositionId)} (${String(composition.reason)})`,
+    );
+  }
+  if (report.strategy !== null) lines.push(`Strategy: ${report.strategy}`);
+  lines.push('');
+  lines.push(
+    formatTable(
+      ['AGENT', 'STATUS', 'TIER', 'DURATION', 'TOKENS', 'COST', 'CONFIDENCE'],
+      report.agents.map((agent) => [
+        agent.agentId,
+        agent.reason === null ? agent.status : `${agent.status} (${agent.reason})`,
+        agent.tier ?? 'unknown',
+        agent.durationSeconds === null ? '-' : `${agent.durationSeconds.toFixed(1)}s`,
+        agent.attempts === 0 ? '-' : count(agent.totalTokens),
+        agent.attempts === 0 ? '-' : usd(agent.costUsd),
+        agent.confidence === null ? '-' : agent.confidence.toFixed(2),
+      ]),
+    ),
+  );
+  const totals = report.totals;
+  lines.push('');
+  lines.push(
+    `Total: ${totals.agents} agent run(s), ${totals.totalTokens} tokens (${totals.inputTokens} in, ${totals.outputTokens} out), cost ${totals.costUsd === null ? `unknown (at least $${totals.pricedCostUsd.toFixed(4)} priced)` : usd(totals.costUsd)}`,
+  );
+  for (const note of totals.notes) lines.push(`  note: ${note}`);
+  const results = report.agents.filter((agent) => agent.summary !== null || agent.error !== null);
+  if (results.length > 0) {
+    lines.push('', 'Results:');
+    for (const agent of results) {
+      const text = agent.summary ?? `error: ${agent.error}`;
+      lines.push(`  ${agent.agentId}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
+    }
+  }
+  if (report.budgetStop !== null) {
+    const stop = report.budgetStop;
+    lines.push(
+      '',
+      `Budget: ${String(stop.limit)} ${String(stop.max)} reached (committed ${String(stop.committed)}, next step needed ${String(stop.needed)}); partial results above`,
+    );
+  }
+  if (report.error !== null) lines.push('', `Error: ${report.error}`);
+  if (report.pendingDecisions.length > 0) {
+    lines.push('', 'Pending decisions:');
+    for (const decision of report.pendingDecisions) {
+      lines.push(`  ${decision.id}  ${decision.kind}  step ${decision.stepId}: ${decision.reason}`);
+    }
+  }
+  if (report.outcome !== null) {
+    const outcome = report.outcome;
+    lines.push(
+      '',
+      outcome.recorded
+        ? `Recorded: composition ${outcome.compositionId} now ${((outcome.successRate ?? 0) * 100).toFixed(0)}% success over ${outcome.usageCount} run(s) (quality ${outcome.qualityScore})`
+        : `Not recorded in the composition store: ${outcome.note ?? 'unknown reason'}`,
+    );
+  }
+  lines.push(`Run files: ${report.runDir}`);
+  if (report.eventsFile !== null) lines.push(`Events: ${report.eventsFile}`);
+  if (report.next.length > 0) {
+    lines.push('', 'Next:');
+    for (const command of report.next) lines.push(`  ${command}`);
+  }
+  return lines.join('\n');
+}
