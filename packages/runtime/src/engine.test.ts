@@ -7,7 +7,7 @@ import { compilePlan } from './compile-plan.js';
 import { Runtime } from './engine.js';
 import { RunEmitter } from './events.js';
 import { RetryableError } from './retryable.js';
-import { collect, graphOf, scriptedExecutor, tempBatonDir } from './test-helpers.js';
+import { collect, graphOf, scriptedExecutor, tempBatonDir, waitFor } from './test-helpers.js';
 
 const noEscalation = { onFailure: false } as const;
 
@@ -457,5 +457,67 @@ describe('Runtime: checking executor answers', () => {
     expect(result.steps.usage!.result!.error).toMatch(/^usage\.inputTokens: /);
     expect(result.steps.silent!.result).toMatchObject({ success: true, confidence: 0 });
     expect(result.spend.total.totalTokens).toBe(0);
+  });
+});
+
+describe('Runtime.startTask', () => {
+  it('goes through analyzing and planning with real work, recorded in the run history', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const events = new RunEmitter();
+    const seen = collect(events);
+    const handle = runtime.startTask('document the API', {
+      executor: scriptedExecutor({}),
+      events,
+      runId: 'task-1',
+      analyze: async (task) => ({
+        domain: task.includes('document') ? 'documentation' : 'general',
+      }),
+      plan: ({ task, analysis }) => ({
+        graph: graphOf([{ id: 'write', input: { analysis } }], { task }),
+        source: 'heuristic',
+        reason: 'no planner model configured',
+      }),
+    });
+    const result = await handle.result;
+    expect(result.status).toBe('succeeded');
+    const record = await runtime.store.loadRun('task-1');
+    expect(record.task).toBe('document the API');
+    expect(record.history.map((entry) => entry.trigger)).toEqual([
+      'start',
+      'plan',
+      'execute',
+      'monitor',
+      'complete',
+      'finish',
+    ]);
+    expect(record.history[0]!.data).toEqual({ task: 'document the API' });
+    expect(record.history[1]!.data).toEqual({ analysis: { domain: 'documentation' } });
+    const states = seen.flatMap((event) => (event.type === 'state-change' ? [event.to] : []));
+    expect(states.slice(0, 4)).toEqual(['analyzing', 'planning', 'executing', 'monitoring']);
+    const audit = await runtime.audit!.read({ runId: 'task-1', type: 'plan' });
+    expect(audit[0]!.message).toBe('plan from heuristic: no planner model configured');
+  });
+
+  it('can be cancelled while planning; nothing is stored', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    let planning = false;
+    const handle = runtime.startTask('slow planning', {
+      executor: scriptedExecutor({}),
+      runId: 'task-2',
+      plan: async ({ signal }) => {
+        planning = true;
+        await delay(5000, { signal });
+        return graphOf([{ id: 'never' }]);
+      },
+    });
+    await waitFor(() => planning);
+    handle.cancel('changed my mind');
+    await expect(handle.result).rejects.toThrow('Run cancelled: changed my mind');
+    await expect(runtime.store.loadRun('task-2')).rejects.toThrow('No run "task-2"');
+    expect(() =>
+      runtime.startTask('', { executor: scriptedExecutor({}), plan: () => graphOf([{ id: 'a' }]) }),
+    ).toThrow('task: must be a non-empty string');
   });
 });

@@ -7,11 +7,13 @@ import {
   BatonErrorCode,
   describeError,
   type Logger,
+  mergeAbortSignals,
   noopLogger,
   parseWith,
   retry,
   type Tier,
   TimeoutError,
+  throwIfAborted,
   tierRank,
   usageSchema,
   ValidationError,
@@ -57,7 +59,7 @@ import {
   type StepCheckpoint,
   type StepFailureKind,
 } from './run-store.js';
-import { RunStateMachine, type RunTrigger } from './state-machine.js';
+import { RunStateMachine, type RunTrigger, type TransitionRecord } from './state-machine.js';
 import {
   createTaskGraph,
   type RetryPolicy,
@@ -152,6 +154,21 @@ export interface PlanningRecord {
   /** Where the graph came from (`plan`, `planner-model`, `heuristic`) and why. */
   source?: string;
   reason?: string;
+}
+
+/** Options of {@link Runtime.startTask}. */
+export interface StartTaskOptions extends StartOptions {
+  /** Analyses the task (state `analyzing`); its JSON result is recorded with the `plan` transition. */
+  analyze?: (task: string, options: { signal: AbortSignal }) => unknown;
+  /** Builds the graph (state `planning`); may also say where it came from and why. */
+  plan: (input: {
+    task: string;
+    analysis: unknown;
+    signal: AbortSignal;
+  }) =>
+    | TaskGraph
+    | { graph: TaskGraph; source?: string; reason?: string }
+    | Promise<TaskGraph | { graph: TaskGraph; source?: string; reason?: string }>;
 }
 
 /** A step's outcome in a {@link RunResult}. */
@@ -278,6 +295,79 @@ export class Runtime {
 
   /** Starts a run of a graph; see {@link RunHandle}. */
   start(graphInput: TaskGraph, options: StartOptions): RunHandle {
+    return this.#start(graphInput, options, []);
+  }
+
+  /**
+   * Runs a free-form task through the whole lifecycle: `analyzing` while `analyze` runs (e.g.
+   * `MetaOrchestrator.analyzeTask`), `planning` while `plan` builds the graph (e.g. `planTask` or
+   * `compilePlan`), then executing. Both phases see the run's abort signal; a run cancelled
+   * before its graph exists is not stored (the result rejects with `AbortedError`).
+   *
+   * @example
+   * ```ts
+   * const meta = new MetaOrchestrator();
+   * const handle = runtime.startTask('refactor the parser', {
+   *   executor,
+   *   analyze: (task) => meta.analyzeTask(task),
+   *   plan: ({ task }) => compilePlan(meta.analyzeAndCompose(task), { task }),
+   * });
+   * ```
+   */
+  startTask(task: string, options: StartTaskOptions): RunHandle {
+    if (typeof task !== 'string' || task.trim() === '') {
+      throw new ValidationError('task', 'must be a non-empty string');
+    }
+    if (typeof options?.plan !== 'function') {
+      throw new ValidationError(
+        'plan',
+        'must be a function ({ task, analysis, signal }) => TaskGraph',
+      );
+    }
+    validateExecuteOptions(options);
+    const runId = options.runId ?? newRunId(this.#now());
+    assertRunId(runId, 'runId');
+    const events = options.events ?? new RunEmitter();
+    const controller = new AbortController();
+    const signal = mergeAbortSignals(controller.signal, options.signal)!;
+    let inner: RunHandle | undefined;
+    const machine = new RunStateMachine({ now: this.#now });
+    const result = (async () => {
+      machine.transition('start', { task });
+      const analysis = toJsonSafe(await options.analyze?.(task, { signal }));
+      throwIfAborted(signal);
+      machine.transition('plan', analysis === null ? {} : { analysis });
+      const planned = await options.plan({ task, analysis, signal });
+      throwIfAborted(signal);
+      const graph = 'steps' in planned ? planned : planned.graph;
+      const planning: PlanningRecord = {
+        ...options.planning,
+        ...('steps' in planned
+          ? {}
+          : {
+              ...(planned.source === undefined ? {} : { source: planned.source }),
+              ...(planned.reason === undefined ? {} : { reason: planned.reason }),
+            }),
+      };
+      inner = this.#start(
+        { ...graph, task: graph.task ?? task },
+        { ...options, runId, events, planning },
+        [...machine.history],
+      );
+      return inner.result;
+    })();
+    return {
+      runId,
+      events,
+      result,
+      cancel: (reason = 'cancelled') => {
+        if (inner === undefined) controller.abort(new AbortedError(`Run cancelled: ${reason}`));
+        else inner.cancel(reason);
+      },
+    };
+  }
+
+  #start(graphInput: TaskGraph, options: StartOptions, preHistory: TransitionRecord[]): RunHandle {
     const graph = createTaskGraph(graphInput);
     validateExecuteOptions(options);
     const runId = options.runId ?? newRunId(this.#now());
@@ -289,8 +379,8 @@ export class Runtime {
       createdAt: now,
       updatedAt: now,
       status: 'running',
-      state: 'idle',
-      history: [],
+      state: preHistory.at(-1)?.to ?? 'idle',
+      history: preHistory,
       graph,
       ...(graph.task === undefined ? {} : { task: graph.task }),
       context: (toJsonSafe(options.context ?? {}) ?? {}) as Record<string, unknown>,
@@ -763,6 +853,21 @@ class RunExecution {
         this.#transition('execute');
         this.#transition('monitor');
       }
+    } else if (state === 'planning') {
+      // Analysed and planned by startTask: report those transitions, then execute.
+      for (const record of this.#machine.history) {
+        this.#emit({
+          type: 'state-change',
+          from: record.from,
+          to: record.to,
+          trigger: record.trigger,
+        });
+      }
+      this.#transition('execute', {
+        source: this.#graph.source ?? 'graph',
+        steps: this.#graph.steps.length,
+      });
+      this.#transition('monitor');
     } else {
       this.#transition('start', this.#graph.task === undefined ? {} : { task: this.#graph.task });
       this.#transition('plan', {

@@ -46,6 +46,7 @@ export {
   Runtime,
   type RuntimeOptions,
   type StartOptions,
+  type StartTaskOptions,
   type StepOutcome,
 } from './engine.js';
 export {
