@@ -81,3 +81,15 @@ export {
   type SarifLog,
   TOP_FINDINGS_LIMIT,
 } from './report-formats.js';
+export {
+  formatTestCoverageBoost,
+  rejectedTestSchema,
+  TEST_COVERAGE_BOOST_TASK_PATTERN,
+  TEST_WRITER_TASK,
+  type TestCoverageBoostOptions,
+  type TestCoverageBoostResult,
+  TestCoverageBoostWorkflow,
+  type TestWriterAnswer,
+  testCoverageBoostResultSchema,
+  testWriterAnswerSchema,
+} from './test-coverage-boost-workflow.js';

@@ -528,7 +528,10 @@ export function formatSarif(report: ReleaseReadinessReportData): SarifLog {
   };
 }
 
-/** The process exit code for a report: 0 approved, 1 not approved. */
-export function exitCodeFor(report: Pick<ReleaseReadinessReportData, 'approved'>): 0 | 1 {
-  return report.approved ? 0 : 1;
+/**
+ * The process exit code for a verdict: 0 when a release report is approved or a coverage boost
+ * reached its target, 1 otherwise.
+ */
+export function exitCodeFor(result: { approved: boolean } | { targetReached: boolean }): 0 | 1 {
+  return ('approved' in result ? result.approved : result.targetReached) ? 0 : 1;
 }
