@@ -136,6 +136,9 @@ describe('retryable errors', () => {
       isRetryableError(new Error('x', { cause: Object.assign(new Error('y'), { status: 429 }) })),
     ).toBe(true);
     expect(isRetryableError(new Error('plain'))).toBe(false);
+    expect(
+      isRetryableError(Object.assign(new Error('x'), { isRetryable: false, statusCode: 503 })),
+    ).toBe(false);
     expect(retryAfterMsOf(new RetryableError('x', { retryAfterMs: 250 }))).toBe(250);
     expect(retryAfterMsOf({ headers: new Headers({ 'Retry-After': '2' }) })).toBe(2000);
     expect(retryAfterMsOf({ response: { headers: { 'retry-after': '1.5' } } })).toBe(1500);

@@ -39,7 +39,7 @@ const RETRYABLE_CODES = new Set([
 ]);
 
 /**
- * Whether an error is worth retrying: an explicit `retryable` flag wins; then time-outs, HTTP
+ * Whether an error is worth retrying: an explicit `retryable` (or `isRetryable`) flag wins; then time-outs, HTTP
  * 408/425/429/5xx (`status` or `statusCode`) and transient network codes. Cancellation and bad
  * input never are.
  */
@@ -47,6 +47,8 @@ export function isRetryableError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const record = error as Record<string, unknown>;
   if (typeof record.retryable === 'boolean') return record.retryable;
+  // The AI SDK's APICallError says it this way.
+  if (typeof record.isRetryable === 'boolean') return record.isRetryable;
   if (BatonError.isInstance(error)) {
     if (error.code === BatonErrorCode.TIMEOUT) return true;
     if (error.code === BatonErrorCode.ABORTED || error.code === BatonErrorCode.VALIDATION)
