@@ -93,8 +93,6 @@ export const RELEASE_TASK = 'Check whether the project is ready for release';
 /** The smallest success rate for which a stored composition is reused (BEHAVIOUR §5). */
 export const REUSE_SUCCESS_RATE = 0.8;
 
-const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-
 /**
  * Baton's release readiness check. Four agents run in parallel through `@baton/strategies`:
  * security_auditor (secrets, dangerous code, dependency advisories), test_coverage_analyzer (the
@@ -489,13 +487,6 @@ function judge(
   return { gates, blockers, warnings };
 }
 
-const CHECK_LABEL: Record<ReleaseCheck, string> = {
-  security: 'Security',
-  coverage: 'Test Coverage',
-  quality: 'Code Quality',
-  documentation: 'Documentation',
-};
-
 function measurementOf(output: ReleaseAgentOutput): GateMeasurement {
   const base = { figure: output.figure, summary: output.summary, reason: output.reason };
   switch (output.check) {
@@ -547,7 +538,7 @@ function measurementOf(output: ReleaseAgentOutput): GateMeasurement {
 
 /** Measurements that could not (fully) be made, as the analyzers reported them. */
 function measurementWarnings(output: ReleaseAgentOutput): string[] {
-  const label = CHECK_LABEL[output.check];
+  const label = RELEASE_GATES.find((gate) => gate.check === output.check)!.name;
   return output.measured.warnings.map((warning) => `${label}: ${warning}`);
 }
 
@@ -557,7 +548,7 @@ function reviewWarnings(agentId: string, output: ReleaseAgentOutput): string[] {
   if (review === undefined) return [];
   if (review.status === 'failed') return [`Model review of ${agentId} failed: ${review.error}`];
   return review.findings
-    .filter((finding) => SEVERITY_RANK[finding.severity] === 0)
+    .filter((finding) => finding.severity === 'critical')
     .map((finding) => {
       const where =
         finding.location === undefined

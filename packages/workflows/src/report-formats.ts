@@ -1,5 +1,5 @@
 import type { QualityGate } from './quality-gates.js';
-import { collectEvidence, type ReleaseEvidence } from './release-evidence.js';
+import { collectEvidence, isReleaseAgentOutput, type ReleaseEvidence } from './release-evidence.js';
 import type { ReleaseReadinessReportData } from './release-readiness-report.js';
 
 /** How many entries each list of findings shows in the console and Markdown reports. */
@@ -161,23 +161,13 @@ function allFindings(report: ReleaseReadinessReportData): Details {
     }));
   }
   for (const result of report.agentResults) {
-    const output = result.output as { check?: string; review?: unknown } | null | undefined;
-    const review = output?.review as
-      | {
-          status: string;
-          findings?: Array<{
-            severity: string;
-            message: string;
-            location?: { file: string; line?: number };
-          }>;
-          recommendations?: string[];
-        }
-      | undefined;
+    if (!result.success || !isReleaseAgentOutput(result.output)) continue;
+    const { check, review } = result.output;
     if (review?.status !== 'reviewed') continue;
-    for (const finding of review.findings ?? []) {
+    for (const finding of review.findings) {
       details.model.push({
         agentId: result.agentId,
-        ruleId: `model-review/${output?.check ?? result.agentId}`,
+        ruleId: `model-review/${check}`,
         level: finding.severity === 'critical' || finding.severity === 'high' ? 'warning' : 'note',
         severity: finding.severity,
         ...(finding.location === undefined
@@ -189,7 +179,7 @@ function allFindings(report: ReleaseReadinessReportData): Details {
         message: finding.message,
       });
     }
-    for (const text of review.recommendations ?? []) {
+    for (const text of review.recommendations) {
       details.recommendations.push({ agentId: result.agentId, text });
     }
   }
