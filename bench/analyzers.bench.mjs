@@ -28,17 +28,24 @@ async function collect(directory, pattern, out) {
   for (const entry of await readdir(directory, { withFileTypes: true })) {
     const full = path.join(directory, entry.name);
     if (entry.isDirectory()) await collect(full, pattern, out);
-    else if (entry.isFile() && (entry.name === 'package.json' || (pattern.test(entry.name) && !DECLARATION.test(entry.name)))) {
+    else if (
+      entry.isFile() &&
+      (entry.name === 'package.json' || (pattern.test(entry.name) && !DECLARATION.test(entry.name)))
+    ) {
       out.push(full);
     }
   }
 }
 
-const seconds = (start) => (performance.now() - start) / 1000;
-const line = (label, count, time) =>
+// Wall time, and the CPU time of this process (user + system).
+const clock = () => ({ wall: performance.now(), cpu: process.cpuUsage() });
+const line = (label, count, { wall, cpu }) => {
   console.log(
-    `  ${label.padEnd(36)} ${time.toFixed(2).padStart(6)} s ${Math.round(count / time).toString().padStart(7)} files/s`,
+    `  ${label.padEnd(36)} ${wall.toFixed(2).padStart(6)} s ${Math.round(count / wall)
+      .toString()
+      .padStart(7)} files/s   (cpu ${cpu.toFixed(2)} s)`,
   );
+};
 
 console.log(`machine: ${cpus().length} cores, node ${process.version}`);
 for (const [name, pattern] of Object.entries(corpora)) {
@@ -49,35 +56,67 @@ for (const [name, pattern] of Object.entries(corpora)) {
   try {
     for (const file of files) {
       // node_modules would be skipped by the file walk: rename it in the copy.
-      const relative = path.relative(store, file).split(path.sep).join('/').replace(/\/node_modules\//g, '/nm/');
+      const relative = path
+        .relative(store, file)
+        .split(path.sep)
+        .join('/')
+        .replace(/\/node_modules\//g, '/nm/');
       const target = path.join(root, 'pkgs', relative);
       await mkdir(path.dirname(target), { recursive: true });
       await copyFile(file, target);
       bytes += (await stat(target)).size;
     }
-    await writeFile(path.join(root, 'package.json'), JSON.stringify({ private: true, workspaces: ['pkgs/**'] }));
-    const index0 = await createProjectIndex({ root });
-    const sources = index0.files.filter((file) => file.language !== undefined).length;
+    await writeFile(
+      path.join(root, 'package.json'),
+      JSON.stringify({ private: true, workspaces: ['pkgs/**'] }),
+    );
+    const listed = await createProjectIndex({ root });
+    const sources = listed.files.filter((file) => file.language !== undefined).length;
     console.log(`\n${name}: ${sources} source files, ${(bytes / 1e6).toFixed(1)} MB`);
 
-    const started = performance.now();
-    let start = performance.now();
-    const index = await createProjectIndex({ root });
-    line('list + read (createProjectIndex)', sources, seconds(start));
-    start = performance.now();
-    const security = await scanSecurity({ root, index });
-    line('security (parse, secrets, patterns)', sources, seconds(start));
-    start = performance.now();
-    const quality = await analyzeQuality({ root, index, runLint: false });
-    line('quality (shared AST, duplication)', sources, seconds(start));
-    start = performance.now();
-    const documentation = await analyzeDocumentation({ root, index });
-    line('documentation (entry points)', sources, seconds(start));
-    line('total static analyses', sources, seconds(started));
-    console.log(`  parse failures: ${index.parseFailures.length}`);
-    console.log(`  security: ${security.summary}`);
-    console.log(`  quality: ${quality.summary}`);
-    console.log(`  documentation: ${documentation.summary}`);
+    // Three runs; the fastest is printed step by step (the machine may be shared), all totals after.
+    const runs = [];
+    for (let run = 0; run < 3; run++) {
+      const steps = [];
+      const step = async (label, work) => {
+        const start = clock();
+        const value = await work();
+        const used = process.cpuUsage(start.cpu);
+        steps.push({
+          label,
+          wall: (performance.now() - start.wall) / 1000,
+          cpu: (used.user + used.system) / 1e6,
+        });
+        return value;
+      };
+      const index = await step('list + read (createProjectIndex)', () =>
+        createProjectIndex({ root }),
+      );
+      const security = await step('security (parse, secrets, patterns)', () =>
+        scanSecurity({ root, index }),
+      );
+      const quality = await step('quality (shared AST, duplication)', () =>
+        analyzeQuality({ root, index, runLint: false }),
+      );
+      const documentation = await step('documentation (entry points)', () =>
+        analyzeDocumentation({ root, index }),
+      );
+      const total = steps.reduce(
+        (sum, item) => ({ wall: sum.wall + item.wall, cpu: sum.cpu + item.cpu }),
+        { wall: 0, cpu: 0 },
+      );
+      runs.push({ steps, total, index, security, quality, documentation });
+    }
+    const best = runs.reduce((a, b) => (b.total.wall < a.total.wall ? b : a));
+    for (const item of best.steps) line(item.label, sources, item);
+    line('total static analyses', sources, best.total);
+    console.log(
+      `  totals of the 3 runs: ${runs.map((run) => `${run.total.wall.toFixed(2)} s`).join(', ')}`,
+    );
+    console.log(`  parse failures: ${best.index.parseFailures.length}`);
+    console.log(`  security: ${best.security.summary}`);
+    console.log(`  quality: ${best.quality.summary}`);
+    console.log(`  documentation: ${best.documentation.summary}`);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -28,7 +28,7 @@ export const DUPLICATION_WINDOW_LINES = 6;
 export const MIN_WINDOW_CHARACTERS = 100;
 
 const TRIVIAL =
-  /^[\s{}()[\];,]*$|^(?:\/\/|\/\*|\*|#)|^(?:import\b|export\s+(?:\*|\{[^}]*\})\s+from\b|from\s+\S+\s+import\b)/;
+  /^[\s{}()[\];,]*$|^(?:\/\/|\/\*|\*|#)|^(?:import\b|export\s+(?:\*|\{[^}]*\})\s+from\b|from\s+\S+\s+import\b)|^[}\s]*from\s+['"][^'"]*['"];?$|^(?:type\s+)?[\w$]+(?:\s+as\s+[\w$]+)?,?$|^export\s+(?:type\s+)?\{$/;
 
 interface Line {
   /** 1-based line number in the file. */
@@ -37,10 +37,16 @@ interface Line {
   length: number;
 }
 
-function hashString(text: string, seed: number): number {
-  let hash = seed >>> 0;
+/** FNV-1a of a trimmed line, with runs of whitespace hashed as one space. */
+function hashLine(text: string): number {
+  let hash = 2166136261;
+  let previousSpace = false;
   for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
+    const code = text.charCodeAt(index);
+    const space = code === 32 || code === 9;
+    if (space && previousSpace) continue;
+    previousSpace = space;
+    hash ^= space ? 32 : code;
     hash = Math.imul(hash, 16777619) >>> 0;
   }
   return hash;
@@ -48,19 +54,20 @@ function hashString(text: string, seed: number): number {
 
 /**
  * Significant lines of a file: trimmed, whitespace collapsed; blank lines, lines of only
- * brackets/punctuation, comment lines and import lines are left out.
+ * brackets/punctuation, comment lines, import lines and the lines of import/export name lists
+ * (`type Foo,`, `bar as baz,`, `} from './x.js';`) are left out.
  */
 function significantLines(text: string): Line[] {
   const out: Line[] = [];
-  const lines = text.split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    const normalised = lines[index]!.trim().replace(/\s+/g, ' ');
-    if (normalised === '' || TRIVIAL.test(normalised)) continue;
-    out.push({
-      line: index + 1,
-      hash: hashString(normalised, 2166136261),
-      length: normalised.length,
-    });
+  let number = 0;
+  for (let cursor = 0; cursor <= text.length; ) {
+    const next = text.indexOf('\n', cursor);
+    const end = next === -1 ? text.length : next;
+    number += 1;
+    const trimmed = text.slice(cursor, end).trim();
+    cursor = end + 1;
+    if (trimmed === '' || TRIVIAL.test(trimmed)) continue;
+    out.push({ line: number, hash: hashLine(trimmed), length: trimmed.length });
   }
   return out;
 }

@@ -88,7 +88,6 @@ export {
   type CreateProjectIndexOptions,
   createProjectIndex,
   ProjectIndex,
-  type ScriptFacts,
   type SkippedFile,
 } from './project-index.js';
 export { type PythonDefinition, scanPythonDefinitions } from './python-docs.js';
@@ -108,6 +107,7 @@ export {
   type TestRun,
   testRunSchema,
 } from './run-tests.js';
+export type { ScriptFacts } from './script-facts.js';
 export {
   looksLikeCredential,
   redactSecret,

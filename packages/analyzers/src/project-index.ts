@@ -1,31 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, noopLogger, throwIfAborted } from '@baton/core';
-import type { AstNode } from './ast.js';
-import { walkAst } from './ast.js';
-import { createPatternVisitor } from './code-patterns.js';
-import { createFunctionVisitor, type FunctionMetrics } from './complexity.js';
-import { type ModuleSummary, summariseModule } from './module-summary.js';
 import { isTestPath, languageOf } from './paths.js';
 import { listProjectFiles, type ProjectFiles } from './project-files.js';
-import type { SecurityFinding } from './security-finding.js';
+import { computeScriptFacts, factsOfParsed, type ScriptFacts } from './script-facts.js';
 import {
-  LineIndex,
   type ParsedSource,
   type ParseFailure,
   parseSource,
   type SourceFile,
 } from './source-file.js';
-
-/** What one walk over a JS/TS file's AST measured, shared by the analyses. */
-export interface ScriptFacts {
-  /** Size and cyclomatic complexity of every function. */
-  functions: FunctionMetrics[];
-  /** Dangerous code patterns. */
-  patternFindings: SecurityFinding[];
-  /** Declarations, imports and exports, for the documentation check. */
-  module: ModuleSummary;
-}
 
 /** Extensions never read as text. */
 const BINARY_EXTENSIONS = new Set(
@@ -50,6 +34,7 @@ export interface CreateProjectIndexOptions {
   projectFiles?: ProjectFiles;
   /** Files larger than this are skipped (default 2 MB). */
   maxFileBytes?: number;
+
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -122,30 +107,19 @@ export class ProjectIndex {
     const cached = this.facts.get(file.path);
     if (cached !== undefined) return cached ?? undefined;
     if (file.language === undefined || file.language === 'python') return undefined;
-    let parsed = this.parsed.get(file.path);
-    if (parsed === undefined) {
-      const result = parseSource(file.path, file.text);
-      if ('failure' in result) {
-        this.failures.set(file.path, result.failure);
-        this.parsed.set(file.path, null);
-        parsed = null;
-      } else {
-        parsed = result.parsed;
-      }
+    const parsed = this.parsed.get(file.path);
+    let facts: ScriptFacts | undefined;
+    if (parsed === null) facts = undefined;
+    else if (parsed !== undefined) facts = factsOfParsed(file, parsed);
+    else {
+      const result = computeScriptFacts(file);
+      if ('failure' in result) this.failures.set(file.path, result.failure);
+      else facts = result.facts;
     }
-    if (parsed === null) {
+    if (facts === undefined) {
       this.facts.set(file.path, null);
       return undefined;
     }
-    const lines = new LineIndex(file.text);
-    const patterns = createPatternVisitor(file, parsed, lines);
-    const functions = createFunctionVisitor(file, lines);
-    walkAst(parsed.program as unknown as AstNode, [patterns, functions]);
-    const facts = {
-      functions: functions.result(),
-      patternFindings: patterns.findings,
-      module: summariseModule(file, parsed, lines),
-    };
     this.facts.set(file.path, facts);
     return facts;
   }
