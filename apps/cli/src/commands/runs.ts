@@ -214,7 +214,10 @@ async function show(io: CliIo, store: RunStore, id: string, json: boolean): Prom
       ['STEP', 'STATUS', 'TIER', 'ATTEMPTS', 'DURATION', 'TOKENS', 'COST'],
       run.graph.steps.map((step) => {
         const checkpoint = details.steps[step.id];
-        const attempts = checkpoint?.attempts ?? [];
+        const waiting = details.decisions.find(
+          (decision) => decision.stepId === step.id && decision.status === 'pending',
+        );
+        const attempts = checkpoint?.attempts ?? waiting?.attempts ?? [];
         const measured =
           attempts.length > 0 && attempts.every((attempt) => attempt.usage !== undefined);
         const priced =
@@ -228,7 +231,9 @@ async function show(io: CliIo, store: RunStore, id: string, json: boolean): Prom
         return [
           step.id,
           checkpoint === undefined
-            ? 'pending'
+            ? waiting === undefined
+              ? 'pending'
+              : 'awaiting decision'
             : `${checkpoint.status}${checkpoint.reason ? ` (${checkpoint.reason})` : ''}`,
           attempts.at(-1)?.tier ?? step.agent?.tier ?? '-',
           String(attempts.length),

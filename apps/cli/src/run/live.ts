@@ -113,19 +113,17 @@ export function createDecisionPrompt(
         for (;;) {
           const answer = (
             await readline.question(
-              `Approve? [y]es / [n]o / [s]kip, leave pending (${meaning}): `,
-              {
-                signal,
-              },
+              `Approve? y / n / s = leave pending (${meaning}); a note may follow a colon, e.g. "n: wrong file": `,
+              { signal },
             )
-          )
-            .trim()
-            .toLowerCase();
-          if (answer === '' || answer === 's' || answer === 'skip') return undefined;
-          if (answer === 'y' || answer === 'yes' || answer === 'n' || answer === 'no') {
-            const note = (await readline.question('Note (optional): ', { signal })).trim();
+          ).trim();
+          const [word = '', ...rest] = answer.split(':');
+          const choice = word.trim().toLowerCase();
+          const note = rest.join(':').trim();
+          if (choice === '' || choice === 's' || choice === 'skip') return undefined;
+          if (['y', 'yes', 'n', 'no'].includes(choice)) {
             return {
-              action: answer.startsWith('y') ? 'approve' : 'reject',
+              action: choice.startsWith('y') ? 'approve' : 'reject',
               ...(note === '' ? {} : { note }),
             };
           }

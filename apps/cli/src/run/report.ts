@@ -105,7 +105,8 @@ export function buildRunReport(options: {
     const notes = spend === undefined ? [] : totalsNotes(spend);
     const measured = spend !== undefined && attempts.length > 0 && spend.unmeasuredAttempts === 0;
     const priced = measured && spend.unpricedAttempts === 0;
-    const stepResult = outcome?.result;
+    const waiting = result.pendingDecisions.find((decision) => decision.stepId === step.id);
+    const stepResult = outcome?.result ?? waiting?.result;
     const summary = outputField(stepResult?.output, 'summary');
     const model = stepResult?.usage?.model ?? outputField(stepResult?.output, 'model');
     const duration =
@@ -130,7 +131,10 @@ export function buildRunReport(options: {
       confidence: stepResult?.success ? stepResult.confidence : null,
       model: typeof model === 'string' ? model : null,
       summary: typeof summary === 'string' ? summary : null,
-      error: stepResult !== undefined && !stepResult.success ? stepResult.error || null : null,
+      error:
+        stepResult !== undefined && !stepResult.success
+          ? stepResult.error || null
+          : (waiting?.failure?.message ?? null),
       notes,
     });
   }

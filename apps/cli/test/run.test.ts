@@ -1,0 +1,419 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+import { answer, batonRun, readAudit, scriptedExecutors, typedInput } from './run-helpers.js';
+
+const DOCS = 'update API documentation';
+const REFACTOR = 'refactor code to reduce complexity';
+const GENERIC = 'do something generic';
+
+function failing(agentId: string) {
+  return { output: { summary: `${agentId} gave up` }, success: false, error: 'scripted failure' };
+}
+
+describe('baton run (scripted executors)', () => {
+  it('runs a plan on the runtime, reports measured usage per agent and in total, exit 0', async () => {
+    const project = tempDir();
+    const { factory, calls } = scriptedExecutors();
+    const result = await batonRun(['run', DOCS, '--json'], { cwd: project, factory });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.status).toBe('succeeded');
+    expect(report.strategy).toBe('teaching');
+    // The junior was confident enough: the expert is skipped by its condition, not run.
+    expect(calls.map((call) => call.agentId)).toEqual(['documentation_writer__junior']);
+    const [junior, expert] = report.agents;
+    expect(junior).toMatchObject({
+      agentId: 'documentation_writer__junior',
+      status: 'succeeded',
+      tier: 'CHEAP',
+      inputTokens: 100,
+      outputTokens: 40,
+      totalTokens: 140,
+      costUsd: 0.002,
+      confidence: 0.9,
+      summary: 'documentation_writer__junior checked the project',
+    });
+    expect(junior.durationSeconds).toBeGreaterThanOrEqual(0);
+    expect(expert).toMatchObject({ status: 'skipped', attempts: 0, totalTokens: null });
+    expect(report.totals).toMatchObject({ agents: 1, totalTokens: 140, costUsd: 0.002 });
+    expect(report.composition).toMatchObject({
+      decision: 'composed',
+      taskPattern: 'documentation_simple',
+    });
+    expect(report.outcome).toMatchObject({ recorded: true, success: true, usageCount: 1 });
+    expect(existsSync(join(project, '.baton', 'runs', report.runId, 'run.json'))).toBe(true);
+    expect(result.stderr).toBe('');
+  });
+
+  it('prints a text report with a row per agent and unknown where nothing was measured', async () => {
+    const { factory } = scriptedExecutors(({ agentId }) => ({
+      ...answer(agentId),
+      usage: { inputTokens: 10, outputTokens: 5 }, // no price known
+    }));
+    const result = await batonRun(['run', DOCS], { factory });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Run \S+: SUCCEEDED in \d+\.\ds/);
+    expect(result.stdout).toMatch(
+      /documentation_writer__junior\s+succeeded\s+CHEAP\s+\d+\.\ds\s+15\s+unknown\s+0\.90/,
+    );
+    expect(result.stdout).toContain('cost unknown (at least $0.0000 priced)');
+    expect(result.stdout).toContain('used a model without a known price');
+  });
+
+  it('reuses the stored composition on the next run of the same kind of task', async () => {
+    const project = tempDir();
+    const { factory } = scriptedExecutors();
+    const first = JSON.parse(
+      (await batonRun(['run', DOCS, '--json'], { cwd: project, factory })).stdout,
+    );
+    expect(first.composition.decision).toBe('composed');
+    const second = JSON.parse(
+      (await batonRun(['run', 'document the README', '--json'], { cwd: project, factory })).stdout,
+    );
+    expect(second.composition).toMatchObject({
+      decision: 'reused',
+      compositionId: first.composition.compositionId,
+    });
+    expect(second.composition.reason).toMatch(/succeeded 100% over 1 run/);
+    const audit = readAudit(project);
+    expect(
+      audit.filter((entry) => entry.type === 'composition').map((entry) => entry.message),
+    ).toEqual([
+      expect.stringMatching(
+        /^composition composed .*no stored composition for task pattern documentation_simple/,
+      ),
+      expect.stringMatching(/^composition reused .*succeeded 100% over 1 run/),
+    ]);
+    expect(audit.some((entry) => entry.type === 'outcome')).toBe(true);
+    const listed = await batonRun(['compositions', 'list', '--json'], { cwd: project });
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ usageCount: 2, successCount: 2 });
+  });
+
+  it('--fresh composes even when a proven composition is stored', async () => {
+    const project = tempDir();
+    const { factory } = scriptedExecutors();
+    await batonRun(['run', DOCS], { cwd: project, factory });
+    const fresh = await batonRun(['run', DOCS, '--fresh', '--json'], { cwd: project, factory });
+    expect(JSON.parse(fresh.stdout).composition.decision).toBe('composed');
+  });
+
+  it('a budget stop ends the run with exit 1 and partial results; resume finishes it without re-running', async () => {
+    const project = tempDir();
+    const { factory, calls } = scriptedExecutors();
+    const stopped = await batonRun(['run', REFACTOR, '--max-agents', '1', '--json'], {
+      cwd: project,
+      factory,
+    });
+    expect(stopped.code).toBe(1);
+    const report = JSON.parse(stopped.stdout);
+    expect(report.status).toBe('budget-exceeded');
+    expect(report.budgetStop).toMatchObject({ limit: 'maxAgents', max: 1 });
+    expect(report.agents.map((agent: { status: string }) => agent.status)).toEqual([
+      'succeeded',
+      'pending',
+      'pending',
+    ]);
+    expect(report.totals.totalTokens).toBe(140);
+    expect(report.outcome).toMatchObject({ recorded: false });
+    expect(report.next).toContain(`baton runs resume ${report.runId}`);
+    expect(readAudit(project).some((entry) => entry.type === 'budget-stop')).toBe(true);
+
+    const resumed = await batonRun(
+      ['runs', 'resume', report.runId, '--max-agents', '5', '--json'],
+      {
+        cwd: project,
+        factory,
+      },
+    );
+    expect(resumed.code).toBe(0);
+    const after = JSON.parse(resumed.stdout);
+    expect(after.status).toBe('succeeded');
+    expect(calls.map((call) => call.agentId)).toEqual([
+      'refactoring_specialist__drafter',
+      'refactoring_specialist__reviewer',
+      'refactoring_specialist__polisher',
+    ]);
+    expect(after.totals.totalTokens).toBe(3 * 140);
+    expect(after.outcome).toMatchObject({ recorded: true, success: true });
+  });
+
+  it('a --max-cost-usd limit below the first estimate starts nothing', async () => {
+    const { factory, calls } = scriptedExecutors();
+    const env = {
+      BATON_PROVIDER: 'openai-compatible',
+      BATON_BASE_URL: 'http://127.0.0.1:9/v1',
+      BATON_MODEL: 'gpt-4.1-mini',
+    };
+    const result = await batonRun(['run', GENERIC, '--max-cost-usd', '0.0001', '--json'], {
+      factory,
+      env,
+    });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).budgetStop.limit).toBe('maxCostUsd');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('a failed step waits for a person: paused, exit 1; approve + resume retries it; reject fails it', async () => {
+    const project = tempDir();
+    let fail = true;
+    const { factory } = scriptedExecutors(({ agentId }) =>
+      fail ? failing(agentId) : answer(agentId),
+    );
+    const paused = await batonRun(['run', GENERIC, '--json'], { cwd: project, factory });
+    expect(paused.code).toBe(1);
+    const report = JSON.parse(paused.stdout);
+    expect(report.status).toBe('paused');
+    expect(report.pendingDecisions).toHaveLength(1);
+    const decisionId = report.pendingDecisions[0].id;
+    expect(report.next[0]).toContain(`baton decisions approve ${decisionId}`);
+    expect(report.agents[0]).toMatchObject({
+      status: 'awaiting-decision',
+      attempts: 2,
+      totalTokens: null,
+      error: 'scripted failure',
+    });
+
+    const listed = await batonRun(['decisions', 'list', '--run', report.runId, '--json'], {
+      cwd: project,
+    });
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: decisionId, status: 'pending', kind: 'escalation' }),
+    ]);
+    const text = await batonRun(['decisions', 'list'], { cwd: project });
+    expect(text.stdout).toContain(decisionId);
+
+    const approved = await batonRun(['decisions', 'approve', decisionId, '--note', 'try again'], {
+      cwd: project,
+    });
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain(`baton runs resume ${report.runId}`);
+    const again = await batonRun(['decisions', 'approve', decisionId], { cwd: project });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already approved/);
+
+    fail = false;
+    const resumed = await batonRun(['runs', 'resume', report.runId, '--json'], {
+      cwd: project,
+      factory,
+    });
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).status).toBe('succeeded');
+
+    // Reject: the step fails and so does the run.
+    fail = true;
+    const second = JSON.parse(
+      (await batonRun(['run', GENERIC, '--fresh', '--json'], { cwd: project, factory })).stdout,
+    );
+    const rejected = await batonRun(
+      ['decisions', 'reject', second.pendingDecisions[0].id, '--json'],
+      {
+        cwd: project,
+      },
+    );
+    expect(JSON.parse(rejected.stdout).status).toBe('rejected');
+    const final = await batonRun(['runs', 'resume', second.runId, '--json'], {
+      cwd: project,
+      factory,
+    });
+    expect(final.code).toBe(1);
+    expect(JSON.parse(final.stdout).status).toBe('failed');
+    expect(
+      readAudit(project).filter((entry) => entry.type === 'decision').length,
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('--no-escalate fails the run at once instead of waiting', async () => {
+    const { factory } = scriptedExecutors(({ agentId }) => failing(agentId));
+    const result = await batonRun(['run', GENERIC, '--no-escalate', '--json'], { factory });
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.status).toBe('failed');
+    expect(report.pendingDecisions).toEqual([]);
+    expect(report.agents[0].error).toBe('scripted failure');
+  });
+
+  it('on a terminal, asks the person and continues with the answer', async () => {
+    let calls = 0;
+    const { factory } = scriptedExecutors(({ agentId }) => {
+      calls += 1;
+      // primary and the PREMIUM fallback fail; after approval the step runs again and succeeds.
+      return calls <= 2 ? failing(agentId) : answer(agentId);
+    });
+    const result = await batonRun(['run', GENERIC, '--json'], {
+      factory,
+      tty: true,
+      stdin: typedInput('y: looks transient\n'),
+    });
+    expect(result.stderr).toContain('Approve? y / n / s');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.status).toBe('succeeded');
+    expect(result.stderr).toMatch(/Overall \[/);
+  });
+
+  it('Ctrl-C (the signal) cancels promptly; the run is saved as cancelled and resumes', async () => {
+    const project = tempDir();
+    const interrupt = new AbortController();
+    let block = true;
+    const { factory, calls } = scriptedExecutors(({ agentId, signal }) => {
+      if (!block) return answer(agentId);
+      setTimeout(() => interrupt.abort(new Error('interrupted (Ctrl-C)')), 20);
+      return new Promise((_, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    });
+    const started = Date.now();
+    const cancelled = await batonRun(['run', REFACTOR, '--json'], {
+      cwd: project,
+      factory,
+      signal: interrupt.signal,
+    });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(cancelled.code).toBe(1);
+    const report = JSON.parse(cancelled.stdout);
+    expect(report.status).toBe('cancelled');
+    expect(report.next).toContain(`baton runs resume ${report.runId}`);
+    const shown = await batonRun(['runs', 'show', report.runId, '--json'], { cwd: project });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'cancelled', resumable: true });
+
+    block = false;
+    const resumed = await batonRun(['runs', 'resume', report.runId], { cwd: project, factory });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('SUCCEEDED');
+    expect(calls.length).toBe(4); // the interrupted drafter runs again, then the other two
+  });
+
+  it('writes the event stream as JSON lines with --events-file, and to stderr with --events jsonl', async () => {
+    const project = tempDir();
+    const { factory } = scriptedExecutors();
+    const result = await batonRun(['run', DOCS, '--events-file', 'events.jsonl', '--json'], {
+      cwd: project,
+      factory,
+    });
+    expect(result.code).toBe(0);
+    const events = readFileSync(join(project, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.some((event) => event.type === 'run-start')).toBe(true);
+    expect(events.at(-1).type).toBe('run-end');
+    expect(events.some((event) => event.type === 'step-usage')).toBe(true);
+    expect(JSON.parse(result.stdout).eventsFile).toBe(join(project, 'events.jsonl'));
+
+    const onStderr = await batonRun(['run', DOCS, '--events', 'jsonl', '--json'], { factory });
+    const lines = onStderr.stderr.trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line).type)).toContain('run-start');
+    expect(JSON.parse(lines.at(-1)!).type).toBe('run-end');
+    JSON.parse(onStderr.stdout);
+  });
+
+  it('--verbose prints plain progress lines on stderr when it is not a terminal', async () => {
+    const { factory } = scriptedExecutors();
+    const result = await batonRun(['run', DOCS, '--verbose'], { factory });
+    expect(result.stderr).toMatch(/\[run \S+\] started: 2 steps/);
+    expect(result.stderr).toMatch(/step documentation_writer__junior: succeeded/);
+  });
+
+  it('--dry-run shows each agent it would start and runs nothing', async () => {
+    const project = tempDir();
+    const { factory, calls } = scriptedExecutors();
+    const result = await batonRun(['run', REFACTOR, '--dry-run'], { cwd: project, factory });
+    expect(result.code).toBe(0);
+    expect(calls).toHaveLength(0);
+    expect(result.stdout).toContain('Dry run: nothing is executed.');
+    expect(result.stdout).toMatch(
+      /refactoring_specialist__drafter {2}tier CHEAP {2}on openai-compatible scripted-model {2}timeout 600s {2}max tokens 12000/,
+    );
+    expect(result.stdout).toMatch(
+      /prompt \(\d+ chars\): You are Refactoring Specialist \(drafter\)/,
+    );
+    expect(result.stdout).toContain('Critical path:');
+    expect(existsSync(join(project, '.baton', 'runs'))).toBe(false);
+
+    const json = await batonRun(['run', REFACTOR, '--dry-run', '--json'], { factory });
+    const document = JSON.parse(json.stdout);
+    expect(document.dryRun).toBe(true);
+    expect(document.agents.map((agent: { tier: string }) => agent.tier)).toEqual([
+      'CHEAP',
+      'CAPABLE',
+      'PREMIUM',
+    ]);
+    expect(document.agents[0]).toMatchObject({ model: 'scripted-model', maxTokens: 12000 });
+  });
+
+  it.each([
+    [['run'], 'baton: run needs a task'],
+    [['run', 'x', '--max-agents', '0'], 'baton: --max-agents must be an integer >= 1'],
+    [['run', 'x', '--max-cost-usd', '0'], 'baton: --max-cost-usd must be > 0'],
+    [['run', 'x', '--concurrency', 'two'], 'baton: --concurrency must be an integer >= 1'],
+    [['run', 'x', '--events', 'xml'], 'baton: --events must be "jsonl"'],
+    [['run', 'x', '--worktree'], 'baton: --worktree needs --agent-cli'],
+    [['run', 'x', '--agent-cli', 'vim'], 'baton: --agent-cli: unknown agent CLI "vim"'],
+    [['runs', 'show'], 'baton: runs show needs a run id'],
+    [['runs', 'show', 'nope'], 'baton: no run "nope"'],
+    [['runs', 'resume', '../x'], 'baton: runId: "../x" is not a valid run id'],
+    [['runs', 'frob'], 'baton: runs frob needs a run id'],
+    [['decisions', 'approve'], 'baton: decisions approve needs a decision id'],
+    [['decisions', 'approve', 'd-0123456789'], 'baton: No decision "d-0123456789"'],
+    [['decisions', 'reject', 'nope'], 'baton: id: "nope" is not a decision id'],
+  ])('bad usage %j exits 2 with one line', async (argv, message) => {
+    const { factory } = scriptedExecutors();
+    const result = await batonRun(argv, { factory });
+    expect(result.code).toBe(2);
+    expect(result.stderr.startsWith(message)).toBe(true);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('missing model configuration is one line, exit 2, saying what to set', async () => {
+    const result = await batonRun(['run', DOCS], { env: {} });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^baton: No model provider configured: set ANTHROPIC_API_KEY/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    const key = await batonRun(['run', DOCS], { env: { BATON_PROVIDER: 'anthropic' } });
+    expect(key.stderr).toBe(
+      'baton: ANTHROPIC_API_KEY is not set: export it to use the anthropic provider, or choose another with BATON_PROVIDER\n',
+    );
+  });
+});
+
+describe('baton runs', () => {
+  it('lists runs, shows one, prints its logs and cancels a paused run', async () => {
+    const project = tempDir();
+    const empty = await batonRun(['runs', 'list'], { cwd: project });
+    expect(empty.stdout).toContain('No runs yet');
+    const { factory } = scriptedExecutors(({ agentId }) => failing(agentId));
+    const paused = JSON.parse(
+      (await batonRun(['run', GENERIC, '--json'], { cwd: project, factory })).stdout,
+    );
+
+    const listed = await batonRun(['runs', 'list'], { cwd: project });
+    expect(listed.stdout).toMatch(
+      new RegExp(`${paused.runId}\\s+paused \\(resumable\\)\\s+0/1 0%\\s+sequential`),
+    );
+    const json = JSON.parse((await batonRun(['runs', 'list', '--json'], { cwd: project })).stdout);
+    expect(json).toHaveLength(1);
+
+    const shown = await batonRun(['runs', 'show', paused.runId], { cwd: project });
+    expect(shown.stdout).toContain(`Run ${paused.runId}: paused, resumable`);
+    expect(shown.stdout).toMatch(
+      /code_reviewer\s+awaiting decision\s+PREMIUM\s+2\s+\d+\.\ds\s+unknown\s+unknown/,
+    );
+    expect(shown.stdout).toMatch(/d-[0-9a-f]+ {2}pending {2}escalation/);
+
+    const logs = await batonRun(['runs', 'logs', paused.runId], { cwd: project });
+    expect(logs.stdout).toMatch(/started: 1 steps/);
+    expect(logs.stdout).toMatch(/decision d-[0-9a-f]+ pending/);
+
+    const cancelled = await batonRun(['runs', 'cancel', paused.runId, '--json'], { cwd: project });
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({
+      runId: paused.runId,
+      status: 'cancelled',
+    });
+    const statuses = await batonRun(['runs', 'list', '--status', 'cancelled', '--json'], {
+      cwd: project,
+    });
+    expect(JSON.parse(statuses.stdout)).toHaveLength(1);
+  });
+});
