@@ -521,3 +521,51 @@ describe('Runtime.startTask', () => {
     ).toThrow('task: must be a non-empty string');
   });
 });
+
+describe('Runtime: step context', () => {
+  it('gives agents the same context keys as the strategies', async () => {
+    const executor = scriptedExecutor({
+      a: [{ output: 'A', confidence: 0.9 }],
+      b: [{ output: 'B', confidence: 0.9 }],
+      c: [{ output: 'C', confidence: 0.9 }],
+      pro: [{ output: 'yes', confidence: 0.8 }],
+      con: [{ output: 'no', confidence: 0.6 }],
+      judge_synthesizer: [{ output: 'maybe', confidence: 0.9 }],
+    });
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    await runtime.run(
+      compilePlan({ strategy: 'sequential', agents: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] }),
+      {
+        executor,
+        context: { repo: 'x' },
+      },
+    );
+    const third = executor.calls.find((call) => call.agentId === 'c')!.context;
+    expect(third).toMatchObject({ repo: 'x', a: 'A', b: 'B' });
+    await runtime.run(
+      compilePlan({ strategy: 'refinement', agents: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] }),
+      {
+        executor,
+      },
+    );
+    const polisher = executor.calls.filter((call) => call.agentId === 'c').at(-1)!.context;
+    expect(polisher).toMatchObject({ previousOutput: 'B', stageOutputs: ['A', 'B'] });
+    await runtime.run(
+      compilePlan({
+        strategy: 'debate',
+        agents: [{ id: 'pro' }, { id: 'con' }, { id: 'judge_synthesizer' }],
+      }),
+      { executor },
+    );
+    const judge = executor.calls.find((call) => call.agentId === 'judge_synthesizer')!.context;
+    expect((judge.opinions as Array<{ output: unknown }>).map((opinion) => opinion.output)).toEqual(
+      ['yes', 'no'],
+    );
+    expect(judge.consensus).toEqual({
+      consensusReached: true,
+      successVotes: 2,
+      totalVotes: 2,
+      avgConfidence: 0.7,
+    });
+  });
+});

@@ -1367,11 +1367,41 @@ class RunExecution {
 
   // ---- execution --------------------------------------------------------------------------
 
+  /** Every step this one depends on, directly or not, in topological order. */
+  #ancestors(step: TaskStep): string[] {
+    const seen = new Set<string>();
+    const queue = [...step.dependsOn];
+    while (queue.length > 0) {
+      const id = queue.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      queue.push(...(this.#byId.get(id)?.dependsOn ?? []));
+    }
+    return [...seen].sort((a, b) => this.#position.get(a)! - this.#position.get(b)!);
+  }
+
+  /**
+   * What a step's agent sees, with the keys the strategies of `@baton/strategies` use: the run's
+   * context and `task`, the step's `input`, every succeeded ancestor's output under its agent id,
+   * `dependencies`, and `juniorAttempt` (teaching), `classification` (adaptive), `opinions` and
+   * `consensus` (debate synthesis), `previousOutput` and `stageOutputs` (refinement).
+   */
   #contextFor(step: TaskStep): Record<string, unknown> {
     const context: Record<string, unknown> = { ...this.#record.context };
-    if (this.#graph.task !== undefined && context.task === undefined)
+    if (this.#graph.task !== undefined && context.task === undefined) {
       context.task = this.#graph.task;
+    }
     Object.assign(context, step.input ?? {});
+    const ancestors = this.#ancestors(step);
+    const succeeded: AgentResult[] = [];
+    for (const id of ancestors) {
+      const result = this.#checkpoints.get(id)?.result;
+      const ancestor = this.#byId.get(id);
+      if (result?.success && ancestor?.kind === 'agent') {
+        context[ancestor.agent?.id ?? id] = result.output;
+        succeeded.push(result);
+      }
+    }
     const dependencies: Record<string, unknown> = {};
     for (const dependency of step.dependsOn) {
       const checkpoint = this.#checkpoints.get(dependency);
@@ -1383,8 +1413,6 @@ class RunExecution {
         confidence: result?.confidence ?? 0,
         error: result?.error ?? '',
       };
-      if (result?.success)
-        context[this.#byId.get(dependency)?.agent?.id ?? dependency] = result.output;
     }
     context.dependencies = dependencies;
     if (step.condition?.type === 'below-confidence') {
@@ -1393,6 +1421,18 @@ class RunExecution {
       context.classification = this.#checkpoints.get(
         step.condition.classifierStepId,
       )?.result?.output;
+    }
+    if (step.parentId === 'debate.synthesis') {
+      const opinions = step.dependsOn.flatMap((id) => {
+        const result = this.#checkpoints.get(id)?.result;
+        return result === undefined ? [] : [{ ...result }];
+      });
+      context.opinions = opinions;
+      context.consensus = debateConsensus(opinions);
+    }
+    if (step.parentId === 'refinement' && step.dependsOn.length > 0) {
+      context.previousOutput = this.#checkpoints.get(step.dependsOn[0]!)?.result?.output;
+      context.stageOutputs = succeeded.map((result) => result.output);
     }
     return context;
   }
@@ -1843,6 +1883,26 @@ class RunExecution {
       },
     });
   }
+}
+
+/** The vote over debate opinions, as `@baton/strategies` computes it: a strict majority of successes. */
+function debateConsensus(opinions: readonly AgentResult[]): {
+  consensusReached: boolean;
+  successVotes: number;
+  totalVotes: number;
+  avgConfidence: number;
+} {
+  const successVotes = opinions.filter((opinion) => opinion.success).length;
+  const totalVotes = opinions.length;
+  return {
+    consensusReached: successVotes > totalVotes / 2,
+    successVotes,
+    totalVotes,
+    avgConfidence:
+      totalVotes === 0
+        ? 0
+        : opinions.reduce((sum, opinion) => sum + opinion.confidence, 0) / totalVotes,
+  };
 }
 
 /**
