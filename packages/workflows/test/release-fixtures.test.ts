@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -389,5 +389,33 @@ describe('figures that cannot be measured', () => {
     expect(gate.passed).toBe(false);
     expect(report.approved).toBe(true);
     expect(report.confidence).toBe('medium');
+  });
+});
+
+describe('a monorepo with a package that has no coverage report', () => {
+  it('warns that the coverage figure leaves that package out', async () => {
+    const root = await temporaryDirectory();
+    await writeFile(
+      path.join(root, 'package.json'),
+      JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
+    );
+    await cp(fixturePath('release-ready'), path.join(root, 'packages', 'ready'), {
+      recursive: true,
+    });
+    await cp(fixturePath('docs-gap'), path.join(root, 'packages', 'gap'), { recursive: true });
+    await rm(path.join(root, 'packages', 'gap', 'coverage'), { recursive: true });
+    const report = await new OrchestratedReleasePrepWorkflow({
+      store: false,
+      runLint: false,
+      agentIds: ['test_coverage_analyzer'],
+    }).execute({ path: root });
+    expect(report.qualityGates[0]).toMatchObject({
+      name: 'Test Coverage',
+      actual: 100,
+      passed: true,
+    });
+    expect(report.warnings).toContain(
+      'Test Coverage: no coverage report covers 1 of 2 packages with source files (packages/gap); the figure is for the others only',
+    );
   });
 });
