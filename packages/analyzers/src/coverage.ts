@@ -173,6 +173,7 @@ interface Candidate {
  */
 export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<CoverageResult> {
   const { signal, logger = noopLogger, leastCoveredLimit = 10 } = options;
+  throwIfAborted(signal);
   const root = path.resolve(options.root);
   const warnings: string[] = [];
   const listing = options.projectFiles ?? (await listProjectFiles(root, { signal }));

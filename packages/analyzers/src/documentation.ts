@@ -214,6 +214,7 @@ export async function analyzeDocumentation(
   options: AnalyzeDocumentationOptions,
 ): Promise<DocumentationResult> {
   const { signal, logger = noopLogger } = options;
+  throwIfAborted(signal);
   const index = options.index ?? (await createProjectIndex({ root: options.root, signal, logger }));
   const packages = await listWorkspacePackages(index.root, index.listing.files);
   const graph = new ModuleGraph(index);

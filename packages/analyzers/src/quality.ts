@@ -153,6 +153,7 @@ export function isQualitySource(file: SourceFile): boolean {
  */
 export async function analyzeQuality(options: AnalyzeQualityOptions): Promise<QualityResult> {
   const { signal, logger = noopLogger, runLint = true } = options;
+  throwIfAborted(signal);
   const index = options.index ?? (await createProjectIndex({ root: options.root, signal, logger }));
   const lintPromise: Promise<LintResult> = runLint
     ? runLinters({

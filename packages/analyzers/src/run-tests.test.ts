@@ -106,6 +106,12 @@ describe('runTests', () => {
         '--',
         '--coverage',
       ]);
+      await project.write('package.json', '{"scripts":{"test":"turbo run test"}}');
+      // pnpm (pnpm-lock.yaml) passes `--` through to turbo
+      expect(await planTestCommand(project.root)).toEqual({
+        file: 'pnpm',
+        args: ['run', 'test', '--', '--coverage'],
+      });
       await project.write('package.json', '{}');
       await project.write('pyproject.toml', '[project]\nname = "x"\n');
       expect(await planTestCommand(project.root)).toMatchObject({

@@ -68,7 +68,8 @@ function runScript(manager: PackageManager, extra: string[]): Plan {
  * - a `test` script that runs vitest gets `--coverage.enabled=true` and the json-summary, json and
  *   lcov reporters; one that runs jest gets `--coverage` and the same reporters;
  * - a script that already collects coverage (c8, nyc, `coverage`) runs as it is;
- * - any other script (e.g. `turbo run test`) gets `--coverage`;
+ * - a `turbo` script gets `-- --coverage`, which turbo forwards to every package's test task;
+ * - any other script gets `--coverage`;
  * - a Python project without a test script runs `python3 -m coverage run -m pytest` then
  *   `python3 -m coverage json`.
  * Undefined when the project has no test command.
@@ -85,6 +86,8 @@ export async function planTestCommand(root: string): Promise<Plan | undefined> {
     if (/\b(c8|nyc)\b|coverage/.test(script)) return runScript(manager, []);
     if (/\bvitest\b/.test(script)) return runScript(manager, VITEST_ARGS);
     if (/\bjest\b/.test(script)) return runScript(manager, JEST_ARGS);
+    // turbo forwards what follows its own `--` to each package's test task.
+    if (/\bturbo\b/.test(script)) return runScript(manager, ['--', '--coverage']);
     return runScript(manager, ['--coverage']);
   }
   const pythonMarkers = ['pyproject.toml', 'setup.py', 'setup.cfg', 'pytest.ini', 'tox.ini'];

@@ -127,7 +127,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'secret/generic-credential',
-    description: 'high-entropy credential assigned to a suspicious name',
+    description: 'high-entropy credential',
     severity: 'high',
     // Found by keyword first (see scanSecrets): the name around the keyword, then the assignment.
     pattern:

@@ -86,18 +86,27 @@ describe('scanSecurity on a project with planted problems', () => {
         `secret = "\${SECRET_FROM_ENV}"`,
         `client_secret = "9fJ2kQ7xLp0aZ3mW8vR1"`,
       ];
+      await project.write('.env', 'DATABASE_PASSWORD=s3cr3tV4lu3Xy9Zq2w\nDEBUG=true\nAPI_TOKEN=\n');
+      await project.write('config.json', '{\n  "apiKey": "Zm9vYmFyYmF6cXV4MTIzNDU2"\n}\n');
       await project.write('settings.py', `${lines.join('\n')}\n`);
       const result = await scanSecurity({ root: project.root });
       expect(
-        result.findings.map((finding) => `${finding.line} ${finding.ruleId} ${finding.severity}`),
+        result.findings.map(
+          (finding) => `${finding.file}:${finding.line} ${finding.ruleId} ${finding.severity}`,
+        ),
       ).toEqual([
-        '1 secret/slack-token critical',
-        '2 secret/stripe-live-key critical',
-        '4 secret/npm-token critical',
-        '5 secret/gitlab-token critical',
-        '8 secret/generic-credential high',
-        '3 secret/stripe-test-key low',
+        'settings.py:1 secret/slack-token critical',
+        'settings.py:2 secret/stripe-live-key critical',
+        'settings.py:4 secret/npm-token critical',
+        'settings.py:5 secret/gitlab-token critical',
+        '.env:1 secret/generic-credential high',
+        'config.json:2 secret/generic-credential high',
+        'settings.py:8 secret/generic-credential high',
+        'settings.py:3 secret/stripe-test-key low',
       ]);
+      const env = result.findings.find((finding) => finding.file === '.env');
+      expect(env?.evidence).toBe('DATABASE_PASSWORD=s3cr**************');
+      expect(env?.message).toBe('High-entropy credential assigned to "DATABASE_PASSWORD"');
     } finally {
       await project.cleanup();
     }

@@ -73,6 +73,7 @@ const LOCKFILES = ['pnpm-lock.yaml', 'package-lock.json', 'npm-shrinkwrap.json',
  */
 export async function scanSecurity(options: ScanSecurityOptions): Promise<SecurityResult> {
   const { signal, logger = noopLogger } = options;
+  throwIfAborted(signal);
   const index = options.index ?? (await createProjectIndex({ root: options.root, signal, logger }));
   const auditPromise = auditDependencies({
     root: index.root,
