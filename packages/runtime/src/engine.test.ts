@@ -569,3 +569,33 @@ describe('Runtime: step context', () => {
     });
   });
 });
+
+describe('Runtime: engine errors', () => {
+  it('stops with a failed, resumable run when a checkpoint cannot be written', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false, retention: false });
+    const original = runtime.store.saveStep.bind(runtime.store);
+    let calls = 0;
+    runtime.store.saveStep = async (runId, checkpoint) => {
+      calls += 1;
+      if (calls === 2) throw new Error('disk full');
+      return original(runId, checkpoint);
+    };
+    const executor = scriptedExecutor({});
+    const result = await runtime.run(
+      graphOf([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['b'] }]),
+      {
+        executor,
+        runId: 'disk-1',
+      },
+    );
+    expect(result.status).toBe('failed');
+    expect(result.error).toBe('engine error: disk full');
+    expect((await runtime.store.list())[0]).toMatchObject({ id: 'disk-1', resumable: true });
+    runtime.store.saveStep = original;
+    const resumed = await runtime.resume('disk-1', { executor }).result;
+    expect(resumed.status).toBe('succeeded');
+    expect(executor.count('a')).toBe(1);
+    expect(executor.count('b')).toBe(2);
+  });
+});

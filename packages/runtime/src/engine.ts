@@ -716,6 +716,7 @@ class RunExecution {
   #wake: (() => void) | undefined;
   #saving: Promise<void> = Promise.resolve();
   #detachOuter: (() => void) | undefined;
+  #engineError: unknown;
 
   constructor(
     deps: EngineDeps,
@@ -819,6 +820,7 @@ class RunExecution {
     try {
       await this.#begin();
       await this.#loop();
+      if (this.#engineError !== undefined) throw this.#engineError;
       result = await this.#finish();
     } catch (error) {
       result = await this.#crash(error);
@@ -1224,10 +1226,16 @@ class RunExecution {
         continue;
       }
       this.#setStatus(id, 'running');
-      const running = this.#executeStep(step, estimate).finally(() => {
-        this.#running.delete(id);
-        this.#wake?.();
-      });
+      const running = this.#executeStep(step, estimate)
+        .catch((error: unknown) => {
+          // A storage failure while finishing a step: stop the run as an engine error.
+          this.#engineError ??= error;
+          this.cancel('engine error');
+        })
+        .finally(() => {
+          this.#running.delete(id);
+          this.#wake?.();
+        });
       this.#running.set(id, running);
       changed = true;
     }
