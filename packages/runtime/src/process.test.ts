@@ -106,6 +106,35 @@ describe('real processes', () => {
     expect(record.attempts).toBe(2);
   });
 
+  it('survives SIGKILL with parallel steps in flight: finished steps are not re-run', async () => {
+    const { dir, markers } = setup();
+    const first = runChild(['start', dir, 'crash-2', markers, '100', 'fanout']);
+    const steps = join(dir, 'runs', 'crash-2', 'steps');
+    await waitFor(
+      () =>
+        existsSync(steps) &&
+        readdirSync(steps).filter((name) => name.endsWith('.json')).length >= 3,
+      10_000,
+    );
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const finished = readdirSync(steps)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.replace('.json', ''));
+    expect(finished.length).toBeLessThan(7);
+    const second = runChild(['resume', dir, 'crash-2', markers, '10', 'fanout']);
+    const resumed = await second.exit;
+    expect(resumed.code).toBe(0);
+    const result = JSON.parse(resumed.stdout);
+    expect(result.status).toBe('succeeded');
+    expect(result.steps.join).toBe('succeeded');
+    for (const stepId of finished) expect(calls(markers, stepId)).toBe(1);
+    for (const stepId of ['s1', 's2', 's3', 's4', 's5', 's6']) {
+      expect(calls(markers, stepId)).toBeGreaterThanOrEqual(1);
+      expect(calls(markers, stepId)).toBeLessThanOrEqual(2);
+    }
+  });
+
   it('`runs cancel` from another process stops the run promptly, kills the child process group, and the run resumes', async () => {
     const { dir, markers } = setup();
     const first = runChild(['start', dir, 'cancel-1', markers, '5000', 'spawn-grandchild']);
