@@ -12,7 +12,7 @@ import { formatRunReport } from '../run/report.js';
 const usage = [
   'Usage: baton runs list [--status S] [--limit N] [--path DIR] [--json]',
   '       baton runs show <id> [--path DIR] [--json]',
-  '       baton runs logs <id> [--path DIR] [--json]',
+  '       baton runs logs <id> [--follow] [--path DIR] [--json]',
   '       baton runs resume <id> [--max-cost-usd N] [--max-tokens N] [--max-agents N]',
   '                         [--concurrency N] [--events jsonl] [--events-file PATH]',
   '                         [--no-prompt] [--path DIR] [--json] [--verbose]',
@@ -41,6 +41,7 @@ export const runsCommand: Command = {
       'events-file': { type: 'string' },
       'no-prompt': { type: 'boolean' },
       verbose: { type: 'boolean' },
+      follow: { type: 'boolean' },
     });
     const [action = 'list', id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
@@ -86,6 +87,16 @@ export const runsCommand: Command = {
     if (action === 'show') return show(io, store, id, values.json === true);
     if (action === 'logs') {
       await requireRun(store, id);
+      if (values.follow === true) {
+        if (values.json)
+          throw new UsageError('--follow prints lines; without it --json prints the events so far');
+        for await (const event of store.followEvents(id, {
+          ...(cli.signal === undefined ? {} : { signal: cli.signal }),
+        })) {
+          writeLine(io.stdout, formatEventLine(event));
+        }
+        return ExitCode.OK;
+      }
       const events = await store.readEvents(id);
       if (values.json) writeJson(io, events);
       else for (const event of events) writeLine(io.stdout, formatEventLine(event));

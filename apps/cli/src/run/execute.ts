@@ -14,7 +14,7 @@ import type { RunCliOptions } from '../command.js';
 import { type CliIo, createStderrLogger, ExitCode } from '../io.js';
 import { type OutcomeRecord, openCompositionStore, recordOutcome } from './composition.js';
 import { createExecutor, type ExecutorSetup, tierPricesOf } from './executor-setup.js';
-import { attachLiveOutput, createDecisionPrompt } from './live.js';
+import { attachLiveOutput, createDecisionPrompt, displayStream, type LiveDisplay } from './live.js';
 import { buildRunReport, type RunReport } from './report.js';
 
 /** The composition a run records its outcome on (kept in the run's metadata). */
@@ -70,22 +70,21 @@ export async function executeRun(options: {
   escalateFailures: boolean;
 }): Promise<{ report: RunReport; exitCode: ExitCode }> {
   const { io, cli, batonDirectory, setup, mode, presentation } = options;
-  const logger = createStderrLogger(io, presentation.verbose);
-  const runtime = new Runtime({ dir: batonDirectory, logger });
   const events = new RunEmitter();
-  const factory = cli.executorFactory ?? createExecutor;
-  const executor = factory(setup, { runId: mode.runId, logger });
-  const prices = tierPricesOf(setup);
-
   let writer: JsonlEventWriter | undefined;
   let detachWriter: (() => void) | undefined;
-  let display: ReturnType<typeof attachLiveOutput>;
+  let display: LiveDisplay;
   if (presentation.eventsJsonl && presentation.eventsFile === undefined) {
     const listener = (event: RunEvent): void => {
       io.stderr.write(`${JSON.stringify(event)}\n`);
     };
     events.on('event', listener);
-    display = { stop: () => events.off('event', listener), pause() {}, resume() {} };
+    display = {
+      stop: () => events.off('event', listener),
+      pause() {},
+      resume() {},
+      print: (text) => io.stderr.write(text),
+    };
   } else {
     if (presentation.eventsFile !== undefined) {
       writer = new JsonlEventWriter(presentation.eventsFile);
@@ -93,6 +92,15 @@ export async function executeRun(options: {
     }
     display = attachLiveOutput(io, events, mode.graph, { verbose: presentation.verbose });
   }
+  // Log lines go through the display so they appear above the progress bars.
+  const logger = createStderrLogger(
+    { ...io, stderr: displayStream(io, display) },
+    presentation.verbose,
+  );
+  const runtime = new Runtime({ dir: batonDirectory, logger });
+  const factory = cli.executorFactory ?? createExecutor;
+  const executor = factory(setup, { runId: mode.runId, logger });
+  const prices = tierPricesOf(setup);
   const input = cli.stdin;
   const interactive =
     presentation.prompt && input?.isTTY === true && io.stderr.isTTY === true && input !== undefined;

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import {
   type DecisionHandler,
   formatEventLine,
@@ -24,10 +24,13 @@ export function attachLiveOutput(
   events: RunEmitter,
   graph: TaskGraph,
   options: { verbose: boolean; intervalMs?: number },
-): { stop(): void; pause(): void; resume(): void } {
+): LiveDisplay {
   const terminal = io.stderr.isTTY === true;
+  const print = (text: string): void => {
+    io.stderr.write(text);
+  };
   if (!terminal) {
-    if (!options.verbose) return { stop() {}, pause() {}, resume() {} };
+    if (!options.verbose) return { stop() {}, pause() {}, resume() {}, print };
     const listener = (event: RunEvent): void => {
       io.stderr.write(`${formatEventLine(event)}\n`);
     };
@@ -36,6 +39,7 @@ export function attachLiveOutput(
       stop: () => events.off('event', listener),
       pause() {},
       resume() {},
+      print,
     };
   }
   const tracker = new ProgressTracker(graph);
@@ -81,7 +85,32 @@ export function attachLiveOutput(
       paused = false;
       draw();
     },
+    print(text) {
+      clear();
+      io.stderr.write(text);
+      draw();
+    },
   };
+}
+
+/** A live display on stderr; `print` writes above it (log lines) without breaking it. */
+export interface LiveDisplay {
+  stop(): void;
+  pause(): void;
+  resume(): void;
+  print(text: string): void;
+}
+
+/** A stderr stand-in whose writes go through the display (for the logger). */
+export function displayStream(io: CliIo, display: LiveDisplay): CliIo['stderr'] {
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      display.print(String(chunk));
+      done();
+    },
+  }) as Writable & { isTTY?: boolean };
+  stream.isTTY = io.stderr.isTTY === true;
+  return stream;
 }
 
 /**
