@@ -144,14 +144,21 @@ const ASSIGNED_VALUE =
 /**
  * Assignments of a value to a name containing a suspicious keyword: each keyword hit is widened
  * to the whole name, then the assignment that follows is matched at that position (linear time).
+ * Unquoted values (`KEY=value` in .env, YAML, INI files) count only outside source code.
  */
-function* assignmentsOf(text: string, keywords: RegExp): Generator<RegExpMatchArray> {
+function* assignmentsOf(
+  text: string,
+  keywords: RegExp,
+  allowBare: boolean,
+): Generator<RegExpMatchArray> {
   for (const hit of text.matchAll(keywords)) {
     let start = hit.index;
     while (start > 0 && NAME_CHARACTER.test(text[start - 1]!)) start -= 1;
     ASSIGNED_VALUE.lastIndex = hit.index + hit[0].length;
     const assignment = ASSIGNED_VALUE.exec(text);
     if (assignment === null) continue;
+    // In code an unquoted value is a variable or call, not a literal secret.
+    if (!allowBare && assignment.groups?.bare !== undefined) continue;
     const whole = text.slice(start, ASSIGNED_VALUE.lastIndex);
     const name = /^[A-Za-z0-9_.-]*/.exec(whole)![0];
     const match = Object.assign([whole], {
@@ -248,7 +255,9 @@ export function scanSecrets(
     }
     rule.pattern.lastIndex = 0;
     const matches =
-      rule.id === GENERIC_RULE ? assignmentsOf(text, rule.pattern) : text.matchAll(rule.pattern);
+      rule.id === GENERIC_RULE
+        ? assignmentsOf(text, rule.pattern, file.language === undefined)
+        : text.matchAll(rule.pattern);
     for (const match of matches) {
       const groups = match.groups ?? {};
       const value = groups.secret ?? groups.bare ?? match[0];

@@ -88,6 +88,8 @@ describe('scanSecurity on a project with planted problems', () => {
       ];
       await project.write('.env', 'DATABASE_PASSWORD=s3cr3tV4lu3Xy9Zq2w\nDEBUG=true\nAPI_TOKEN=\n');
       await project.write('config.json', '{\n  "apiKey": "Zm9vYmFyYmF6cXV4MTIzNDU2"\n}\n');
+      // in code an unquoted value is a variable, not a secret
+      await project.write('src/use.ts', 'const secretKey = someVariableName123abcXYZ\n');
       await project.write('settings.py', `${lines.join('\n')}\n`);
       const result = await scanSecurity({ root: project.root });
       expect(

@@ -27,6 +27,8 @@ export const securityResultSchema = z.object({
   audit: auditResultSchema,
   /** Text files scanned for secrets. */
   scannedFiles: z.number().int(),
+  /** Listed files that were not scanned (too large or unreadable; binary files are left out). */
+  unscannedFiles: z.array(z.object({ path: z.string(), reason: z.string() })),
   /** JS/TS files that failed to parse (their code patterns were not checked). */
   parseFailures: z.array(parseFailureSchema),
   /** Measurements that could not be made, e.g. the advisory service was unreachable. */
@@ -118,6 +120,10 @@ export async function scanSecurity(options: ScanSecurityOptions): Promise<Securi
       `${parseFailures.length} file(s) could not be parsed; their code patterns were not checked`,
     );
   }
+  const unscanned = index.skipped.filter((file) => !file.reason.startsWith('binary'));
+  if (unscanned.length > 0) {
+    warnings.push(`${unscanned.length} file(s) were not scanned (too large or unreadable)`);
+  }
   findings.sort(
     (a, b) =>
       ORDER[a.severity] - ORDER[b.severity] ||
@@ -137,6 +143,7 @@ export async function scanSecurity(options: ScanSecurityOptions): Promise<Securi
     findings,
     audit,
     scannedFiles: index.files.length,
+    unscannedFiles: index.skipped.filter((file) => !file.reason.startsWith('binary')),
     parseFailures,
     warnings,
     summary: `${criticalCount} critical, ${counts.high} high, ${counts.medium} medium, ${counts.low} low findings in ${index.files.length} files; ${auditText}`,
