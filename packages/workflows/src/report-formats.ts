@@ -270,7 +270,7 @@ export function formatConsoleOutput(report: ReleaseReadinessReportData): string 
     details.documentation.length,
   );
   list(
-    'Model review findings (to confirm)',
+    'Model review findings to confirm',
     details.model,
     (item) =>
       `${(item.severity ?? '').padEnd(8)} ${location(item)}${item.file === undefined ? '' : ' — '}${item.message}`,
@@ -354,7 +354,7 @@ export function formatMarkdown(report: ReleaseReadinessReportData): string {
   table('Least-covered files', details.coverage);
   table('Code quality deductions', details.quality);
   table('Undocumented public API', details.documentation);
-  table('Model review findings (to confirm)', details.model);
+  table('Model review findings to confirm', details.model);
   if (details.recommendations.length > 0) {
     out.push(
       '',

@@ -317,7 +317,7 @@ describe('model review', () => {
     expect(report.agentResults.every((result) => result.success)).toBe(true);
 
     const console = report.formatConsoleOutput();
-    expect(console).toContain('Model review findings (to confirm) (2):');
+    expect(console).toContain('Model review findings to confirm (2):');
     expect(console).toContain(
       '  security_auditor: Rotate the key and load it from the environment.',
     );
