@@ -66,7 +66,10 @@ function modelEnv(target: ModelServer): NodeJS.ProcessEnv {
   };
 }
 
-describe('baton run with a model provider (local OpenAI-compatible server)', () => {
+// Each spawned CLI takes a few hundred milliseconds to start; a test spawns up to seven.
+describe('baton run with a model provider (local OpenAI-compatible server)', {
+  timeout: 30_000,
+}, () => {
   it('runs the agents on the model and reports its token usage and the computed cost', async () => {
     server = await startModelServer({ replies: [ok()] });
     const dir = project();
@@ -259,7 +262,7 @@ describe('baton run with a model provider (local OpenAI-compatible server)', () 
   });
 });
 
-describe('baton run --agent-cli (stand-in CLIs on PATH)', () => {
+describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, () => {
   it('runs each agent with the CLI and reports the usage and cost the CLI printed', async () => {
     const { bin, record } = fakeCliDirectory({
       claude: { kind: 'claude-ok', result: answerText('claude reviewed it') },

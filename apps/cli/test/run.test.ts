@@ -417,3 +417,69 @@ describe('baton runs', () => {
     expect(JSON.parse(statuses.stdout)).toHaveLength(1);
   });
 });
+
+describe('baton plan --graph', () => {
+  it('shows the compiled task graph with levels and the critical path', async () => {
+    const result = await batonRun(['plan', REFACTOR, '--graph']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Strategy: refinement');
+    expect(result.stdout).toContain('Task graph: 3 steps in 3 levels (strategy refinement)');
+    expect(result.stdout).toMatch(
+      /Level 2\n {2}refactoring_specialist__reviewer {2}\[agent refactoring_specialist__reviewer CAPABLE, ~600s/,
+    );
+    expect(result.stdout).toContain(
+      'Critical path: refactoring_specialist__drafter -> refactoring_specialist__reviewer -> refactoring_specialist__polisher (~1800s)',
+    );
+    const json = JSON.parse((await batonRun(['plan', REFACTOR, '--graph', '--json'])).stdout);
+    expect(json.graph.steps.map((step: { id: string }) => step.id)).toEqual([
+      'refactoring_specialist__drafter',
+      'refactoring_specialist__reviewer',
+      'refactoring_specialist__polisher',
+    ]);
+    const plain = JSON.parse((await batonRun(['plan', REFACTOR, '--json'])).stdout);
+    expect(plain.graph).toBeUndefined();
+  });
+});
+
+describe('baton runs logs --follow', () => {
+  it('follows a finished run to its end, and refuses --json', async () => {
+    const project = tempDir();
+    const { factory } = scriptedExecutors();
+    const report = JSON.parse(
+      (await batonRun(['run', DOCS, '--json'], { cwd: project, factory })).stdout,
+    );
+    const followed = await batonRun(['runs', 'logs', report.runId, '--follow'], { cwd: project });
+    expect(followed.code).toBe(0);
+    expect(followed.stdout.trim().split('\n').at(-1)).toMatch(/succeeded after/);
+    const json = await batonRun(['runs', 'logs', report.runId, '--follow', '--json'], {
+      cwd: project,
+    });
+    expect(json.code).toBe(2);
+  });
+});
+
+describe('README', () => {
+  it('shows only commands and flags the CLI knows', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/^baton (\w+)(?: (\w[\w-]*))?/gm)];
+    expect(examples.length).toBeGreaterThan(15);
+    for (const [, command, action] of examples) {
+      const help = await batonRun([command!, '--help']);
+      expect(help.code, `baton ${command}`).toBe(0);
+      if (
+        action !== undefined &&
+        /^(list|show|logs|resume|cancel|approve|reject|delete|release-prep)$/.test(action)
+      ) {
+        expect(help.stdout, `baton ${command} ${action}`).toContain(action);
+      }
+    }
+    for (const [, flag] of readme.matchAll(/`(--[a-z-]+)/g)) {
+      const known = await Promise.all(
+        ['run', 'runs', 'decisions', 'plan', 'orchestrate', 'compositions'].map(
+          async (command) => (await batonRun([command, '--help'])).stdout,
+        ),
+      );
+      expect(known.join('\n'), flag).toContain(flag!);
+    }
+  });
+});
