@@ -126,59 +126,14 @@ export function parseAuditReport(
   if (error !== undefined || !isRecord(report)) {
     throw new ValidationError('auditFile', error ?? 'not an audit report');
   }
-  const advisories = new Map<string, DependencyAdvisory>();
   let format: 'npm' | 'npm-legacy';
+  let advisories: Map<string, DependencyAdvisory>;
   if (isRecord(report.vulnerabilities)) {
     format = 'npm';
-    for (const [name, entry] of Object.entries(report.vulnerabilities)) {
-      if (!isRecord(entry) || !Array.isArray(entry.via)) continue;
-      for (const via of entry.via) {
-        if (!isRecord(via)) continue; // a string names another vulnerable package, not an advisory
-        const url = typeof via.url === 'string' ? via.url : undefined;
-        const ghsa = url === undefined ? undefined : /GHSA-[\w-]+/.exec(url)?.[0];
-        const id =
-          ghsa ??
-          (via.source === undefined ? url : String(via.source)) ??
-          `${name}:${String(via.title)}`;
-        if (advisories.has(id)) continue;
-        advisories.set(id, {
-          id,
-          packageName: typeof via.name === 'string' ? via.name : name,
-          severity: toSeverity(via.severity),
-          title: typeof via.title === 'string' ? via.title : 'untitled advisory',
-          ...(url === undefined ? {} : { url }),
-          ...(typeof via.range === 'string' ? { vulnerableVersions: via.range } : {}),
-        });
-      }
-    }
+    advisories = npmAdvisories(report.vulnerabilities);
   } else if (isRecord(report.advisories)) {
     format = 'npm-legacy';
-    for (const [key, entry] of Object.entries(report.advisories)) {
-      if (!isRecord(entry)) continue;
-      const id =
-        typeof entry.github_advisory_id === 'string'
-          ? entry.github_advisory_id
-          : String(entry.id ?? key);
-      if (advisories.has(id)) continue;
-      const versions = Array.isArray(entry.findings)
-        ? entry.findings
-            .map((item) =>
-              isRecord(item) && typeof item.version === 'string' ? item.version : undefined,
-            )
-            .filter((version): version is string => version !== undefined)
-        : [];
-      advisories.set(id, {
-        id,
-        packageName: typeof entry.module_name === 'string' ? entry.module_name : 'unknown',
-        severity: toSeverity(entry.severity),
-        title: typeof entry.title === 'string' ? entry.title : 'untitled advisory',
-        ...(typeof entry.url === 'string' ? { url: entry.url } : {}),
-        ...(typeof entry.vulnerable_versions === 'string'
-          ? { vulnerableVersions: entry.vulnerable_versions }
-          : {}),
-        ...(versions.length > 0 ? { installedVersions: [...new Set(versions)] } : {}),
-      });
-    }
+    advisories = legacyAdvisories(report.advisories);
   } else {
     throw new ValidationError(
       'auditFile',
@@ -193,22 +148,76 @@ export function parseAuditReport(
   );
   const counts = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
   for (const advisory of list) counts[advisory.severity] += 1;
-  const metadata = isRecord(report.metadata) ? report.metadata : {};
-  const dependencies = metadata.dependencies;
-  const dependencyCount =
-    typeof metadata.totalDependencies === 'number'
-      ? metadata.totalDependencies
-      : isRecord(dependencies) && typeof dependencies.total === 'number'
-        ? dependencies.total
-        : typeof dependencies === 'number'
-          ? dependencies
-          : undefined;
+  const dependencyCount = dependencyCountOf(report.metadata);
   return {
     format,
     advisories: list,
     counts,
     ...(dependencyCount === undefined ? {} : { dependencyCount }),
   };
+}
+
+/** npm 7+: each package's `via` objects are advisories (strings name other vulnerable packages). */
+function npmAdvisories(vulnerabilities: Record<string, unknown>): Map<string, DependencyAdvisory> {
+  const advisories = new Map<string, DependencyAdvisory>();
+  for (const [name, entry] of Object.entries(vulnerabilities)) {
+    if (!isRecord(entry) || !Array.isArray(entry.via)) continue;
+    for (const via of entry.via) {
+      if (!isRecord(via)) continue;
+      const url = typeof via.url === 'string' ? via.url : undefined;
+      const ghsa = url === undefined ? undefined : /GHSA-[\w-]+/.exec(url)?.[0];
+      const source = via.source === undefined ? url : String(via.source);
+      const id = ghsa ?? source ?? `${name}:${String(via.title)}`;
+      if (advisories.has(id)) continue;
+      advisories.set(id, {
+        id,
+        packageName: typeof via.name === 'string' ? via.name : name,
+        severity: toSeverity(via.severity),
+        title: typeof via.title === 'string' ? via.title : 'untitled advisory',
+        ...(url === undefined ? {} : { url }),
+        ...(typeof via.range === 'string' ? { vulnerableVersions: via.range } : {}),
+      });
+    }
+  }
+  return advisories;
+}
+
+/** pnpm and npm 6: an `advisories` map keyed by advisory number. */
+function legacyAdvisories(entries: Record<string, unknown>): Map<string, DependencyAdvisory> {
+  const advisories = new Map<string, DependencyAdvisory>();
+  for (const [key, entry] of Object.entries(entries)) {
+    if (!isRecord(entry)) continue;
+    const id =
+      typeof entry.github_advisory_id === 'string'
+        ? entry.github_advisory_id
+        : String(entry.id ?? key);
+    if (advisories.has(id)) continue;
+    const findings = Array.isArray(entry.findings) ? entry.findings : [];
+    const versions = findings.flatMap((item) =>
+      isRecord(item) && typeof item.version === 'string' ? [item.version] : [],
+    );
+    advisories.set(id, {
+      id,
+      packageName: typeof entry.module_name === 'string' ? entry.module_name : 'unknown',
+      severity: toSeverity(entry.severity),
+      title: typeof entry.title === 'string' ? entry.title : 'untitled advisory',
+      ...(typeof entry.url === 'string' ? { url: entry.url } : {}),
+      ...(typeof entry.vulnerable_versions === 'string'
+        ? { vulnerableVersions: entry.vulnerable_versions }
+        : {}),
+      ...(versions.length > 0 ? { installedVersions: [...new Set(versions)] } : {}),
+    });
+  }
+  return advisories;
+}
+
+/** Dependencies audited: pnpm `totalDependencies`, npm 7 `dependencies.total`, npm 6 `dependencies`. */
+function dependencyCountOf(metadata: unknown): number | undefined {
+  if (!isRecord(metadata)) return undefined;
+  const dependencies = metadata.dependencies;
+  if (typeof metadata.totalDependencies === 'number') return metadata.totalDependencies;
+  if (isRecord(dependencies) && typeof dependencies.total === 'number') return dependencies.total;
+  return typeof dependencies === 'number' ? dependencies : undefined;
 }
 
 /** Options for {@link auditDependencies}. */

@@ -105,79 +105,72 @@ export function createPatternVisitor(
     findings.push(finding(file, rule, line, lines.lineText(file.text, line)));
   };
   let childProcess: boolean | undefined;
+  const importsChildProcess = (): boolean => {
+    childProcess ??= usesChildProcess(parsed, file.text);
+    return childProcess;
+  };
   const enter = (node: AstNode): void => {
-    switch (node.type) {
-      case 'CallExpression':
-      case 'NewExpression': {
-        const { name, object } = calleeName(node.callee as AstNode);
-        const args = node.arguments as AstNode[];
-        const first = args[0];
-        if (name === undefined) break;
-        if (
-          name === 'eval' &&
-          (object === undefined || object === 'window' || object === 'globalThis')
-        ) {
-          if (first !== undefined && !isConstantString(first)) report('js/dynamic-eval', node);
-        } else if (name === 'Function' && object === undefined) {
-          if (args.some((arg) => !isConstantString(arg))) report('js/function-constructor', node);
-        } else if (
-          (name === 'runInThisContext' ||
-            name === 'runInNewContext' ||
-            name === 'runInContext' ||
-            (name === 'Script' && node.type === 'NewExpression')) &&
-          first !== undefined &&
-          !isConstantString(first)
-        ) {
-          report('js/vm-run-code', node);
-        } else if (name === 'exec' || name === 'execSync') {
-          childProcess ??= usesChildProcess(parsed, file.text);
-          if (childProcess && first !== undefined && isBuiltString(first)) {
-            report('js/shell-command-from-string', node);
-          }
-        } else if (
-          name === 'spawn' ||
-          name === 'spawnSync' ||
-          name === 'execFile' ||
-          name === 'execFileSync'
-        ) {
-          const options = args.find((arg) => arg.type === 'ObjectExpression');
-          const shell = (options?.properties as AstNode[] | undefined)?.some(
-            (property) =>
-              property.type === 'Property' &&
-              nameOf(property.key) === 'shell' &&
-              !isFalse(property.value),
-          );
-          if (shell === true && first !== undefined && !isConstantString(first)) {
-            report('js/spawn-shell', node);
-          }
-        } else if (name === 'unserialize' || (name === 'deserialize' && object === 'serialize')) {
-          report('js/unsafe-deserialization', node);
-        }
-        break;
+    let rule: CodePatternRule | undefined;
+    if (node.type === 'CallExpression' || node.type === 'NewExpression') {
+      rule = callRule(node, importsChildProcess);
+    } else if (node.type === 'Property') {
+      const key = nameOf(node.key);
+      if ((key === 'rejectUnauthorized' || key === 'strictSSL') && isFalse(node.value)) {
+        rule = 'js/tls-verification-disabled';
       }
-      case 'Property': {
-        const key = nameOf(node.key);
-        if ((key === 'rejectUnauthorized' || key === 'strictSSL') && isFalse(node.value)) {
-          report('js/tls-verification-disabled', node);
-        }
-        break;
-      }
-      case 'AssignmentExpression': {
-        const left = node.left as AstNode;
-        if (
-          left.type === 'MemberExpression' &&
-          nameOf(left.property) === 'NODE_TLS_REJECT_UNAUTHORIZED'
-        ) {
-          const right = node.right as AstNode;
-          if (right.type === 'Literal' && String(right.value) === '0') {
-            report('js/tls-verification-disabled', node);
-          }
-        }
-        break;
+    } else if (node.type === 'AssignmentExpression') {
+      const left = node.left as AstNode;
+      const right = node.right as AstNode;
+      if (
+        left.type === 'MemberExpression' &&
+        nameOf(left.property) === 'NODE_TLS_REJECT_UNAUTHORIZED' &&
+        right.type === 'Literal' &&
+        String(right.value) === '0'
+      ) {
+        rule = 'js/tls-verification-disabled';
       }
     }
+    if (rule !== undefined) report(rule, node);
   };
   return { enter, findings };
+}
+
+const VM_RUNNERS = new Set(['runInThisContext', 'runInNewContext', 'runInContext']);
+const SPAWNERS = new Set(['spawn', 'spawnSync', 'execFile', 'execFileSync']);
+
+/** The rule a call or `new` expression breaks, if any. */
+function callRule(node: AstNode, importsChildProcess: () => boolean): CodePatternRule | undefined {
+  const { name, object } = calleeName(node.callee as AstNode);
+  const args = node.arguments as AstNode[];
+  const first = args[0];
+  const dynamicFirst = first !== undefined && !isConstantString(first);
+  if (name === 'eval' && (object === undefined || object === 'window' || object === 'globalThis')) {
+    return dynamicFirst ? 'js/dynamic-eval' : undefined;
+  }
+  if (name === 'Function' && object === undefined) {
+    return args.some((arg) => !isConstantString(arg)) ? 'js/function-constructor' : undefined;
+  }
+  if (VM_RUNNERS.has(name ?? '') || (name === 'Script' && node.type === 'NewExpression')) {
+    return dynamicFirst ? 'js/vm-run-code' : undefined;
+  }
+  if (name === 'exec' || name === 'execSync') {
+    const built = first !== undefined && isBuiltString(first);
+    return built && importsChildProcess() ? 'js/shell-command-from-string' : undefined;
+  }
+  if (SPAWNERS.has(name ?? '')) {
+    const options = args.find((arg) => arg.type === 'ObjectExpression');
+    const shell = (options?.properties as AstNode[] | undefined)?.some(
+      (property) =>
+        property.type === 'Property' &&
+        nameOf(property.key) === 'shell' &&
+        !isFalse(property.value),
+    );
+    return shell === true && dynamicFirst ? 'js/spawn-shell' : undefined;
+  }
+  if (name === 'unserialize' || (name === 'deserialize' && object === 'serialize')) {
+    return 'js/unsafe-deserialization';
+  }
+  return undefined;
 }
 
 /** A string assembled at run time: a template with expressions, `+` with non-literals, `.join()`. */

@@ -114,6 +114,39 @@ describe('scanSecurity on a project with planted problems', () => {
     }
   });
 
+  it('flags code built at run time and leaves literal code alone', async () => {
+    const project = await tempProject();
+    try {
+      const lines = [
+        "import vm from 'node:vm';",
+        "import { spawn } from 'node:child_process';",
+        "import { unserialize } from 'node-serialize';",
+        'export function run(code: string, cmd: string, blob: string) {',
+        '  new Function(code);',
+        "  new Function('return 1');",
+        '  vm.runInNewContext(code);',
+        "  eval('1 + 1');",
+        '  spawn(cmd, { shell: true });',
+        "  spawn('ls', { shell: true });",
+        '  unserialize(blob);',
+        '  const options = { strictSSL: false };',
+        '  return options;',
+        '}',
+      ];
+      await project.write('src/run.ts', `${lines.join('\n')}\n`);
+      const result = await scanSecurity({ root: project.root });
+      expect(result.findings.map((finding) => `${finding.line} ${finding.ruleId}`)).toEqual([
+        '5 js/function-constructor',
+        '11 js/unsafe-deserialization',
+        '12 js/tls-verification-disabled',
+        '7 js/vm-run-code',
+        '9 js/spawn-shell',
+      ]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('reuses a shared project index', async () => {
     const index = await createProjectIndex({ root: fixturePath('security-app') });
     const result = await scanSecurity({ root: index.root, index });
