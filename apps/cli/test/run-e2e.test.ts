@@ -2,6 +2,7 @@
  * End to end: the built CLI (`dist/cli.js`) as a user runs it, against a local model server
  * speaking the OpenAI Chat Completions protocol, and stand-in coding-agent CLIs on PATH.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -298,6 +299,63 @@ describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, (
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.agents[0]).toMatchObject({ status: 'succeeded', totalTokens: 980 });
+  });
+
+  it('--worktree gives the agent its own git worktree; --validate decides success', async () => {
+    const { bin } = fakeCliDirectory({
+      claude: {
+        kind: 'write-file',
+        file: 'agent-output.txt',
+        next: { kind: 'claude-ok', result: answerText('wrote the file') },
+      },
+    });
+    const dir = tempDir();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: dir,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@t',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@t',
+        },
+      });
+    writeFileSync(join(dir, 'README.md'), '# demo\n');
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'init');
+    const env = { PATH: `${bin}:${SYSTEM_PATH}`, HOME: tempDir() };
+    const passed = await spawnBaton(
+      [
+        'run',
+        GENERIC,
+        '--agent-cli',
+        'claude',
+        '--worktree',
+        '--validate',
+        'test -f agent-output.txt',
+        '--json',
+      ],
+      { cwd: dir, env },
+    );
+    expect(passed.code).toBe(0);
+    const report = JSON.parse(passed.stdout);
+    expect(report.agents[0].status).toBe('succeeded');
+    // The agent wrote in its worktree, not in the project.
+    expect(existsSync(join(dir, 'agent-output.txt'))).toBe(false);
+    expect(git('branch', '--list', 'baton/*').toString()).toContain(
+      `baton/${report.runId}/code_reviewer`,
+    );
+
+    const failed = await spawnBaton(
+      ['run', GENERIC, '--agent-cli', 'claude', '--validate', 'exit 3', '--no-escalate', '--json'],
+      { cwd: dir, env },
+    );
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).agents[0].error).toBe(
+      'Validation `exit 3` failed with exit code 3',
+    );
   });
 
   it('--dry-run names the CLI and model per agent; a missing CLI is one line, exit 2', async () => {

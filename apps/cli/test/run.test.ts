@@ -91,12 +91,20 @@ describe('baton run (scripted executors)', () => {
     expect(JSON.parse(listed.stdout)[0]).toMatchObject({ usageCount: 2, successCount: 2 });
   });
 
-  it('--fresh composes even when a proven composition is stored', async () => {
+  it('--fresh, or capabilities named in --context, compose even when a proven composition is stored', async () => {
     const project = tempDir();
     const { factory } = scriptedExecutors();
     await batonRun(['run', DOCS], { cwd: project, factory });
     const fresh = await batonRun(['run', DOCS, '--fresh', '--json'], { cwd: project, factory });
     expect(JSON.parse(fresh.stdout).composition.decision).toBe('composed');
+    const explicit = await batonRun(
+      ['run', DOCS, '--context', '{"capabilities":["generate_docs"]}', '--json'],
+      { cwd: project, factory },
+    );
+    expect(JSON.parse(explicit.stdout).composition).toMatchObject({
+      decision: 'composed',
+      reason: '--context names the capabilities: a team composed for them',
+    });
   });
 
   it('a budget stop ends the run with exit 1 and partial results; resume finishes it without re-running', async () => {
@@ -137,6 +145,10 @@ describe('baton run (scripted executors)', () => {
     ]);
     expect(after.totals.totalTokens).toBe(3 * 140);
     expect(after.outcome).toMatchObject({ recorded: true, success: true });
+
+    const again = await batonRun(['runs', 'resume', report.runId], { cwd: project, factory });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(`baton: run ${report.runId} succeeded: there is nothing to resume\n`);
   });
 
   it('a --max-cost-usd limit below the first estimate starts nothing', async () => {

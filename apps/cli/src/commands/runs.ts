@@ -142,6 +142,10 @@ export const runsCommand: Command = {
       }
       const composition = metadata.composition as RunComposition | undefined;
       const eventsFile = values['events-file'];
+      const summary = await store.show(id);
+      if (!summary.resumable && summary.status !== 'running') {
+        throw new UsageError(`run ${id} ${summary.status}: there is nothing to resume`);
+      }
       const { report, exitCode } = await executeRun({
         io,
         cli,

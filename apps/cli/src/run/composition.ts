@@ -98,6 +98,9 @@ export async function chooseComposition(options: {
     plan,
   });
   if (options.fresh === true) return composed('--fresh: stored compositions not consulted');
+  if (options.context?.capabilities !== undefined) {
+    return composed('--context names the capabilities: a team composed for them');
+  }
   let best: AgentConfiguration | undefined;
   try {
     best = await options.store.getBestForTask(taskPattern, {

@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import type { Agent, CompositionPattern, QualityGates } from '@baton/core';
+import {
+  type Agent,
+  BatonError,
+  BatonErrorCode,
+  type CompositionPattern,
+  type QualityGates,
+} from '@baton/core';
 import {
   type Budget,
   type ExecuteOptions,
@@ -11,7 +17,7 @@ import {
   type TaskGraph,
 } from '@baton/runtime';
 import type { RunCliOptions } from '../command.js';
-import { type CliIo, createStderrLogger, ExitCode } from '../io.js';
+import { type CliIo, createStderrLogger, ExitCode, UsageError } from '../io.js';
 import { type OutcomeRecord, openCompositionStore, recordOutcome } from './composition.js';
 import { createExecutor, type ExecutorSetup, tierPricesOf } from './executor-setup.js';
 import { attachLiveOutput, createDecisionPrompt, displayStream, type LiveDisplay } from './live.js';
@@ -128,6 +134,11 @@ export async function executeRun(options: {
           })
         : runtime.resume(mode.runId, execute);
     result = await handle.result;
+  } catch (error) {
+    // Another process runs it, or it is already finished: nothing ran here.
+    if (BatonError.isInstance(error) && error.code === BatonErrorCode.CONFLICT)
+      throw new UsageError(error.message);
+    throw error;
   } finally {
     display.stop();
     detachWriter?.();
