@@ -82,6 +82,15 @@ export function parseIstanbulSummary(text: string): ParsedCoverageReport {
       linesCovered: finite(value.lines.covered),
     });
   }
+  // A summary without per-file entries still states the total.
+  const total = data.total;
+  if (files.length === 0 && isRecord(total) && isRecord(total.lines)) {
+    files.push({
+      path: '(total)',
+      linesTotal: finite(total.lines.total),
+      linesCovered: finite(total.lines.covered),
+    });
+  }
   return { format: 'istanbul-summary', sourceRoots: [], files };
 }
 

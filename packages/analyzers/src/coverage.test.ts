@@ -100,6 +100,44 @@ describe('analyzeCoverage', () => {
     }
   });
 
+  it('warns when the code changed after the report was written', async () => {
+    const project = await tempProject('coverage-js');
+    try {
+      const { utimes } = await import('node:fs/promises');
+      const path = await import('node:path');
+      const old = new Date(Date.now() - 3_600_000);
+      for (const report of [
+        'coverage-final.json',
+        'lcov.info',
+        'coverage-summary.json',
+        'cobertura-coverage.xml',
+      ]) {
+        await utimes(path.join(project.root, 'coverage', report), old, old);
+      }
+      const result = await analyzeCoverage({ root: project.root });
+      expect(result.warnings).toEqual([
+        'coverage/coverage-final.json is older than 2 of the files it reports (e.g. src/math.ts); re-run the tests with coverage for current figures',
+      ]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('uses the total of a summary that lists no files', async () => {
+    const project = await tempProject();
+    try {
+      await project.write(
+        'coverage/coverage-summary.json',
+        JSON.stringify({ total: { lines: { total: 200, covered: 150, skipped: 0, pct: 75 } } }),
+      );
+      const result = await analyzeCoverage({ root: project.root });
+      if (result.status !== 'measured') throw new Error(result.summary);
+      expect([result.lineCoverage, result.linesTotal]).toEqual([75, 200]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('reports a malformed report in the usual location instead of failing', async () => {
     const project = await tempProject();
     try {

@@ -263,8 +263,16 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
     if (runStarted !== undefined && info.mtimeMs < runStarted - 1000) {
       warnings.push(`${candidate.display} was not rewritten by the test run; it may be stale`);
     }
+    const before = new Set(byFile.keys());
     const report = addReport(parsed, candidate, format, info.mtime, { root, known, byFile });
     reports.push(report);
+    const added = [...byFile.keys()].filter((file) => !before.has(file) && known.has(file));
+    const newer = await filesNewerThan(root, added, info.mtimeMs);
+    if (newer.length > 0) {
+      warnings.push(
+        `${candidate.display} is older than ${newer.length} of the files it reports (e.g. ${newer[0]}); re-run the tests with coverage for current figures`,
+      );
+    }
     logger.debug('coverage report read', { report: candidate.display, format });
   }
 
@@ -321,6 +329,20 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
     warnings,
     summary: `Line coverage ${lineCoverage}% (${linesCovered}/${linesTotal} lines, ${files.length} files, ${usable.length} report${usable.length === 1 ? '' : 's'})`,
   };
+}
+
+/** Files (project-relative) modified more than 2 s after `time` (ms since the epoch). */
+async function filesNewerThan(
+  root: string,
+  files: readonly string[],
+  time: number,
+): Promise<string[]> {
+  const newer: string[] = [];
+  for (const file of files) {
+    const info = await stat(path.join(root, file)).catch(() => undefined);
+    if (info !== undefined && info.mtimeMs > time + 2000) newer.push(file);
+  }
+  return newer.sort();
 }
 
 function addReport(
