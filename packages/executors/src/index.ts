@@ -97,3 +97,4 @@ export {
   type ProjectToolsOptions,
   type ToolCallRecord,
 } from './project-tools.js';
+export { type TierPricesInput, tierOutputPrices } from './tier-prices.js';
