@@ -5,13 +5,12 @@ import {
   buildAgentPrompt,
   createCliExecutor,
   createModelExecutor,
-  DEFAULT_MODEL_PRICES,
   findExecutable,
-  findModelPrice,
   type ModelConfig,
   parseAgentCliChain,
   resolveCliConfig,
   resolveModelConfig,
+  tierOutputPrices,
 } from '@baton/executors';
 import type { StepAgent, TierPrices } from '@baton/runtime';
 import { UsageError } from '../io.js';
@@ -146,14 +145,7 @@ export const createExecutor: ExecutorFactory = (setup, { runId, logger }) => {
  * they answer, so a cost limit then stops the run once the measured spend reaches it.
  */
 export function tierPricesOf(setup: ExecutorSetup): TierPrices | undefined {
-  if (setup.kind !== 'model') return undefined;
-  const table = { ...DEFAULT_MODEL_PRICES, ...setup.config.prices };
-  const prices: TierPrices = {};
-  for (const [tier, model] of Object.entries(setup.config.models) as Array<[Tier, string]>) {
-    const price = findModelPrice(model, table);
-    if (price !== undefined) prices[tier] = price.outputPerMillion;
-  }
-  return prices;
+  return setup.kind === 'model' ? tierOutputPrices(setup.config) : undefined;
 }
 
 /** What `--dry-run` shows for one agent: where it would run and with what prompt. */
