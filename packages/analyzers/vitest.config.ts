@@ -6,5 +6,10 @@ export default defineConfig({
   resolve: {
     alias: { '@baton/analyzers': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
-  test: { include: ['src/**/*.test.ts'], exclude: ['**/__fixtures__/**', '**/node_modules/**'] },
+  test: {
+    include: ['src/**/*.test.ts'],
+    exclude: ['**/__fixtures__/**', '**/node_modules/**'],
+    // Fixture projects are data for the tests, not code of this package.
+    coverage: { exclude: ['**/__fixtures__/**', '**/*.test.ts', 'src/test-helpers.ts'] },
+  },
 });
