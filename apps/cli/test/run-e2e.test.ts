@@ -263,6 +263,29 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
   });
 });
 
+describe('baton runs cancel from another process', { timeout: 30_000 }, () => {
+  it('stops a running run, which saves itself as cancelled and exits 1', async () => {
+    server = await startModelServer({ replies: [{ type: 'hang' }] });
+    const dir = project();
+    const env = modelEnv(server);
+    const running = spawnBaton(['run', GENERIC, '--json'], { cwd: dir, env });
+    let runId: string | undefined;
+    const deadline = Date.now() + 10_000;
+    while (runId === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (server.modelRequests().length === 0) continue;
+      const listed = await spawnBaton(['runs', 'list', '--json'], { cwd: dir, env });
+      runId = JSON.parse(listed.stdout)[0]?.id;
+    }
+    expect(runId).toBeDefined();
+    const cancel = await spawnBaton(['runs', 'cancel', runId!], { cwd: dir, env });
+    expect(cancel.code).toBe(0);
+    const result = await running;
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ runId, status: 'cancelled' });
+  });
+});
+
 describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, () => {
   it('runs each agent with the CLI and reports the usage and cost the CLI printed', async () => {
     const { bin, record } = fakeCliDirectory({
