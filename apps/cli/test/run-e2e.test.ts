@@ -300,7 +300,11 @@ describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, (
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report.agents[0]).toMatchObject({ status: 'succeeded', costUsd: 0.0123 });
+    expect(report.agents[0]).toMatchObject({
+      status: 'succeeded',
+      costUsd: 0.0123,
+      summary: 'claude reviewed it',
+    });
     expect(report.agents[0].totalTokens).toBeGreaterThan(0);
     expect(report.totals.costUsd).toBe(0.0123);
     // The prompt went to the CLI on stdin, with the task in it; the model is the tier's.

@@ -107,7 +107,11 @@ export function buildRunReport(options: {
     const priced = measured && spend.unpricedAttempts === 0;
     const waiting = result.pendingDecisions.find((decision) => decision.stepId === step.id);
     const stepResult = outcome?.result ?? waiting?.result;
-    const summary = outputField(stepResult?.output, 'summary');
+    // Model agents answer with a summary; CLI agents' answer (when structured) is under `answer`.
+    const summary =
+      outputField(stepResult?.output, 'summary') ??
+      outputField(outputField(stepResult?.output, 'answer'), 'summary') ??
+      outputField(stepResult?.output, 'text');
     const model = stepResult?.usage?.model ?? outputField(stepResult?.output, 'model');
     const duration =
       attempts.length > 0
@@ -130,7 +134,7 @@ export function buildRunReport(options: {
       costUsd: priced ? spend.costUsd : null,
       confidence: stepResult?.success ? stepResult.confidence : null,
       model: typeof model === 'string' ? model : null,
-      summary: typeof summary === 'string' ? summary : null,
+      summary: typeof summary === 'string' && summary.trim() !== '' ? summary : null,
       error:
         stepResult !== undefined && !stepResult.success
           ? stepResult.error || null
