@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -89,6 +89,22 @@ describe('baton run (scripted executors)', () => {
     expect(audit.some((entry) => entry.type === 'outcome')).toBe(true);
     const listed = await batonRun(['compositions', 'list', '--json'], { cwd: project });
     expect(JSON.parse(listed.stdout)[0]).toMatchObject({ usageCount: 2, successCount: 2 });
+  });
+
+  it('a composition that succeeded three times becomes a pattern in .baton/patterns', async () => {
+    const project = tempDir();
+    const { factory } = scriptedExecutors();
+    for (let run = 0; run < 3; run += 1) {
+      expect((await batonRun(['run', DOCS], { cwd: project, factory })).code).toBe(0);
+    }
+    const patterns = readdirSync(join(project, '.baton', 'patterns')).filter((name) =>
+      name.endsWith('.json'),
+    );
+    expect(patterns).toHaveLength(1);
+    const pattern = JSON.parse(
+      readFileSync(join(project, '.baton', 'patterns', patterns[0]!), 'utf8'),
+    );
+    expect(pattern).toMatchObject({ type: 'agent_composition', confidence: 1 });
   });
 
   it('--fresh, or capabilities named in --context, compose even when a proven composition is stored', async () => {
