@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseAgentAnswer } from './agent-answer.js';
+import { z } from 'zod';
+import { answerConfidence, parseAgentAnswer, parseJsonAnswer } from './agent-answer.js';
 
 const answer = {
   summary: 'ok',
@@ -46,5 +47,38 @@ describe('parseAgentAnswer', () => {
       error: 'the answer contains no JSON object',
     });
     expect(parseAgentAnswer('  ')).toEqual({ success: false, error: 'the answer is empty' });
+  });
+});
+
+describe('parseJsonAnswer', () => {
+  const schema = z.object({
+    files: z.array(z.object({ path: z.string(), content: z.string().min(1, 'must not be empty') })),
+  });
+
+  it('parses a fenced JSON object in prose against the given schema', () => {
+    const files = [{ path: 'test/a.test.js', content: 'ok' }];
+    const text = `Done.\n\n\`\`\`json\n${JSON.stringify({ files })}\n\`\`\`\n`;
+    expect(parseJsonAnswer(text, schema)).toEqual({ success: true, answer: { files } });
+  });
+
+  it('names the offending field when the object does not match', () => {
+    expect(parseJsonAnswer('{"files":[{"path":"a","content":""}]}', schema)).toEqual({
+      success: false,
+      error: 'files.0.content: must not be empty',
+    });
+    expect(parseJsonAnswer('no json here', schema)).toEqual({
+      success: false,
+      error: 'the answer contains no JSON object',
+    });
+  });
+});
+
+describe('answerConfidence', () => {
+  it('is the numeric confidence from 0 to 1, else undefined', () => {
+    expect(answerConfidence({ confidence: 0 })).toBe(0);
+    expect(answerConfidence({ confidence: 0.9 })).toBe(0.9);
+    expect(answerConfidence({ confidence: 1.2 })).toBeUndefined();
+    expect(answerConfidence({ confidence: '0.9' })).toBeUndefined();
+    expect(answerConfidence({})).toBeUndefined();
   });
 });

@@ -53,22 +53,57 @@ export const AGENT_ANSWER_FORMAT = `{
   "confidence": number between 0 and 1
 }`;
 
-/** The outcome of {@link parseAgentAnswer}. */
-export type ParsedAgentAnswer =
-  | { success: true; answer: AgentAnswer }
-  | { success: false; error: string };
-
 /**
- * Parses a model's reply into an {@link AgentAnswer}. Accepts bare JSON, JSON in a Markdown code
- * fence, or a JSON object surrounded by prose; anything else is a failure with the reason.
+ * The JSON answer an executor asks its agents for: the schema the reply is parsed against and
+ * the description of its shape shown to the model. The default of the executors is
+ * {@link AGENT_ANSWER}; pass another to have agents answer in your own shape, e.g. the files of a
+ * test writer.
  *
  * @example
  * ```ts
- * const parsed = parseAgentAnswer('```json\n{"summary":"ok","findings":[],"recommendations":[],"confidence":0.9}\n```');
- * if (parsed.success) console.log(parsed.answer.confidence); // 0.9
+ * const filesAnswer: AnswerFormat = {
+ *   schema: z.object({ files: z.array(z.object({ path: z.string(), content: z.string() })) }),
+ *   description: '{ "files": [{ "path": string, "content": string }] }',
+ * };
+ * const executor = createModelExecutor({ provider: 'anthropic', answerFormat: filesAnswer });
  * ```
  */
-export function parseAgentAnswer(text: string): ParsedAgentAnswer {
+export interface AnswerFormat<Answer extends Record<string, unknown> = Record<string, unknown>> {
+  /** Parses the JSON object of the reply; its issues name the offending fields. */
+  schema: z.ZodType<Answer>;
+  /** The JSON shape as the model should read it (a JSON-like sketch with types). */
+  description: string;
+}
+
+/** The default answer format: {@link agentAnswerSchema} shown as {@link AGENT_ANSWER_FORMAT}. */
+export const AGENT_ANSWER: AnswerFormat<AgentAnswer> = {
+  schema: agentAnswerSchema,
+  description: AGENT_ANSWER_FORMAT,
+};
+
+/** The outcome of {@link parseJsonAnswer}. */
+export type ParsedJsonAnswer<Answer> =
+  | { success: true; answer: Answer }
+  | { success: false; error: string };
+
+/** The outcome of {@link parseAgentAnswer}. */
+export type ParsedAgentAnswer = ParsedJsonAnswer<AgentAnswer>;
+
+/**
+ * Parses a model's reply against a zod schema. Accepts bare JSON, JSON in a Markdown code fence,
+ * or a JSON object surrounded by prose; anything else is a failure with the reason, naming the
+ * offending fields (`files.0.path: must be a non-empty path`).
+ *
+ * @example
+ * ```ts
+ * const parsed = parseJsonAnswer('Done:\n```json\n{"files":[]}\n```', z.object({ files: z.array(z.string()) }));
+ * if (parsed.success) console.log(parsed.answer.files); // []
+ * ```
+ */
+export function parseJsonAnswer<Answer>(
+  text: string,
+  schema: z.ZodType<Answer>,
+): ParsedJsonAnswer<Answer> {
   if (text.trim() === '') return { success: false, error: 'the answer is empty' };
   let lastError = 'the answer contains no JSON object';
   for (const candidate of jsonCandidates(text)) {
@@ -78,13 +113,36 @@ export function parseAgentAnswer(text: string): ParsedAgentAnswer {
     } catch {
       continue;
     }
-    const result = agentAnswerSchema.safeParse(value);
+    const result = schema.safeParse(value);
     if (result.success) return { success: true, answer: result.data };
     lastError = zodIssues(result.error)
       .map((issue) => `${issue.field}: ${issue.message}`)
       .join('; ');
   }
   return { success: false, error: lastError };
+}
+
+/**
+ * Parses a model's reply into an {@link AgentAnswer}: {@link parseJsonAnswer} with
+ * {@link agentAnswerSchema}.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseAgentAnswer('```json\n{"summary":"ok","findings":[],"recommendations":[],"confidence":0.9}\n```');
+ * if (parsed.success) console.log(parsed.answer.confidence); // 0.9
+ * ```
+ */
+export function parseAgentAnswer(text: string): ParsedAgentAnswer {
+  return parseJsonAnswer(text, agentAnswerSchema);
+}
+
+/**
+ * The confidence an answer states: its `confidence` field when that is a number from 0 to 1,
+ * else undefined (never invented).
+ */
+export function answerConfidence(answer: Readonly<Record<string, unknown>>): number | undefined {
+  const value = answer.confidence;
+  return typeof value === 'number' && value >= 0 && value <= 1 ? value : undefined;
 }
 
 /** Candidate JSON texts, most likely first: fenced blocks, the whole text, then the outermost braces. */

@@ -1,5 +1,5 @@
 import type { ExecutableAgent } from '@baton/core';
-import { AGENT_ANSWER_FORMAT } from './agent-answer.js';
+import { AGENT_ANSWER, type AnswerFormat, agentAnswerSchema } from './agent-answer.js';
 
 /**
  * The agent fields the executors read. Baton's `Agent` satisfies it; other frameworks' agents
@@ -34,11 +34,13 @@ export interface BuildAgentPromptOptions {
   hasProjectTools?: boolean;
   /** Longest context (JSON characters) put in the prompt; the rest is cut with a note. Default 60000. */
   maxContextChars?: number;
+  /** The JSON answer the agent must reply with. Default {@link AGENT_ANSWER}. */
+  answerFormat?: Pick<AnswerFormat, 'schema' | 'description'> | undefined;
 }
 
 /**
  * Builds an agent's prompt: its instructions customised for the task, then the context it
- * receives, and the JSON answer format it must reply in.
+ * receives, and the JSON answer format it must reply in (`answerFormat`, default the agent answer).
  *
  * @example
  * ```ts
@@ -50,7 +52,11 @@ export function buildAgentPrompt(
   context: Record<string, unknown>,
   options: BuildAgentPromptOptions = {},
 ): AgentPrompt {
-  const { hasProjectTools = false, maxContextChars = 60_000 } = options;
+  const {
+    hasProjectTools = false,
+    maxContextChars = 60_000,
+    answerFormat = AGENT_ANSWER,
+  } = options;
   const lines = [`You are ${agent.role ?? agent.id}, an agent in a team (agent id "${agent.id}").`];
   if (agent.instructions !== undefined && agent.instructions.trim() !== '') {
     lines.push('', agent.instructions.trim());
@@ -70,9 +76,13 @@ export function buildAgentPrompt(
   lines.push(
     '',
     'When you are done, reply with exactly one JSON object and nothing else, in this shape:',
-    AGENT_ANSWER_FORMAT,
-    'Use "critical" only for issues that must block a release. Report only what you have evidence for.',
+    answerFormat.description.trim(),
   );
+  if (answerFormat.schema === agentAnswerSchema) {
+    lines.push(
+      'Use "critical" only for issues that must block a release. Report only what you have evidence for.',
+    );
+  }
 
   const { task, ...rest } = context;
   const request: string[] = [];

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { fakeCliDirectory } from '../test/fake-clis.js';
 import { answerJson, recordingLogger } from '../test/mock-model.js';
 import { detectAvailableClis, parseAgentCliChain } from './agent-cli.js';
@@ -73,6 +74,29 @@ describe('createCliExecutor', () => {
     expect(
       readFileSync(path.join(root, '.baton', 'runs', 'r1', 'code_reviewer.prompt.md'), 'utf8'),
     ).toBe(stdin);
+  });
+
+  it('asks for a custom answer format and parses the final message against it', async () => {
+    const files = [{ path: 'test/extra.test.js', content: 'test("x", () => {});' }];
+    const { bin, record } = fakeCliDirectory({
+      claude: { kind: 'claude-ok', result: `Written:\n${JSON.stringify({ files })}` },
+    });
+    const executor = createCliExecutor({
+      chain: ['claude'],
+      projectRoot: project(),
+      env: envWith(bin),
+      answerFormat: {
+        schema: z.object({ files: z.array(z.object({ path: z.string(), content: z.string() })) }),
+        description: '{ "files": [{ "path": string, "content": string }] }',
+      },
+    });
+    const result = await executor(agent, { task: 'write tests' }, run());
+    expect(result.success).toBe(true);
+    expect(out(result).answer).toEqual({ files });
+    expect(result).not.toHaveProperty('confidence');
+    const stdin = readFileSync(path.join(record, 'claude.stdin'), 'utf8');
+    expect(stdin).toContain('{ "files": [{ "path": string, "content": string }] }');
+    expect(stdin).not.toContain('"recommendations"');
   });
 
   it('passes each CLI its own model for the tier', async () => {

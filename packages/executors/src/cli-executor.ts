@@ -12,7 +12,13 @@ import {
   type Usage,
   ValidationError,
 } from '@baton/core';
-import { type AgentAnswer, parseAgentAnswer } from './agent-answer.js';
+import {
+  AGENT_ANSWER,
+  type AgentAnswer,
+  type AnswerFormat,
+  answerConfidence,
+  parseJsonAnswer,
+} from './agent-answer.js';
 import {
   AGENT_CLI_SPECS,
   type AgentCliName,
@@ -54,6 +60,12 @@ export interface CliExecutorOptions {
   /** Wait between SIGTERM and SIGKILL when killing a CLI. Default 2000 ms. */
   killGraceMs?: number | undefined;
   logger?: Logger | undefined;
+  /**
+   * The JSON answer the agents are asked for in their prompt and whose parse lands in `answer`.
+   * Default {@link AGENT_ANSWER}. A CLI's final message that does not match is still a success
+   * (the agent may have done its work in the files); `answer` is then absent.
+   */
+  answerFormat?: AnswerFormat | undefined;
 }
 
 /** One CLI attempt of an agent run. */
@@ -81,15 +93,18 @@ export interface CliValidation {
   outputTail: string;
 }
 
-/** What a CLI-backed agent's `output` holds. */
-export interface CliAgentOutput {
+/**
+ * What a CLI-backed agent's `output` holds. `Answer` is the shape of the executor's
+ * `answerFormat` (default {@link AgentAnswer}).
+ */
+export interface CliAgentOutput<Answer extends Record<string, unknown> = AgentAnswer> {
   /** The CLI that answered (the last one tried when all failed). */
   cli?: AgentCliName | undefined;
   model?: string | undefined;
   /** The agent's final message. */
   text: string;
   /** The structured answer, when the final message contained one. */
-  answer?: AgentAnswer | undefined;
+  answer?: Answer | undefined;
   attempts: CliAttempt[];
   /** The file holding the prompt the CLIs received on stdin. */
   promptFile: string;
@@ -131,6 +146,7 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
   const runDir = path.resolve(options.runDir ?? path.join(projectRoot, '.baton', 'runs', runId));
   const env = options.env ?? process.env;
   const logger = options.logger ?? noopLogger;
+  const answerFormat = options.answerFormat ?? AGENT_ANSWER;
   const prices: ModelPriceTable = { ...DEFAULT_MODEL_PRICES, ...options.prices };
   if (options.timeoutSeconds !== undefined && !(options.timeoutSeconds > 0)) {
     throw new ValidationError('timeoutSeconds', 'must be > 0');
@@ -173,7 +189,7 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
     }
     const cwd = worktree?.path ?? projectRoot;
 
-    const prompt = buildAgentPrompt(agent, context);
+    const prompt = buildAgentPrompt(agent, context, { answerFormat });
     const promptText = `${prompt.instructions}\n\n${prompt.prompt}\n`;
     const promptFile = path.join(runDir, `${agentFile}.prompt.md`);
     await writeFile(promptFile, promptText);
@@ -234,8 +250,9 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
       }
 
       const usedModel = reply.model ?? model;
-      const parsed = parseAgentAnswer(reply.text);
-      const output: CliAgentOutput = {
+      const parsed = parseJsonAnswer(reply.text, answerFormat.schema);
+      const confidence = parsed.success ? answerConfidence(parsed.answer) : undefined;
+      const output: CliAgentOutput<Record<string, unknown>> = {
         cli,
         model: usedModel,
         text: reply.text,
@@ -256,7 +273,7 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
       const result: AgentExecutionOutput = {
         output,
         success: true,
-        ...(parsed.success ? { confidence: parsed.answer.confidence } : {}),
+        ...(confidence === undefined ? {} : { confidence }),
         ...(usage === undefined ? {} : { usage }),
       };
       if (options.validate !== undefined) {

@@ -1,7 +1,10 @@
 export {
+  AGENT_ANSWER,
   AGENT_ANSWER_FORMAT,
   type AgentAnswer,
+  type AnswerFormat,
   agentAnswerSchema,
+  answerConfidence,
   type Finding,
   type FindingLocation,
   type FindingSeverity,
@@ -9,7 +12,9 @@ export {
   findingSchema,
   findingSeveritySchema,
   type ParsedAgentAnswer,
+  type ParsedJsonAnswer,
   parseAgentAnswer,
+  parseJsonAnswer,
 } from './agent-answer.js';
 export {
   AGENT_CLI_SPECS,

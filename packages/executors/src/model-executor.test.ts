@@ -5,6 +5,7 @@ import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
 import { APICallError } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { answerJson, recordingLogger, textResult, toolCallResult } from '../test/mock-model.js';
 import { createModelExecutor } from './model-executor.js';
 
@@ -330,5 +331,113 @@ describe('createModelExecutor with a mock model', () => {
     expect(() => createModelExecutor({ provider: 'anthropic', maxToolSteps: -1 })).toThrow(
       'maxToolSteps: must be an integer >= 0',
     );
+  });
+});
+
+const filesAnswer = {
+  schema: z.object({
+    files: z.array(
+      z.object({
+        path: z.string().min(1, 'must be a non-empty path'),
+        content: z.string().min(1, 'must not be empty'),
+      }),
+    ),
+    confidence: z.number().optional(),
+  }),
+  description: '{ "files": [{ "path": string, "content": string }] }',
+};
+
+describe('createModelExecutor with answerFormat', () => {
+  it('asks for the custom shape and parses a fenced reply against it, without inventing a confidence', async () => {
+    const files = [{ path: 'test/extra.test.js', content: 'test("x", () => {});\n' }];
+    const model = new MockLanguageModelV4({
+      doGenerate: textResult(`Here you go:\n\`\`\`json\n${JSON.stringify({ files })}\n\`\`\``, {
+        input: 400,
+        output: 90,
+      }),
+    });
+    const executor = createModelExecutor({
+      provider: 'anthropic',
+      languageModel: () => model,
+      answerFormat: filesAnswer,
+    });
+    const result = await executor(agent, { task: 'write tests' }, run);
+
+    expect(result.success).toBe(true);
+    expect(result.output).toMatchObject({ files, model: 'claude-haiku-4-5', toolCalls: [] });
+    expect(result).not.toHaveProperty('confidence');
+    expect(result.usage).toMatchObject({ inputTokens: 400, outputTokens: 90 });
+    const instructions = JSON.stringify(model.doGenerateCalls[0]?.prompt);
+    expect(instructions).toContain(
+      '{ \\"files\\": [{ \\"path\\": string, \\"content\\": string }] }',
+    );
+    expect(instructions).not.toContain('recommendations');
+    expect(instructions).not.toContain('Use \\"critical\\" only');
+    const defaultModel = new MockLanguageModelV4({ doGenerate: textResult(answerJson()) });
+    await createModelExecutor({ provider: 'anthropic', languageModel: () => defaultModel })(
+      agent,
+      {},
+      run,
+    );
+    const defaultInstructions = JSON.stringify(defaultModel.doGenerateCalls[0]?.prompt);
+    expect(defaultInstructions).toContain('Use \\"critical\\" only');
+    expect(defaultInstructions).toContain('\\"recommendations\\": [string]');
+  });
+
+  it("takes the answer's confidence only when it is a number from 0 to 1", async () => {
+    const reply = (confidence: number) =>
+      new MockLanguageModelV4({
+        doGenerate: textResult(JSON.stringify({ files: [], confidence })),
+      });
+    const inRange = await createModelExecutor({
+      provider: 'anthropic',
+      languageModel: () => reply(0.4),
+      answerFormat: filesAnswer,
+    })(agent, {}, run);
+    expect(inRange.confidence).toBe(0.4);
+    const outOfRange = await createModelExecutor({
+      provider: 'anthropic',
+      languageModel: () => reply(7),
+      answerFormat: filesAnswer,
+    })(agent, {}, run);
+    expect(outOfRange.success).toBe(true);
+    expect(outOfRange).not.toHaveProperty('confidence');
+  });
+
+  it('fails naming the field when the reply does not match the custom shape', async () => {
+    const model = new MockLanguageModelV4({
+      doGenerate: textResult(JSON.stringify({ files: [{ path: '', content: 'x' }] })),
+    });
+    const executor = createModelExecutor({
+      provider: 'anthropic',
+      languageModel: () => model,
+      answerFormat: filesAnswer,
+    });
+    const result = await executor(agent, {}, run);
+    expect(result.success).toBe(false);
+    expect(result.error).toBe(
+      "The model's answer did not match the expected format: files.0.path: must be a non-empty path",
+    );
+    expect(result.usage).toMatchObject({ inputTokens: 100, outputTokens: 50 });
+  });
+
+  it('fails when a reply in the default agent shape is not the custom shape', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: textResult(answerJson()) });
+    const result = await createModelExecutor({
+      provider: 'anthropic',
+      languageModel: () => model,
+      answerFormat: filesAnswer,
+    })(agent, {}, run);
+    expect(result.success).toBe(false);
+    expect(result.error).toMatch(/expected format: files: /);
+  });
+
+  it('rejects an answer format without a description, naming it', () => {
+    expect(() =>
+      createModelExecutor({
+        provider: 'anthropic',
+        answerFormat: { schema: filesAnswer.schema, description: ' ' },
+      }),
+    ).toThrow('answerFormat.description: must be a non-empty string');
   });
 });

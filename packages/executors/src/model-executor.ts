@@ -21,7 +21,12 @@ import {
   type ToolSet,
   wrapLanguageModel,
 } from 'ai';
-import { parseAgentAnswer } from './agent-answer.js';
+import {
+  AGENT_ANSWER,
+  type AnswerFormat,
+  answerConfidence,
+  parseJsonAnswer,
+} from './agent-answer.js';
 import { buildAgentPrompt, type RunnableAgent } from './agent-prompt.js';
 import {
   describeModelError,
@@ -73,9 +78,19 @@ export interface ModelExecutorOptions {
    * providers, middleware, or the AI SDK's mock models in tests.
    */
   languageModel?: ((modelId: string) => LanguageModelV4) | undefined;
+  /**
+   * The JSON answer the agents must give: shown in the prompt and parsed from the reply. Default
+   * {@link AGENT_ANSWER} (summary, findings, recommendations, confidence). A reply that does not
+   * match is a failed result naming the offending field. The result's `confidence` is the
+   * answer's numeric `confidence` field when it has one from 0 to 1, otherwise none.
+   */
+  answerFormat?: AnswerFormat | undefined;
 }
 
-/** What a model-backed agent's `output` holds. */
+/**
+ * What a model-backed agent's `output` holds besides the fields of its parsed answer (with the
+ * default format: `summary`, `findings`, `recommendations`, `confidence`).
+ */
 export interface ModelAgentOutput {
   /** The model that answered. */
   model: string;
@@ -91,8 +106,9 @@ export interface ModelAgentOutput {
  * An {@link AgentExecutor} that runs each agent on a language model through the Vercel AI SDK.
  * The agent's tier picks the model; the prompt is its instructions plus the context it receives;
  * it may inspect the project with read-only tools for up to `maxToolSteps` steps; its reply is
- * parsed as an {@link AgentAnswer} (a reply that does not parse is a failed result with the
- * reason). `maxTokens` caps the tokens produced over all steps; token usage and US-dollar cost
+ * parsed as an {@link AgentAnswer}, or in the shape `answerFormat` asks for (a reply that does
+ * not parse is a failed result with the reason); the answer's fields are spread into `output`
+ * next to {@link ModelAgentOutput}'s. `maxTokens` caps the tokens produced over all steps; token usage and US-dollar cost
  * are on every result. 429, 5xx and network errors are retried with backoff (honouring
  * `Retry-After`); 401 and 400 fail at once.
  *
@@ -114,12 +130,19 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
     maxRetries = 3,
     toolLimits = {},
     fetch,
+    answerFormat = AGENT_ANSWER,
   } = options;
   if (!Number.isInteger(maxToolSteps) || maxToolSteps < 0) {
     throw new ValidationError('maxToolSteps', 'must be an integer >= 0');
   }
   if (!Number.isInteger(maxRetries) || maxRetries < 0) {
     throw new ValidationError('maxRetries', 'must be an integer >= 0');
+  }
+  if (typeof answerFormat.schema?.safeParse !== 'function') {
+    throw new ValidationError('answerFormat.schema', 'must be a zod schema');
+  }
+  if (typeof answerFormat.description !== 'string' || answerFormat.description.trim() === '') {
+    throw new ValidationError('answerFormat.description', 'must be a non-empty string');
   }
   const models = { ...DEFAULT_TIER_MODELS[provider], ...definedEntries(options.models ?? {}) };
   const prices: ModelPriceTable = { ...DEFAULT_MODEL_PRICES, ...options.prices };
@@ -176,7 +199,10 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
             agentId: agent.id,
             calls: toolCalls,
           });
-    const prompt = buildAgentPrompt(agent, context, { hasProjectTools: tools !== undefined });
+    const prompt = buildAgentPrompt(agent, context, {
+      hasProjectTools: tools !== undefined,
+      answerFormat,
+    });
     const budgetSpent = ({ steps }: { steps: Array<StepResult<ToolSet>> }): boolean =>
       maxTokens !== undefined && sumOutputTokens(steps) >= maxTokens;
 
@@ -238,7 +264,7 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
       return withUsage({ output: output(), success: false, error: reason }, usage());
     }
 
-    const parsed = parseAgentAnswer(text);
+    const parsed = parseJsonAnswer(text, answerFormat.schema);
     if (
       !parsed.success &&
       text.trim() === '' &&
@@ -268,10 +294,11 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
         usage(),
       );
     }
+    const confidence = answerConfidence(parsed.answer);
     return withUsage(
       {
         output: { ...parsed.answer, ...output() },
-        confidence: parsed.answer.confidence,
+        ...(confidence === undefined ? {} : { confidence }),
         success: true,
       },
       usage(),
