@@ -33,6 +33,10 @@ describe('analyzeCoverage', () => {
       ['packages/a/coverage/lcov.info', 'packages/a'],
       ['packages/b/coverage/coverage-summary.json', 'packages/b'],
     ]);
+    expect(result.packages).toEqual([
+      { directory: 'packages/a', linesTotal: 17, linesCovered: 7, percent: 41.17 },
+      { directory: 'packages/b', linesTotal: 17, linesCovered: 6, percent: 35.29 },
+    ]);
     expect(result.files.map((file) => [file.path, file.linesCovered])).toEqual([
       ['packages/a/src/math.ts', 6],
       ['packages/a/src/strings.ts', 1],

@@ -76,6 +76,15 @@ export const measuredCoverageSchema = z.object({
   linesCovered: z.number().int(),
   /** Every report read, with what it contributed. */
   reports: z.array(coverageReportSchema),
+  /** Line coverage per workspace package that has a report (`.` for the root's reports). */
+  packages: z.array(
+    z.object({
+      directory: z.string(),
+      linesTotal: z.number().int(),
+      linesCovered: z.number().int(),
+      percent: z.number(),
+    }),
+  ),
   /** Every file, as the reports state it, sorted by path. */
   files: z.array(fileCoverageSchema),
   /** Files with uncovered lines, least covered first (ties: most uncovered lines first). */
@@ -286,19 +295,23 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
           : options.coverageFile !== undefined
             ? `${options.coverageFile} contains no coverage data`
             : 'no coverage report found';
+    const runNote =
+      testRun === undefined || testRun.passed
+        ? ''
+        : `; the test run ${testRun.timedOut ? 'timed out' : testRun.exitCode === null ? 'did not start' : `failed (exit code ${testRun.exitCode})`}${lastLine(testRun.error ?? testRun.outputTail)}`;
     const where =
       searched.length > 6
         ? `${searched.slice(0, 6).join(', ')} and ${searched.length - 6} more`
         : searched.join(', ');
     return {
       status: 'unknown',
-      reason,
+      reason: `${reason}${runNote}`,
       searched,
       hint: COVERAGE_HINT,
       rejected,
       ...(testRun === undefined ? {} : { testRun }),
       warnings,
-      summary: `Coverage unknown: ${reason}. Looked in ${where}. ${COVERAGE_HINT}`,
+      summary: `Coverage unknown: ${reason}${runNote}. Looked in ${where}. ${COVERAGE_HINT}`,
     };
   }
 
@@ -315,12 +328,25 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
         a.path.localeCompare(b.path),
     )
     .slice(0, leastCoveredLimit);
+  const perPackage = new Map<string, { linesTotal: number; linesCovered: number }>();
+  for (const report of usable) {
+    const entry = perPackage.get(report.packageDirectory) ?? { linesTotal: 0, linesCovered: 0 };
+    entry.linesTotal += report.linesTotal;
+    entry.linesCovered += report.linesCovered;
+    perPackage.set(report.packageDirectory, entry);
+  }
+  const packages = [...perPackage].map(([directory, entry]) => ({
+    directory,
+    ...entry,
+    percent: coveragePercent(entry.linesCovered, entry.linesTotal),
+  }));
   return {
     status: 'measured',
     lineCoverage,
     linesTotal,
     linesCovered,
     reports,
+    packages,
     files,
     leastCovered,
     searched,
@@ -329,6 +355,16 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
     warnings,
     summary: `Line coverage ${lineCoverage}% (${linesCovered}/${linesTotal} lines, ${files.length} files, ${usable.length} report${usable.length === 1 ? '' : 's'})`,
   };
+}
+
+/** `: <last non-empty line>` of a text, or nothing. */
+function lastLine(text: string): string {
+  const line = text
+    .split('\n')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .at(-1);
+  return line === undefined ? '' : `: ${line.slice(0, 200)}`;
 }
 
 /** Files (project-relative) modified more than 2 s after `time` (ms since the epoch). */

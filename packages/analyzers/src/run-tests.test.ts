@@ -60,6 +60,11 @@ describe('runTests', () => {
       expect(result.status).toBe('unknown');
       expect(result.testRun).toMatchObject({ timedOut: true, passed: false, exitCode: null });
       expect(result.warnings[0]).toMatch(/did not finish within 0.5s/);
+      if (result.status === 'unknown') {
+        expect(result.reason).toMatch(
+          /^no coverage report found; the test run timed out: tests did not finish within 0.5s/,
+        );
+      }
     } finally {
       await project.cleanup();
     }
