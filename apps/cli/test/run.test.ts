@@ -1,8 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fakeCliDirectory } from '../../../packages/executors/test/fake-clis.js';
 import { tempDir } from './helpers.js';
-import { answer, batonRun, readAudit, scriptedExecutors, typedInput } from './run-helpers.js';
+import {
+  answer,
+  batonRun,
+  readAudit,
+  SCRIPTED_ENV,
+  scriptedExecutors,
+  typedInput,
+} from './run-helpers.js';
 
 const DOCS = 'update API documentation';
 const REFACTOR = 'refactor code to reduce complexity';
@@ -392,6 +400,16 @@ describe('baton run (scripted executors)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.startsWith(message)).toBe(true);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a chain configured in BATON_AGENT_CLI runs the agents on CLIs; --agent-cli wins over it', async () => {
+    const { bin } = fakeCliDirectory({ codex: { kind: 'codex-ok', message: 'x' } });
+    const { factory, setups } = scriptedExecutors();
+    const env = { ...SCRIPTED_ENV, PATH: bin, BATON_AGENT_CLI: 'codex' };
+    expect((await batonRun(['run', DOCS], { factory, env })).code).toBe(0);
+    expect(setups[0]).toMatchObject({ kind: 'agent-cli', chain: ['codex'] });
+    const missing = await batonRun(['run', DOCS, '--agent-cli', 'claude'], { factory, env });
+    expect(missing.stderr).toMatch(/^baton: --agent-cli claude: claude not found on PATH/);
   });
 
   it('missing model configuration is one line, exit 2, saying what to set', async () => {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { resolveCliConfig } from '@baton/executors';
 import { compilePlan, newRunId, renderGraph } from '@baton/runtime';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
@@ -33,7 +34,8 @@ const usage = [
   '  --path DIR              the project (agents read it; state goes to DIR/.baton) (default: .)',
   '  --context JSON          extra context, e.g. {"qualityGates":{"min_coverage":90}}',
   '  --agent-cli a,b         run agents with coding-agent CLIs (claude, codex, gemini, cursor),',
-  '                          falling back along the list; default: the configured model provider',
+  '                          falling back along the list; default: the chain in BATON_AGENT_CLI',
+  '                          or baton.config.json "agentCli", else the model provider',
   '  --worktree              with --agent-cli: one git worktree and branch per agent',
   '  --validate "CMD"        with --agent-cli: run CMD after each agent; its exit status decides',
   '  --max-cost-usd N        stop before a step could take spending above N US dollars',
@@ -94,8 +96,14 @@ export const runCommand: Command = {
     const project = resolveProjectDir(io.cwd, values.path);
     const eventsFile =
       values['events-file'] === undefined ? undefined : resolve(io.cwd, values['events-file']);
+    // --agent-cli wins; else a chain configured in BATON_AGENT_CLI or baton.config.json
+    // ("agentCli.chain") selects the CLIs; else the model provider runs the agents.
+    const configuredChain =
+      values['agent-cli'] === undefined
+        ? resolveCliConfig({ env: io.env, projectRoot: project }).chain
+        : undefined;
     const spec = executorSpecFromFlags({
-      agentCli: values['agent-cli'],
+      agentCli: values['agent-cli'] ?? configuredChain?.join(','),
       worktree: values.worktree,
       validate: values.validate,
     });
