@@ -8,6 +8,7 @@ import { batonDir, resolveProjectDir } from '../project.js';
 
 const STATUSES = ['pending', 'approved', 'rejected'] as const;
 
+/** `baton decisions list|approve|reject`. */
 export const decisionsCommand: Command = {
   name: 'decisions',
   summary: 'List the decisions runs wait for, and approve or reject them',

@@ -58,6 +58,7 @@ const usage = [
   'decision or stopped by a budget, 2 bad usage or missing setup.',
 ].join('\n');
 
+/** `baton run "<task>"`: compose or reuse a team, run it on the runtime, report measured usage. */
 export const runCommand: Command = {
   name: 'run',
   summary: 'Compose a team for a task and run it (model provider or coding-agent CLIs)',

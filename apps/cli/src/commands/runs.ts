@@ -23,6 +23,7 @@ const usage = [
   'one the run started with, set up again from the current environment.',
 ].join('\n');
 
+/** `baton runs list|show|logs|resume|cancel`. */
 export const runsCommand: Command = {
   name: 'runs',
   summary: 'List, show, follow, resume or cancel runs in .baton/runs',
