@@ -1,4 +1,5 @@
 import { type AstNode, type AstVisitor, isConstantString, nameOf, walkAst } from './ast.js';
+import { redactEvidence } from './secrets.js';
 import type { SecurityFinding, Severity } from './security-finding.js';
 import { testSeverity } from './security-finding.js';
 import { LineIndex, type ParsedSource, type SourceFile } from './source-file.js';
@@ -49,7 +50,7 @@ function finding(
     file: file.path,
     line,
     message: `${CODE_PATTERN_RULES[rule]}${file.isTest ? ' (in test code or fixtures)' : ''}`,
-    evidence: evidence.trim().slice(0, 200),
+    evidence: redactEvidence(evidence),
     testFixture: file.isTest,
   };
 }

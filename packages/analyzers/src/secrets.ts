@@ -284,14 +284,14 @@ export function scanSecrets(
       const evidence =
         rule.id === 'secret/private-key'
           ? header
-          : maskSpans(
-              text,
-              lineStart,
-              lineEnd,
-              masked.map((item) => item.span),
-            )
-              .trim()
-              .slice(0, 200);
+          : redactEvidence(
+              maskSpans(
+                text,
+                lineStart,
+                lineEnd,
+                masked.map((item) => item.span),
+              ),
+            );
       return {
         ruleId: rule.id,
         category: 'secret',
@@ -304,6 +304,30 @@ export function scanSecrets(
       };
     })
     .sort((a, b) => a.line - b.line || a.ruleId.localeCompare(b.ruleId));
+}
+
+const ASSIGNED_QUOTED =
+  /([A-Za-z0-9_.-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|client[_-]?secret|credential)[A-Za-z0-9_.-]*["']?\s*(?::=|=>|=|:)\s*)(["'`])([^"'`\n]{4,})\2/gi;
+
+/**
+ * A line fit for a report: every provider key or token and every quoted value assigned to a
+ * suspicious name (whatever its entropy) is redacted; trimmed to 200 characters.
+ */
+export function redactEvidence(line: string): string {
+  let out = line.replace(ASSIGNED_QUOTED, (_match, prefix: string, quote: string, value: string) =>
+    value.includes('*') && /^[^*]{0,4}\*+$/.test(value)
+      ? `${prefix}${quote}${value}${quote}`
+      : `${prefix}${quote}${redactSecret(value)}${quote}`,
+  );
+  for (const rule of SECRET_RULES) {
+    if (rule.id === GENERIC_RULE || rule.id === 'secret/private-key') continue;
+    out = out.replace(new RegExp(rule.pattern.source, rule.pattern.flags), (match, ...rest) => {
+      const groups = rest.at(-1) as Record<string, string> | undefined;
+      const value = groups?.secret ?? match;
+      return match.replace(value, redactSecret(value));
+    });
+  }
+  return out.trim().slice(0, 200);
 }
 
 /** The text of [start, end) with every span inside it redacted. */

@@ -54,6 +54,37 @@ describe('scanSecurity on a project with planted problems', () => {
     expect(fixture).toMatchObject({ testFixture: true, severity: 'low' });
   });
 
+  it('redacts every value on an evidence line, including low-entropy passwords', async () => {
+    const project = await tempProject();
+    try {
+      const token = `${'ghp_'}${'aB3dE5'.repeat(6)}`;
+      await project.write(
+        'src/setup.ts',
+        `export const login = { password: 'hunter2', token: '${token}' };\nexport const run = (x: string) => eval(x + '${token}');\n`,
+      );
+      const result = await scanSecurity({ root: project.root });
+      const json = JSON.stringify(result);
+      expect(json).not.toContain(token);
+      expect(json).not.toContain('hunter2');
+      expect(result.findings.map((finding) => [finding.ruleId, finding.evidence])).toEqual([
+        [
+          'secret/github-token',
+          "export const login = { password: 'h******', token: 'ghp_************************************' };",
+        ],
+        [
+          'secret/github-token',
+          "export const run = (x: string) => eval(x + 'ghp_************************************');",
+        ],
+        [
+          'js/dynamic-eval',
+          "export const run = (x: string) => eval(x + 'ghp_************************************');",
+        ],
+      ]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('classifies the same secrets under a test fixture path as non-critical', async () => {
     const project = await tempProject();
     try {
