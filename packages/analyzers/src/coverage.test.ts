@@ -33,6 +33,7 @@ describe('analyzeCoverage', () => {
       ['packages/a/coverage/lcov.info', 'packages/a'],
       ['packages/b/coverage/coverage-summary.json', 'packages/b'],
     ]);
+    expect(result.unreportedPackages).toEqual([]);
     expect(result.packages).toEqual([
       { directory: 'packages/a', linesTotal: 17, linesCovered: 7, percent: 41.17 },
       { directory: 'packages/b', linesTotal: 17, linesCovered: 6, percent: 35.29 },
@@ -46,6 +47,23 @@ describe('analyzeCoverage', () => {
     // the summary format has no line detail
     expect(result.files[2]!.uncoveredLines).toBeUndefined();
     expect(result.leastCovered[0]!.path).toBe('packages/b/src/math.ts');
+  });
+
+  it('names the workspace packages that no report covers', async () => {
+    const project = await tempProject('coverage-monorepo');
+    try {
+      const { rm } = await import('node:fs/promises');
+      await rm(`${project.root}/packages/b/coverage`, { recursive: true });
+      const result = await analyzeCoverage({ root: project.root });
+      if (result.status !== 'measured') throw new Error(result.summary);
+      expect(result.lineCoverage).toBe(41.17);
+      expect(result.unreportedPackages).toEqual(['packages/b']);
+      expect(result.warnings).toEqual([
+        'No coverage report covers 1 workspace package(s) with source files (packages/b); the figure is for the others only',
+      ]);
+    } finally {
+      await project.cleanup();
+    }
   });
 
   it('reads coverage.py json for Python projects', async () => {

@@ -10,10 +10,10 @@ import {
   type ParsedCoverageReport,
   parseCoverageReport,
 } from './coverage-reports.js';
-import { toPosix } from './paths.js';
+import { isTestPath, languageOf, toPosix } from './paths.js';
 import { listProjectFiles, type ProjectFiles } from './project-files.js';
 import { runTestsWithCoverage, testRunSchema } from './run-tests.js';
-import { listWorkspacePackages } from './workspace.js';
+import { listWorkspacePackages, type WorkspacePackage } from './workspace.js';
 
 /** Where reports are looked for, in each package directory, in order of preference. */
 export const COVERAGE_REPORT_LOCATIONS: readonly string[] = [
@@ -76,6 +76,11 @@ export const measuredCoverageSchema = z.object({
   linesCovered: z.number().int(),
   /** Every report read, with what it contributed. */
   reports: z.array(coverageReportSchema),
+  /**
+   * Workspace packages with source files (not tests, not `*.config.*`) of which no report names
+   * a file: their code is not in the figure. Empty for single-package projects.
+   */
+  unreportedPackages: z.array(z.string()),
   /** Line coverage per workspace package that has a report (`.` for the root's reports). */
   packages: z.array(
     z.object({
@@ -208,6 +213,7 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
   throwIfAborted(signal);
 
   const candidates: Candidate[] = [];
+  let workspace: WorkspacePackage[] | undefined;
   if (options.coverageFile !== undefined) {
     const absolute = path.resolve(root, options.coverageFile);
     const info = await stat(absolute).catch(() => undefined);
@@ -222,8 +228,8 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
       explicit: true,
     });
   } else {
-    const packages = await listWorkspacePackages(root, listing.files);
-    for (const workspacePackage of packages) {
+    workspace = await listWorkspacePackages(root, listing.files);
+    for (const workspacePackage of workspace) {
       for (const location of COVERAGE_REPORT_LOCATIONS) {
         const display =
           workspacePackage.directory === '.'
@@ -340,6 +346,17 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
     ...entry,
     percent: coveragePercent(entry.linesCovered, entry.linesTotal),
   }));
+  workspace ??= await listWorkspacePackages(root, listing.files);
+  const unreportedPackages = packagesWithoutCoverage(workspace, listing.files, files);
+  if (unreportedPackages.length > 0) {
+    const listed =
+      unreportedPackages.length > 8
+        ? `${unreportedPackages.slice(0, 8).join(', ')} and ${unreportedPackages.length - 8} more`
+        : unreportedPackages.join(', ');
+    warnings.push(
+      `No coverage report covers ${unreportedPackages.length} workspace package(s) with source files (${listed}); the figure is for the others only`,
+    );
+  }
   return {
     status: 'measured',
     lineCoverage,
@@ -347,6 +364,7 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
     linesCovered,
     reports,
     packages,
+    unreportedPackages,
     files,
     leastCovered,
     searched,
@@ -355,6 +373,35 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
     warnings,
     summary: `Line coverage ${lineCoverage}% (${linesCovered}/${linesTotal} lines, ${files.length} files, ${usable.length} report${usable.length === 1 ? '' : 's'})`,
   };
+}
+
+/**
+ * Workspace packages (not the root) that own source files, none of which a report names. A file
+ * belongs to its innermost package; tests and `*.config.*` files do not count as sources.
+ */
+function packagesWithoutCoverage(
+  workspace: readonly WorkspacePackage[],
+  projectFiles: readonly string[],
+  covered: readonly FileCoverage[],
+): string[] {
+  if (workspace.length <= 1) return [];
+  const directories = workspace
+    .map((item) => item.directory)
+    .filter((directory) => directory !== '.')
+    .sort((a, b) => b.length - a.length);
+  const ownerOf = (file: string): string | undefined =>
+    directories.find((directory) => file.startsWith(`${directory}/`));
+  const reported = new Set(covered.map((file) => ownerOf(file.path)));
+  const withSources = new Set<string>();
+  for (const file of projectFiles) {
+    if (languageOf(file) === undefined || isTestPath(file) || /\.config\.[cm]?[jt]s$/.test(file)) {
+      continue;
+    }
+    if (/\.d\.[cm]?ts$/.test(file)) continue;
+    const owner = ownerOf(file);
+    if (owner !== undefined) withSources.add(owner);
+  }
+  return [...withSources].filter((directory) => !reported.has(directory)).sort();
 }
 
 /** `: <last non-empty line>` of a text, or nothing. */
