@@ -118,8 +118,11 @@ describe('baton orchestrate release-prep', () => {
   });
 
   it.each([
-    [['orchestrate'], 'baton: orchestrate needs a workflow: release-prep'],
-    [['orchestrate', 'deploy'], 'baton: unknown workflow "deploy" (available: release-prep)'],
+    [['orchestrate'], 'baton: orchestrate needs a workflow: release-prep or test-coverage'],
+    [
+      ['orchestrate', 'deploy'],
+      'baton: unknown workflow "deploy" (available: release-prep, test-coverage)',
+    ],
     [
       ['orchestrate', 'release-prep', '--min-coverage', '101'],
       'baton: --min-coverage must be a number from 0 to 100, got "101"',

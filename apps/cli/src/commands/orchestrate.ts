@@ -15,6 +15,7 @@ import { listFlag, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, createStderrLogger, ExitCode, UsageError, writeLine } from '../io.js';
 import { batonDir, resolveProjectDir } from '../project.js';
+import { runTestCoverage, testCoverageUsage } from './test-coverage.js';
 
 const FORMATS = ['console', 'json', 'markdown', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -33,7 +34,11 @@ const releasePrepConfigSchema = z
   .strict();
 
 const usage = [
-  'Usage: baton orchestrate release-prep [options]',
+  'Usage: baton orchestrate <workflow> [options]',
+  '',
+  'Workflows: release-prep, test-coverage.',
+  '',
+  'baton orchestrate release-prep [options]',
   '',
   'Measures whether a project is ready to release: security, test coverage, code quality and',
   'documentation agents run in parallel and quality gates judge what they measured.',
@@ -57,14 +62,25 @@ const usage = [
   '  --verbose               progress on stderr even when it is not a terminal',
   '',
   'Gates and files can also be set in baton.config.json under "releasePrep".',
-  'Exit codes: 0 approved, 1 not approved, 2 bad usage or missing setup.',
+  '',
+  testCoverageUsage,
+  '',
+  'Exit codes: 0 approved / target reached, 1 not approved / target missed, 2 bad usage or missing setup.',
 ].join('\n');
 
 export const orchestrateCommand: Command = {
   name: 'orchestrate',
-  summary: 'Run a workflow: release-prep (release readiness for CI)',
+  summary: 'Run a workflow: release-prep (release readiness for CI), test-coverage',
   usage,
-  async run(argv, io) {
+  async run(argv, io, options) {
+    const named = argv.findIndex((arg) => !arg.startsWith('-'));
+    if (argv[named] === 'test-coverage') {
+      return runTestCoverage(
+        argv.filter((_arg, index) => index !== named),
+        io,
+        options,
+      );
+    }
     const { values, positionals } = parseFlags(argv, {
       path: { type: 'string' },
       'min-coverage': { type: 'string' },
@@ -84,9 +100,13 @@ export const orchestrateCommand: Command = {
       verbose: { type: 'boolean' },
     });
     const [workflow, ...extra] = positionals;
-    if (workflow === undefined) throw new UsageError('orchestrate needs a workflow: release-prep');
+    if (workflow === undefined) {
+      throw new UsageError('orchestrate needs a workflow: release-prep or test-coverage');
+    }
     if (workflow !== 'release-prep') {
-      throw new UsageError(`unknown workflow "${workflow}" (available: release-prep)`);
+      throw new UsageError(
+        `unknown workflow "${workflow}" (available: release-prep, test-coverage)`,
+      );
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
