@@ -32,7 +32,7 @@ export const auditResultSchema = z.discriminatedUnion('status', [
     source: z.enum(['file', 'command']),
     /** The file read or the command run. */
     origin: z.string(),
-    /** `npm` (v7+ `vulnerabilities` report) or `npm-legacy` (`advisories` report: pnpm, npm 6). */
+    /** `npm` (v7+ `vulnerabilities` report) or `npm-legacy` (`advisories`: pnpm, npm 6, yarn). */
     format: z.enum(['npm', 'npm-legacy']),
     /** Unique advisories, most severe first. */
     advisories: z.array(dependencyAdvisorySchema),
@@ -220,6 +220,89 @@ function dependencyCountOf(metadata: unknown): number | undefined {
   return typeof dependencies === 'number' ? dependencies : undefined;
 }
 
+/** True for yarn 2+ (berry): `packageManager: yarn@2+`, or a yarn.lock with `__metadata`. */
+async function isYarnBerry(root: string): Promise<boolean> {
+  try {
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      packageManager?: unknown;
+    };
+    if (typeof manifest.packageManager === 'string') {
+      return !manifest.packageManager.startsWith('yarn@1');
+    }
+  } catch {
+    // fall through to the lockfile
+  }
+  const lock = await readFile(path.join(root, 'yarn.lock'), 'utf8').catch(() => '');
+  return lock.includes('__metadata:');
+}
+
+/**
+ * Audit output as one report object: a JSON document (npm, pnpm), or the JSON lines of
+ * `yarn audit --json` (yarn 1: `auditAdvisory` / `auditSummary` / `error` events) or
+ * `yarn npm audit --json` (yarn 2+: one `{ value, children }` object per advisory), converted to
+ * the `advisories` form. Undefined when the text is none of these.
+ */
+export function parseAuditOutput(text: string): unknown {
+  const trimmed = text.trim();
+  try {
+    const document = JSON.parse(trimmed) as unknown;
+    // A single yarn event line is also a JSON document.
+    if (!isYarnEvent(document)) return document;
+  } catch {
+    // not a single document: try JSON lines
+  }
+  const events: unknown[] = [];
+  for (const line of trimmed.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      events.push(JSON.parse(line));
+    } catch {
+      return undefined;
+    }
+  }
+  if (events.length === 0) return undefined;
+  const advisories: Record<string, unknown> = {};
+  const metadata: Record<string, unknown> = {};
+  for (const event of events) {
+    if (!isRecord(event)) continue;
+    const data = event.data;
+    if (event.type === 'error') return { error: { message: String(data) } };
+    if (event.type === 'auditAdvisory' && isRecord(data) && isRecord(data.advisory)) {
+      advisories[String(data.advisory.id)] = data.advisory;
+    } else if (event.type === 'auditSummary' && isRecord(data)) {
+      if (typeof data.totalDependencies === 'number')
+        metadata.totalDependencies = data.totalDependencies;
+    } else if (typeof event.value === 'string' && isRecord(event.children)) {
+      const child = event.children;
+      const id = String(child.ID ?? `${event.value}:${String(child.Issue)}`);
+      const url = typeof child.URL === 'string' ? child.URL : undefined;
+      advisories[id] = {
+        id,
+        ...(url === undefined ? {} : { url }),
+        ...(url !== undefined && /GHSA-[\w-]+/.test(url)
+          ? { github_advisory_id: /GHSA-[\w-]+/.exec(url)![0] }
+          : {}),
+        module_name: event.value,
+        severity: child.Severity,
+        title: child.Issue,
+        vulnerable_versions: child['Vulnerable Versions'],
+        findings: Array.isArray(child['Tree Versions'])
+          ? child['Tree Versions'].map((version: unknown) => ({ version, paths: [] }))
+          : [],
+      };
+    }
+  }
+  return { advisories, metadata };
+}
+
+function isYarnEvent(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  return (
+    (typeof value.type === 'string' && 'data' in value) ||
+    (typeof value.value === 'string' && isRecord(value.children))
+  );
+}
+
 /** Options for {@link auditDependencies}. */
 export interface AuditDependenciesOptions {
   root: string;
@@ -237,7 +320,8 @@ export interface AuditDependenciesOptions {
 
 /**
  * Dependency advisories from the package manager's audit: `auditFile` (a recorded JSON output) or
- * `npm audit --json` / `pnpm audit --json` run in the project. An unreachable or failing advisory
+ * `npm audit --json` / `pnpm audit --json` / `yarn audit --json` (yarn 1) /
+ * `yarn npm audit --json --all --recursive` (yarn 2+) run in the project. An unreachable or failing advisory
  * service gives `status: 'unavailable'` with the reason (e.g. HTTP 405), never a clean result.
  */
 export async function auditDependencies(options: AuditDependenciesOptions): Promise<AuditResult> {
@@ -250,10 +334,8 @@ export async function auditDependencies(options: AuditDependenciesOptions): Prom
     } catch {
       throw new ValidationError('auditFile', `file not found: ${file}`);
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
+    const json = parseAuditOutput(text);
+    if (json === undefined) {
       throw new ValidationError('auditFile', `${options.auditFile} is not valid JSON`);
     }
     const reason = auditErrorReason(json);
@@ -275,17 +357,14 @@ export async function auditDependencies(options: AuditDependenciesOptions): Prom
   );
   if (!hasManifest)
     return { status: 'skipped', reason: 'no package.json: not a JavaScript project' };
-  if (manager !== 'npm' && manager !== 'pnpm') {
-    return {
-      status: 'skipped',
-      reason: `dependency audit of ${manager} projects is not supported`,
-    };
+  if (manager === 'bun') {
+    return { status: 'skipped', reason: 'dependency audit of bun projects is not supported' };
   }
-  const args = [
-    'audit',
-    '--json',
-    ...(options.registry === undefined ? [] : ['--registry', options.registry]),
-  ];
+  const registry = options.registry === undefined ? [] : ['--registry', options.registry];
+  const args =
+    manager === 'yarn' && (await isYarnBerry(root))
+      ? ['npm', 'audit', '--json', '--all', '--recursive']
+      : ['audit', '--json', ...registry];
   const result = await runProcess(manager, args, {
     cwd: root,
     timeoutSeconds,
@@ -309,10 +388,8 @@ export async function auditDependencies(options: AuditDependenciesOptions): Prom
       reason: `${manager} audit did not finish within ${timeoutSeconds}s`,
     };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(result.stdout);
-  } catch {
+  const json = parseAuditOutput(result.stdout);
+  if (json === undefined) {
     const detail = tail(result.stderr || result.stdout, 3)
       .replace(/\s+/g, ' ')
       .trim();

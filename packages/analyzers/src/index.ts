@@ -6,6 +6,7 @@ export {
   auditResultSchema,
   type DependencyAdvisory,
   dependencyAdvisorySchema,
+  parseAuditOutput,
   parseAuditReport,
 } from './audit.js';
 export { CODE_PATTERN_RULES, type CodePatternRule } from './code-patterns.js';

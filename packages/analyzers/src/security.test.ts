@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { auditDependencies, parseAuditReport } from './audit.js';
+import { auditDependencies, parseAuditOutput, parseAuditReport } from './audit.js';
 import { createProjectIndex } from './project-index.js';
 import { scanSecurity, securityResultSchema } from './security.js';
 import { fixturePath, tempProject } from './test-helpers.js';
@@ -221,6 +221,27 @@ describe('dependency audit', () => {
       installedVersions: ['0.0.8'],
     });
     expect(result.dependencyCount).toBe(3);
+  });
+
+  it('reads the JSON lines of yarn 1 and yarn 2+ audits', async () => {
+    for (const file of ['audit/yarn-classic-audit.ndjson', 'audit/yarn-berry-audit.ndjson']) {
+      const result = await auditDependencies({ root: '.', auditFile: fixturePath(file) });
+      if (result.status !== 'ok') throw new Error(JSON.stringify(result));
+      expect(result.counts).toEqual({ critical: 1, high: 0, medium: 1, low: 0, info: 0 });
+      expect(result.advisories.map((advisory) => [advisory.id, advisory.packageName])).toEqual([
+        ['GHSA-xvch-5gv4-984h', 'minimist'],
+        ['GHSA-c2qf-rxjj-qqgw', 'semver'],
+      ]);
+      expect(result.advisories[0]).toMatchObject({
+        vulnerableVersions: '<0.2.4',
+        installedVersions: ['0.0.8'],
+      });
+    }
+    expect(
+      parseAuditOutput('{"type":"error","data":"Request failed \\"405 Method Not Allowed\\""}'),
+    ).toEqual({
+      error: { message: 'Request failed "405 Method Not Allowed"' },
+    });
   });
 
   it('turns recorded 405 failures of npm and pnpm into "unavailable" with the reason', async () => {
