@@ -20,7 +20,8 @@ function failing(agentId: string) {
   return { output: { summary: `${agentId} gave up` }, success: false, error: 'scripted failure' };
 }
 
-describe('baton run (scripted executors)', () => {
+// Generous limits: the machine may be busy; the runs themselves take milliseconds.
+describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
   it('runs a plan on the runtime, reports measured usage per agent and in total, exit 0', async () => {
     const project = tempDir();
     const { factory, calls } = scriptedExecutors();
@@ -424,7 +425,7 @@ describe('baton run (scripted executors)', () => {
   });
 });
 
-describe('baton runs', () => {
+describe('baton runs', { timeout: 20_000 }, () => {
   it('lists runs, shows one, prints its logs and cancels a paused run', async () => {
     const project = tempDir();
     const empty = await batonRun(['runs', 'list'], { cwd: project });
@@ -504,7 +505,7 @@ describe('baton runs logs --follow', () => {
   });
 });
 
-describe('README', () => {
+describe('README', { timeout: 20_000 }, () => {
   it('shows only commands and flags the CLI knows', async () => {
     const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
     const examples = [...readme.matchAll(/^baton (\w+)(?: (\w[\w-]*))?/gm)];
