@@ -54,6 +54,13 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     expect(report.outcome).toMatchObject({ recorded: true, success: true, usageCount: 1 });
     expect(existsSync(join(project, '.baton', 'runs', report.runId, 'run.json'))).toBe(true);
     expect(result.stderr).toBe('');
+    const audit = readAudit(project).map((entry) => `${entry.type}: ${entry.message}`);
+    expect(audit).toContainEqual(
+      expect.stringMatching(/^strategy: strategy teaching chosen: rule documentation; /),
+    );
+    expect(audit).toContainEqual(
+      expect.stringMatching(/^outcome: outcome recorded on composition/),
+    );
   });
 
   it('prints a text report with a row per agent and unknown where nothing was measured', async () => {

@@ -92,7 +92,7 @@ export async function chooseComposition(options: {
     reason,
     compositionId: composedId,
     strategy: plan.strategy,
-    strategyReason: `rule ${plan.strategyRule}: ${plan.reasons.join(' ')}`,
+    strategyReason: `rule ${plan.strategyRule}; ${plan.reasons.join('; ')}`,
     agents: plan.agents,
     qualityGates: plan.qualityGates,
     plan,
