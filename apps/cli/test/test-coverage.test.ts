@@ -147,6 +147,46 @@ describe('baton orchestrate test-coverage', () => {
     expect(existsSync(join(project, 'test', 'wrong.test.js'))).toBe(false);
   }, 30_000);
 
+  it('reports a writer answer in the wrong shape as a problem, with the tokens it cost (exit 1)', async () => {
+    const project = boostProject();
+    server = await startModelServer({
+      replies: [
+        { type: 'text', text: 'I could not write tests.', inputTokens: 900, outputTokens: 12 },
+      ],
+    });
+    const env = {
+      PATH: process.env.PATH ?? '',
+      BATON_PROVIDER: 'openai-compatible',
+      BATON_BASE_URL: server.baseURL,
+      BATON_MODEL: 'unpriced-writer',
+    };
+    const result = await baton(['orchestrate', 'test-coverage', '--target', '50', '--json'], {
+      cwd: project,
+      env,
+    });
+    // The target was already reached before any test: no writer call, exit 0.
+    expect(result.code).toBe(0);
+    expect(server.modelRequests()).toHaveLength(0);
+
+    const missed = await baton(['orchestrate', 'test-coverage', '--json'], { cwd: project, env });
+    expect(missed.code).toBe(1);
+    const report = JSON.parse(missed.stdout);
+    expect(report).toMatchObject({
+      baselineCoverage: 59.09,
+      finalCoverage: 59.09,
+      testsGenerated: 0,
+      testsKept: 0,
+      writerUsage: { inputTokens: 900, outputTokens: 12 },
+    });
+    expect(report.writerUsage).not.toHaveProperty('costUsd');
+    expect(report.problems).toEqual([
+      expect.stringContaining("The model's answer did not match the expected format"),
+    ]);
+    expect(report.notes).toEqual([
+      'Test writer cost unknown: no price known for model unpriced-writer: cost not computed (add it to "prices")',
+    ]);
+  }, 30_000);
+
   it('writes the tests with a coding-agent CLI given by --agent-cli', async () => {
     const project = boostProject();
     const { bin, record } = fakeCliDirectory({
