@@ -12,7 +12,7 @@ import {
 } from './coverage-reports.js';
 import { isTestPath, languageOf, toPosix } from './paths.js';
 import { listProjectFiles, type ProjectFiles } from './project-files.js';
-import { runTestsWithCoverage, testRunSchema } from './run-tests.js';
+import { runTestsWithCoverage, type TestRun, testRunSchema } from './run-tests.js';
 import { listWorkspacePackages, type WorkspacePackage } from './workspace.js';
 
 /** Where reports are looked for, in each package directory, in order of preference. */
@@ -186,14 +186,13 @@ interface Candidate {
  * ```
  */
 export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<CoverageResult> {
-  const { signal, logger = noopLogger, leastCoveredLimit = 10 } = options;
+  const { signal, logger = noopLogger } = options;
   throwIfAborted(signal);
   const root = path.resolve(options.root);
   const warnings: string[] = [];
   const listing = options.projectFiles ?? (await listProjectFiles(root, { signal }));
-  const known = new Set(listing.files);
 
-  let testRun: z.infer<typeof testRunSchema> | undefined;
+  let testRun: TestRun | undefined;
   let runStarted: number | undefined;
   if (options.runTests === true) {
     runStarted = Date.now();
@@ -212,40 +211,118 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
   }
   throwIfAborted(signal);
 
-  const candidates: Candidate[] = [];
-  let workspace: WorkspacePackage[] | undefined;
-  if (options.coverageFile !== undefined) {
-    const absolute = path.resolve(root, options.coverageFile);
+  const workspace = await listWorkspacePackages(root, listing.files);
+  const candidates = await reportCandidates(root, options.coverageFile, workspace);
+  const searched = candidates.map((candidate) => candidate.display);
+  const read = await readReports(candidates, {
+    root,
+    known: new Set(listing.files),
+    runStarted,
+    warnings,
+    logger,
+    signal,
+  });
+  const usable = read.reports.filter((report) => report.linesTotal > 0);
+  if (usable.length === 0) {
+    return unknownCoverage({
+      ...read,
+      searched,
+      testRun,
+      warnings,
+      coverageFile: options.coverageFile,
+    });
+  }
+
+  const files = [...read.byFile.values()].sort((a, b) => a.path.localeCompare(b.path));
+  const linesTotal = files.reduce((sum, file) => sum + file.linesTotal, 0);
+  const linesCovered = files.reduce((sum, file) => sum + file.linesCovered, 0);
+  const lineCoverage = coveragePercent(linesCovered, linesTotal);
+  const unreportedPackages = packagesWithoutCoverage(workspace, listing.files, files);
+  if (unreportedPackages.length > 0) {
+    warnings.push(
+      `No coverage report covers ${unreportedPackages.length} workspace package(s) with source files (${listSome(unreportedPackages, 8)}); the figure is for the others only`,
+    );
+  }
+  return {
+    status: 'measured',
+    lineCoverage,
+    linesTotal,
+    linesCovered,
+    reports: read.reports,
+    packages: coverageByPackage(usable),
+    unreportedPackages,
+    files,
+    leastCovered: leastCoveredFiles(files, options.leastCoveredLimit ?? 10),
+    searched,
+    rejected: read.rejected,
+    ...(testRun === undefined ? {} : { testRun }),
+    warnings,
+    summary: `Line coverage ${lineCoverage}% (${linesCovered}/${linesTotal} lines, ${files.length} files, ${usable.length} report${usable.length === 1 ? '' : 's'})`,
+  };
+}
+
+/** `a, b, c and 4 more`. */
+function listSome(items: readonly string[], limit: number): string {
+  return items.length > limit
+    ? `${items.slice(0, limit).join(', ')} and ${items.length - limit} more`
+    : items.join(', ');
+}
+
+/** The explicit report, or every usual location in the root and each workspace package. */
+async function reportCandidates(
+  root: string,
+  coverageFile: string | undefined,
+  workspace: readonly WorkspacePackage[],
+): Promise<Candidate[]> {
+  if (coverageFile !== undefined) {
+    const absolute = path.resolve(root, coverageFile);
     const info = await stat(absolute).catch(() => undefined);
     if (info === undefined || !info.isFile()) {
       throw new ValidationError('coverageFile', `file not found: ${absolute}`);
     }
     const relative = toPosix(path.relative(root, absolute));
-    candidates.push({
-      display: relative.startsWith('..') ? absolute : relative,
-      absolute,
-      packageDirectory: '.',
-      explicit: true,
-    });
-  } else {
-    workspace = await listWorkspacePackages(root, listing.files);
-    for (const workspacePackage of workspace) {
-      for (const location of COVERAGE_REPORT_LOCATIONS) {
-        const display =
-          workspacePackage.directory === '.'
-            ? location
-            : `${workspacePackage.directory}/${location}`;
-        candidates.push({
-          display,
-          absolute: path.join(root, display),
-          packageDirectory: workspacePackage.directory,
-          explicit: false,
-        });
-      }
-    }
+    return [
+      {
+        display: relative.startsWith('..') ? absolute : relative,
+        absolute,
+        packageDirectory: '.',
+        explicit: true,
+      },
+    ];
   }
-  const searched = candidates.map((candidate) => candidate.display);
+  return workspace.flatMap((workspacePackage) =>
+    COVERAGE_REPORT_LOCATIONS.map((location) => {
+      const display =
+        workspacePackage.directory === '.' ? location : `${workspacePackage.directory}/${location}`;
+      return {
+        display,
+        absolute: path.join(root, display),
+        packageDirectory: workspacePackage.directory,
+        explicit: false,
+      };
+    }),
+  );
+}
 
+interface ReadReports {
+  reports: CoverageReport[];
+  rejected: Array<{ path: string; reason: string }>;
+  byFile: Map<string, FileCoverage>;
+}
+
+/** Reads every candidate that exists, merging files (first report wins); warns about stale ones. */
+async function readReports(
+  candidates: readonly Candidate[],
+  context: {
+    root: string;
+    known: ReadonlySet<string>;
+    runStarted: number | undefined;
+    warnings: string[];
+    logger: Logger;
+    signal: AbortSignal | undefined;
+  },
+): Promise<ReadReports> {
+  const { root, known, runStarted, warnings, logger, signal } = context;
   const rejected: Array<{ path: string; reason: string }> = [];
   const byFile = new Map<string, FileCoverage>();
   const reports: CoverageReport[] = [];
@@ -256,13 +333,13 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
     const text = await readFile(candidate.absolute, 'utf8');
     const format = detectCoverageFormat(text);
     if (format === undefined) {
-      rejected.push({ path: candidate.display, reason: 'not a recognised coverage report format' });
       if (candidate.explicit) {
         throw new ValidationError(
           'coverageFile',
           `${candidate.display} is not a recognised coverage report (istanbul json, lcov, Cobertura xml, coverage.py json)`,
         );
       }
+      rejected.push({ path: candidate.display, reason: 'not a recognised coverage report format' });
       continue;
     }
     let parsed: ParsedCoverageReport;
@@ -279,8 +356,7 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
       warnings.push(`${candidate.display} was not rewritten by the test run; it may be stale`);
     }
     const before = new Set(byFile.keys());
-    const report = addReport(parsed, candidate, format, info.mtime, { root, known, byFile });
-    reports.push(report);
+    reports.push(addReport(parsed, candidate, format, info.mtime, { root, known, byFile }));
     const added = [...byFile.keys()].filter((file) => !before.has(file) && known.has(file));
     const newer = await filesNewerThan(root, added, info.mtimeMs);
     if (newer.length > 0) {
@@ -290,42 +366,50 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
     }
     logger.debug('coverage report read', { report: candidate.display, format });
   }
+  return { reports, rejected, byFile };
+}
 
-  const usable = reports.filter((report) => report.linesTotal > 0);
-  if (usable.length === 0) {
-    const reason =
-      reports.length > 0
-        ? `coverage reports were found (${reports.map((report) => report.path).join(', ')}) but they contain no executable lines`
-        : rejected.length > 0
-          ? `no usable coverage report: ${rejected.map((item) => `${item.path} (${item.reason})`).join('; ')}`
-          : options.coverageFile !== undefined
-            ? `${options.coverageFile} contains no coverage data`
-            : 'no coverage report found';
-    const runNote =
-      testRun === undefined || testRun.passed
-        ? ''
-        : `; the test run ${testRun.timedOut ? 'timed out' : testRun.exitCode === null ? 'did not start' : `failed (exit code ${testRun.exitCode})`}${lastLine(testRun.error ?? testRun.outputTail)}`;
-    const where =
-      searched.length > 6
-        ? `${searched.slice(0, 6).join(', ')} and ${searched.length - 6} more`
-        : searched.join(', ');
-    return {
-      status: 'unknown',
-      reason: `${reason}${runNote}`,
-      searched,
-      hint: COVERAGE_HINT,
-      rejected,
-      ...(testRun === undefined ? {} : { testRun }),
-      warnings,
-      summary: `Coverage unknown: ${reason}${runNote}. Looked in ${where}. ${COVERAGE_HINT}`,
-    };
+/** The result when no report gave a figure: why, where it looked, how to provide one. */
+function unknownCoverage(input: {
+  reports: CoverageReport[];
+  rejected: Array<{ path: string; reason: string }>;
+  searched: string[];
+  testRun: TestRun | undefined;
+  warnings: string[];
+  coverageFile: string | undefined;
+}): CoverageResult {
+  const { reports, rejected, searched, testRun, warnings, coverageFile } = input;
+  let reason = 'no coverage report found';
+  if (reports.length > 0) {
+    reason = `coverage reports were found (${reports.map((report) => report.path).join(', ')}) but they contain no executable lines`;
+  } else if (rejected.length > 0) {
+    reason = `no usable coverage report: ${rejected.map((item) => `${item.path} (${item.reason})`).join('; ')}`;
+  } else if (coverageFile !== undefined) {
+    reason = `${coverageFile} contains no coverage data`;
   }
+  if (testRun !== undefined && !testRun.passed) {
+    const how = testRun.timedOut
+      ? 'timed out'
+      : testRun.exitCode === null
+        ? 'did not start'
+        : `failed (exit code ${testRun.exitCode})`;
+    reason += `; the test run ${how}${lastLine(testRun.error ?? testRun.outputTail)}`;
+  }
+  return {
+    status: 'unknown',
+    reason,
+    searched,
+    hint: COVERAGE_HINT,
+    rejected,
+    ...(testRun === undefined ? {} : { testRun }),
+    warnings,
+    summary: `Coverage unknown: ${reason}. Looked in ${listSome(searched, 6)}. ${COVERAGE_HINT}`,
+  };
+}
 
-  const files = [...byFile.values()].sort((a, b) => a.path.localeCompare(b.path));
-  const linesTotal = files.reduce((sum, file) => sum + file.linesTotal, 0);
-  const linesCovered = files.reduce((sum, file) => sum + file.linesCovered, 0);
-  const lineCoverage = coveragePercent(linesCovered, linesTotal);
-  const leastCovered = files
+/** Files with uncovered lines, least covered first (ties: most uncovered lines, then path). */
+function leastCoveredFiles(files: readonly FileCoverage[], limit: number): FileCoverage[] {
+  return files
     .filter((file) => file.linesCovered < file.linesTotal)
     .sort(
       (a, b) =>
@@ -333,46 +417,25 @@ export async function analyzeCoverage(options: AnalyzeCoverageOptions): Promise<
         b.linesTotal - b.linesCovered - (a.linesTotal - a.linesCovered) ||
         a.path.localeCompare(b.path),
     )
-    .slice(0, leastCoveredLimit);
+    .slice(0, limit);
+}
+
+/** Executable and covered lines per package directory, from the reports that contributed. */
+function coverageByPackage(
+  reports: readonly CoverageReport[],
+): Array<{ directory: string; linesTotal: number; linesCovered: number; percent: number }> {
   const perPackage = new Map<string, { linesTotal: number; linesCovered: number }>();
-  for (const report of usable) {
+  for (const report of reports) {
     const entry = perPackage.get(report.packageDirectory) ?? { linesTotal: 0, linesCovered: 0 };
     entry.linesTotal += report.linesTotal;
     entry.linesCovered += report.linesCovered;
     perPackage.set(report.packageDirectory, entry);
   }
-  const packages = [...perPackage].map(([directory, entry]) => ({
+  return [...perPackage].map(([directory, entry]) => ({
     directory,
     ...entry,
     percent: coveragePercent(entry.linesCovered, entry.linesTotal),
   }));
-  workspace ??= await listWorkspacePackages(root, listing.files);
-  const unreportedPackages = packagesWithoutCoverage(workspace, listing.files, files);
-  if (unreportedPackages.length > 0) {
-    const listed =
-      unreportedPackages.length > 8
-        ? `${unreportedPackages.slice(0, 8).join(', ')} and ${unreportedPackages.length - 8} more`
-        : unreportedPackages.join(', ');
-    warnings.push(
-      `No coverage report covers ${unreportedPackages.length} workspace package(s) with source files (${listed}); the figure is for the others only`,
-    );
-  }
-  return {
-    status: 'measured',
-    lineCoverage,
-    linesTotal,
-    linesCovered,
-    reports,
-    packages,
-    unreportedPackages,
-    files,
-    leastCovered,
-    searched,
-    rejected,
-    ...(testRun === undefined ? {} : { testRun }),
-    warnings,
-    summary: `Line coverage ${lineCoverage}% (${linesCovered}/${linesTotal} lines, ${files.length} files, ${usable.length} report${usable.length === 1 ? '' : 's'})`,
-  };
 }
 
 /**
