@@ -51,3 +51,25 @@ describe('baton-server', () => {
     expect(await (await fetch(`${base}/compositions`)).json()).toEqual([]);
   });
 });
+
+describe('runs and decisions over HTTP (the same .baton/ state as the CLI)', () => {
+  it('lists no runs in a fresh project and rejects a bad status filter naming it', async () => {
+    expect(await (await fetch(`${base}/runs`)).json()).toEqual([]);
+    const bad = await fetch(`${base}/runs?status=sleeping`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^query\.status: /);
+    expect(await (await fetch(`${base}/decisions?status=pending`)).json()).toEqual([]);
+  });
+
+  it('answers 404 for an unknown run or decision and 400 for a malformed decision id', async () => {
+    expect((await fetch(`${base}/runs/run-does-not-exist`)).status).toBe(404);
+    const post = (id: string) =>
+      fetch(`${base}/decisions/${id}/approve`, { method: 'POST', body: '{}' });
+    expect((await post('d-0123abcd')).status).toBe(404);
+    const malformed = await post('nope');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: string }).error).toBe(
+      'id: "nope" is not a decision id',
+    );
+  });
+});

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { ConfigurationStore } from '@baton/config-store';
 import { BatonError, BatonErrorCode, parseWith } from '@baton/core';
 import { MetaOrchestrator } from '@baton/meta-orchestrator';
+import { decisionSchema, RunStore, runStatusSchema } from '@baton/runtime';
 import { getAllTemplates, getTemplate } from '@baton/templates';
 import { z } from 'zod';
 
@@ -13,6 +14,12 @@ export interface BatonServerOptions {
   /** Largest request body in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
 }
+
+const decisionRequestSchema = z.object({ note: z.string().optional() }).strict();
+const runListQuerySchema = z.object({
+  status: runStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).optional(),
+});
 
 const planRequestSchema = z.object({
   task: z.string().trim().min(1, 'must be a non-empty string'),
@@ -29,8 +36,11 @@ class HttpError extends Error {
 }
 
 /**
- * A thin JSON API over the Baton packages. Routes: `GET /health`, `GET /templates`,
- * `GET /templates/:id`, `POST /plan` `{ task, context? }`, `GET /compositions`.
+ * A thin JSON API over the Baton packages, reading and steering the same `.baton/` state as the
+ * CLI. Routes: `GET /health`, `GET /templates`, `GET /templates/:id`, `POST /plan`
+ * `{ task, context? }`, `GET /compositions`, `GET /runs?status=&limit=`, `GET /runs/:id`,
+ * `POST /runs/:id/cancel`, `GET /decisions?status=`, `POST /decisions/:id/approve|reject`
+ * `{ note? }`.
  */
 export function createBatonServer(options: BatonServerOptions = {}): Server {
   const projectDir = resolve(options.projectDir ?? process.cwd());
@@ -39,6 +49,7 @@ export function createBatonServer(options: BatonServerOptions = {}): Server {
   const store = new ConfigurationStore({
     storageDir: resolve(projectDir, '.baton', 'compositions'),
   });
+  const runs = new RunStore({ dir: resolve(projectDir, '.baton') });
 
   async function route(request: IncomingMessage): Promise<unknown> {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -61,6 +72,42 @@ export function createBatonServer(options: BatonServerOptions = {}): Server {
     if (method === 'GET' && path === '/compositions') {
       return (await store.listAll()).map((config) => config.toJSON());
     }
+    if (method === 'GET' && path === '/runs') {
+      const query = parseWith(runListQuerySchema, Object.fromEntries(url.searchParams), {
+        label: 'query',
+      });
+      return runs.list(query);
+    }
+    const run = /^\/runs\/([^/]+)(\/cancel)?$/.exec(path);
+    if (run !== null) {
+      const runId = decodeURIComponent(run[1]!);
+      if (method === 'GET' && run[2] === undefined) return runs.show(runId);
+      if (method === 'POST' && run[2] !== undefined) {
+        return {
+          runId,
+          status: await runs.requestCancel(runId, { reason: 'cancelled via server' }),
+        };
+      }
+    }
+    if (method === 'GET' && path === '/decisions') {
+      const query = parseWith(
+        z.object({ status: decisionSchema.shape.status.optional() }),
+        Object.fromEntries(url.searchParams),
+        { label: 'query' },
+      );
+      return runs.decisions.list(query.status === undefined ? {} : { status: query.status });
+    }
+    const decision = /^\/decisions\/([^/]+)\/(approve|reject)$/.exec(path);
+    if (method === 'POST' && decision !== null) {
+      const body = parseWith(decisionRequestSchema, await readJson(request, maxBodyBytes), {
+        label: 'body',
+      });
+      const id = decodeURIComponent(decision[1]!);
+      const options = body.note === undefined ? {} : { note: body.note };
+      return decision[2] === 'approve'
+        ? runs.decisions.approve(id, options)
+        : runs.decisions.reject(id, options);
+    }
     throw new HttpError(404, `no route for ${method} ${path}`);
   }
 
@@ -72,6 +119,9 @@ export function createBatonServer(options: BatonServerOptions = {}): Server {
           return send(response, error.status, { error: error.message });
         if (BatonError.isInstance(error) && error.code === BatonErrorCode.VALIDATION) {
           return send(response, 400, { error: error.message, code: error.code });
+        }
+        if (BatonError.isInstance(error) && error.code === BatonErrorCode.NOT_FOUND) {
+          return send(response, 404, { error: error.message, code: error.code });
         }
         return send(response, 500, {
           error: error instanceof Error ? error.message : String(error),
