@@ -75,59 +75,110 @@ interface Linter {
 }
 
 /**
- * The linters a project configures: ESLint (a config file and `node_modules/.bin/eslint`), Biome
+ * The project root and its ancestors up to the repository top (the first directory holding
+ * `.git`), nearest first: a package of a monorepo inherits the repository's linter set-up.
+ */
+async function configDirectories(root: string): Promise<string[]> {
+  const out: string[] = [];
+  let directory = path.resolve(root);
+  for (;;) {
+    out.push(directory);
+    if (await exists(path.join(directory, '.git'))) break;
+    const parent = path.dirname(directory);
+    if (parent === directory) break;
+    directory = parent;
+  }
+  return out;
+}
+
+async function firstExisting(candidates: readonly string[]): Promise<string | undefined> {
+  for (const candidate of candidates) if (await exists(candidate)) return candidate;
+  return undefined;
+}
+
+async function eslintConfigured(directory: string): Promise<boolean> {
+  for (const config of ESLINT_CONFIGS) if (await exists(path.join(directory, config))) return true;
+  try {
+    const manifest = JSON.parse(await readFile(path.join(directory, 'package.json'), 'utf8')) as {
+      eslintConfig?: unknown;
+    };
+    return manifest.eslintConfig !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+async function ruffConfigured(directory: string): Promise<boolean> {
+  if (
+    await firstExisting([path.join(directory, 'ruff.toml'), path.join(directory, '.ruff.toml')])
+  ) {
+    return true;
+  }
+  const pyproject = await readFile(path.join(directory, 'pyproject.toml'), 'utf8').catch(() => '');
+  return /^\[tool\.ruff/m.test(pyproject);
+}
+
+/** `name` on PATH, or undefined. */
+async function onPath(name: string): Promise<string | undefined> {
+  const directories = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  return firstExisting(directories.map((directory) => path.join(directory, name)));
+}
+
+/**
+ * The linters a project configures, looking in the root and its ancestors up to the repository
+ * top: ESLint (a config file or `eslintConfig`, and `node_modules/.bin/eslint`), Biome
  * (`biome.json[c]` and `node_modules/.bin/biome`), ruff (`ruff.toml`, `.ruff.toml` or
- * `[tool.ruff]` in pyproject.toml, with `ruff` on PATH).
+ * `[tool.ruff]` in pyproject.toml, and `ruff` on PATH). A configured linter that is not installed
+ * is reported in `missing`.
  */
 export async function detectLinters(
   root: string,
 ): Promise<{ linters: Linter[]; missing: string[] }> {
+  const directories = await configDirectories(root);
+  const bin = (name: string): Promise<string | undefined> =>
+    firstExisting(
+      directories.map((directory) => path.join(directory, 'node_modules', '.bin', name)),
+    );
   const linters: Linter[] = [];
   const missing: string[] = [];
-  const bin = (name: string): string => path.join(root, 'node_modules', '.bin', name);
-  let eslintConfigured = false;
-  for (const config of ESLINT_CONFIGS)
-    if (await exists(path.join(root, config))) eslintConfigured = true;
-  try {
-    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    if (manifest.eslintConfig !== undefined) eslintConfigured = true;
-  } catch {
-    // no package.json
+  const anyDirectory = async (check: (directory: string) => Promise<boolean>): Promise<boolean> => {
+    for (const directory of directories) if (await check(directory)) return true;
+    return false;
+  };
+  if (await anyDirectory(eslintConfigured)) {
+    const eslint = await bin('eslint');
+    if (eslint !== undefined) {
+      linters.push({ tool: 'eslint', file: eslint, args: ['--format', 'json', '.'] });
+    } else missing.push('ESLint is configured but not installed (node_modules/.bin/eslint)');
   }
-  if (eslintConfigured) {
-    if (await exists(bin('eslint')))
-      linters.push({ tool: 'eslint', file: bin('eslint'), args: ['--format', 'json', '.'] });
-    else missing.push('ESLint is configured but not installed (node_modules/.bin/eslint)');
-  }
-  if (
-    (await exists(path.join(root, 'biome.json'))) ||
-    (await exists(path.join(root, 'biome.jsonc')))
-  ) {
-    if (await exists(bin('biome'))) {
+  const biomeConfigured = await anyDirectory(async (directory) =>
+    Boolean(
+      await firstExisting([
+        path.join(directory, 'biome.json'),
+        path.join(directory, 'biome.jsonc'),
+      ]),
+    ),
+  );
+  if (biomeConfigured) {
+    const biome = await bin('biome');
+    if (biome !== undefined) {
       linters.push({
         tool: 'biome',
-        file: bin('biome'),
+        file: biome,
         args: ['lint', '--reporter=json', '--max-diagnostics=200', '.'],
       });
     } else missing.push('Biome is configured but not installed (node_modules/.bin/biome)');
   }
-  let ruffConfigured =
-    (await exists(path.join(root, 'ruff.toml'))) || (await exists(path.join(root, '.ruff.toml')));
-  try {
-    if (/^\[tool\.ruff/m.test(await readFile(path.join(root, 'pyproject.toml'), 'utf8')))
-      ruffConfigured = true;
-  } catch {
-    // no pyproject.toml
+  if (await anyDirectory(ruffConfigured)) {
+    const ruff = await onPath('ruff');
+    if (ruff !== undefined) {
+      linters.push({
+        tool: 'ruff',
+        file: ruff,
+        args: ['check', '--output-format=json', '--exit-zero', '.'],
+      });
+    } else missing.push('ruff is configured but not on PATH');
   }
-  if (ruffConfigured)
-    linters.push({
-      tool: 'ruff',
-      file: 'ruff',
-      args: ['check', '--output-format=json', '--exit-zero', '.'],
-    });
   return { linters, missing };
 }
 

@@ -5,13 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { pythonFunctionMetrics } from './complexity.js';
 import { parseLinterOutput } from './lint.js';
 import { analyzeQuality, QUALITY_FORMULA, qualityResultSchema } from './quality.js';
-import { fixturePath, tempProject } from './test-helpers.js';
+import { tempProject } from './test-helpers.js';
 
 const BIOME = fileURLToPath(new URL('../node_modules/@biomejs/biome/bin/biome', import.meta.url));
 
 describe('analyzeQuality', () => {
   it('scores the planted project and lists every deduction', async () => {
-    const result = await analyzeQuality({ root: fixturePath('quality-app') });
+    // A copy outside this repository, so that the repository's own linter set-up does not apply.
+    const project = await tempProject('quality-app');
+    const result = await analyzeQuality({ root: project.root }).finally(() => project.cleanup());
     expect(qualityResultSchema.parse(result)).toEqual(result);
     if (result.status !== 'measured') throw new Error(result.summary);
     // classify(): 1 + if, for, if, &&, while, case, case, catch, ||, ??, ?: = 12
@@ -73,6 +75,40 @@ describe('analyzeQuality', () => {
         points: 3,
       });
       expect(result.notMeasured).toEqual([]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("lints a package of a repository with the repository's linter", async () => {
+    const project = await tempProject();
+    try {
+      await mkdir(path.join(project.root, '.git'));
+      await project.write('biome.json', '{}');
+      await mkdir(path.join(project.root, 'node_modules', '.bin'), { recursive: true });
+      await symlink(BIOME, path.join(project.root, 'node_modules', '.bin', 'biome'));
+      await project.write('packages/p/src/a.js', 'export const f = (a) => a == 1;\n');
+      const result = await analyzeQuality({ root: path.join(project.root, 'packages/p') });
+      expect(result.lint).toMatchObject({ status: 'measured', errors: 1 });
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('says so when ruff is configured but not installed', async () => {
+    const project = await tempProject();
+    try {
+      await project.write('pyproject.toml', '[tool.ruff]\nline-length = 100\n');
+      await project.write('pkg/mod.py', 'def f():\n    return 1\n');
+      const previous = process.env.PATH;
+      process.env.PATH = '/nonexistent';
+      const result = await analyzeQuality({ root: project.root }).finally(() => {
+        process.env.PATH = previous;
+      });
+      expect(result.lint).toEqual({
+        status: 'not-measured',
+        reason: 'ruff is configured but not on PATH',
+      });
     } finally {
       await project.cleanup();
     }
