@@ -103,14 +103,17 @@ export {
   qualityResultSchema,
 } from './quality.js';
 export {
+  planTestCommand,
   type RunTestsOptions,
   runTestsWithCoverage,
+  type TestCommandPlan,
   type TestRun,
   testRunSchema,
 } from './run-tests.js';
 export type { ScriptFacts } from './script-facts.js';
 export {
   looksLikeCredential,
+  redactEvidence,
   redactSecret,
   SECRET_RULES,
   type SecretRule,

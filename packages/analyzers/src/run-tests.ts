@@ -48,14 +48,16 @@ const JEST_ARGS = [
   '--coverageReporters=lcov',
 ];
 
-/** A planned command. */
-interface Plan {
+/** The command {@link runTestsWithCoverage} runs, and an optional second one after it. */
+export interface TestCommandPlan {
+  /** Executable, e.g. `pnpm`. */
   file: string;
   args: string[];
+  /** Run after the first command (coverage.py's `coverage json`). */
   afterwards?: { file: string; args: string[] };
 }
 
-function runScript(manager: PackageManager, extra: string[]): Plan {
+function runScript(manager: PackageManager, extra: string[]): TestCommandPlan {
   // npm needs `--` to forward flags to the script; pnpm, yarn and bun forward them as they are.
   if (manager === 'npm') {
     return { file: 'npm', args: ['run', 'test', ...(extra.length > 0 ? ['--', ...extra] : [])] };
@@ -74,7 +76,7 @@ function runScript(manager: PackageManager, extra: string[]): Plan {
  *   `python3 -m coverage json`.
  * Undefined when the project has no test command.
  */
-export async function planTestCommand(root: string): Promise<Plan | undefined> {
+export async function planTestCommand(root: string): Promise<TestCommandPlan | undefined> {
   const manifest = await readJsonFile(path.join(root, 'package.json'));
   const scripts =
     typeof manifest === 'object' && manifest !== null && 'scripts' in manifest
