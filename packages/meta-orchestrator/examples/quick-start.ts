@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { executionPlanSchema } from '@baton/core';
-import { MetaOrchestrator, spawnAgent, teamForStrategy } from '@baton/meta-orchestrator';
+import {
+  MetaOrchestrator,
+  retaskAgent,
+  spawnAgent,
+  teamForStrategy,
+} from '@baton/meta-orchestrator';
 import { getTemplate } from '@baton/templates';
 
 const orchestrator = new MetaOrchestrator();
@@ -59,3 +64,7 @@ const reviewer = spawnAgent(getTemplate('code_reviewer')!, {
 });
 assert.equal(reviewer.id, 'code_reviewer__reviewer');
 assert.match(reviewer.instructions, /## Task\nReview the payment module/);
+
+// The same agent for the next task (e.g. a stored team reused): only its `## Task` changes.
+const next = retaskAgent(reviewer, 'Review the billing module');
+assert.match(next.instructions, /## Task\nReview the billing module\n\n## Your part/);

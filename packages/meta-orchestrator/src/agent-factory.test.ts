@@ -1,7 +1,7 @@
 import { agentSchema } from '@baton/core';
 import { getTemplate } from '@baton/templates';
 import { describe, expect, it } from 'vitest';
-import { spawnAgent } from './agent-factory.js';
+import { retaskAgent, spawnAgent } from './agent-factory.js';
 
 const writer = getTemplate('documentation_writer')!;
 
@@ -70,5 +70,62 @@ describe('spawnAgent', () => {
     expect(() => spawnAgent(writer, { tier: 'CHEAP', task: 't', id: '' })).toThrow(
       'agent.id: must be a non-empty string',
     );
+  });
+});
+
+describe('retaskAgent', () => {
+  const gates = { min_doc_coverage: 90 };
+  const original = spawnAgent(writer, {
+    tier: 'CHEAP',
+    task: 'Update the API docs',
+    role: 'junior',
+    qualityGates: gates,
+  });
+
+  it('replaces only the ## Task section of a spawned agent', () => {
+    const retasked = retaskAgent(original, '  Document the CLI flags  ');
+    const expected = spawnAgent(writer, {
+      tier: 'CHEAP',
+      task: 'Document the CLI flags',
+      role: 'junior',
+      qualityGates: gates,
+    });
+    expect(retasked.instructions).toBe(expected.instructions);
+    expect(retasked.instructions).not.toContain('Update the API docs');
+    expect(retasked.instructions).toContain('## Your part\nYou are the junior of a teaching pair');
+    expect({ ...retasked, instructions: '' }).toEqual({ ...original, instructions: '' });
+    expect(retasked.strategyRole).toBe('junior');
+  });
+
+  it('replaces a ## Task section that ends the instructions, and a task of several lines', () => {
+    const agent = { ...original, instructions: 'Be brief.\n\n## Task\nold task\nline two' };
+    expect(retaskAgent(agent, 'new task\nsecond line').instructions).toBe(
+      'Be brief.\n\n## Task\nnew task\nsecond line',
+    );
+  });
+
+  it('takes a task containing $ patterns literally', () => {
+    expect(retaskAgent(original, "cost $& and $1 and $'").instructions).toContain(
+      "## Task\ncost $& and $1 and $'\n\n## Your part",
+    );
+  });
+
+  it('appends a ## Task section when the instructions have none', () => {
+    const agent = { ...original, instructions: 'Write docs.' };
+    expect(retaskAgent(agent, 'Document the CLI').instructions).toBe(
+      'Write docs.\n\n## Task\nDocument the CLI',
+    );
+  });
+
+  it('returns a new agent and leaves the given one unchanged', () => {
+    const before = structuredClone(original);
+    const retasked = retaskAgent(original, 'Other task');
+    expect(retasked).not.toBe(original);
+    expect(original).toEqual(before);
+  });
+
+  it('rejects an empty task, naming the field', () => {
+    expect(() => retaskAgent(original, '  ')).toThrow('task: must be a non-empty string');
+    expect(() => retaskAgent(original, 42 as never)).toThrow('task: must be a non-empty string');
   });
 });

@@ -189,3 +189,30 @@ export function spawnAgent(template: AgentTemplate, options: SpawnAgentOptions):
   );
   return { ...agent, strategyRole: role };
 }
+
+const TASK_SECTION = /## Task\n[\s\S]*?(?=\n\n## |$)/;
+
+/**
+ * An agent retargeted at a new task, e.g. one of a stored composition that is reused for the
+ * next task of its kind. Its instructions keep everything {@link spawnAgent} wrote (the
+ * template's text, the agent's part, the gates) with the `## Task` section replaced; an agent
+ * whose instructions have no such section gets one appended. Every other field is kept.
+ *
+ * @example
+ * ```ts
+ * const reviewer = spawnAgent(getTemplate('code_reviewer')!, { tier: 'CAPABLE', task: 'Review a' });
+ * const next = retaskAgent(reviewer, 'Review b');
+ * next.instructions.includes('## Task\nReview b'); // true
+ * ```
+ * @throws ValidationError naming `task` when it is empty, blank or not a string.
+ */
+export function retaskAgent<T extends Agent>(agent: T, task: string): T {
+  if (typeof task !== 'string' || task.trim() === '') {
+    throw new ValidationError('task', 'must be a non-empty string');
+  }
+  const section = `## Task\n${task.trim()}`;
+  const instructions = TASK_SECTION.test(agent.instructions)
+    ? agent.instructions.replace(TASK_SECTION, () => section)
+    : `${agent.instructions}\n\n${section}`;
+  return { ...agent, instructions };
+}

@@ -18,6 +18,7 @@ export {
   describeStrategyRole,
   type PlannedAgent,
   plannedAgentSchema,
+  retaskAgent,
   type SpawnAgentOptions,
   StrategyRole,
   spawnAgent,
