@@ -62,6 +62,35 @@ describe('analyzeDocumentation', () => {
     expect(result.summary).toBe('52.63% of the public API documented (10/19 symbols)');
   });
 
+  it('keeps a doc comment followed by directive comments, but not one separated by code', async () => {
+    const project = await tempProject();
+    try {
+      await project.write('package.json', JSON.stringify({ name: 'lib', main: './dist/index.js' }));
+      await project.write(
+        'src/index.ts',
+        [
+          '/** Documented. */',
+          '// biome-ignore lint/suspicious/noExplicitAny: reason',
+          'export const a: any = 1;',
+          '/** Belongs to b. */',
+          'const b = 2;',
+          'export const c = b;',
+          '/* not a doc comment */',
+          'export const d = 3;',
+        ].join('\n'),
+      );
+      const result = await analyzeDocumentation({ root: project.root });
+      if (result.status !== 'measured') throw new Error(result.summary);
+      expect(result.symbols.map((symbol) => [symbol.name, symbol.documented])).toEqual([
+        ['a', true],
+        ['c', false],
+        ['d', false],
+      ]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('reports unknown, not 0%, when there is no public API', async () => {
     const project = await tempProject();
     try {

@@ -228,6 +228,7 @@ function bindingNames(node: AstNode): string[] {
 
 /** Finds the `/** ... *\/` comment that directly precedes a position. */
 class DocComments {
+  private readonly starts: number[];
   private readonly ends: number[];
   private readonly isDoc: boolean[];
 
@@ -236,6 +237,7 @@ class DocComments {
     parsed: ParsedSource,
   ) {
     const comments = [...parsed.comments].sort((a, b) => a.start - b.start);
+    this.starts = comments.map((comment) => comment.start);
     this.ends = comments.map((comment) => comment.end);
     this.isDoc = comments.map(
       (comment) =>
@@ -245,7 +247,10 @@ class DocComments {
     );
   }
 
-  /** True when a JSDoc/TSDoc block ends right before `position` (only whitespace between). */
+  /**
+   * True when a JSDoc/TSDoc block precedes `position` with only whitespace and other comments
+   * between (as TypeScript attaches it: `/** doc *\/ // lint-ignore` still documents).
+   */
   before(position: number): boolean {
     let low = 0;
     let high = this.ends.length - 1;
@@ -257,7 +262,12 @@ class DocComments {
         low = middle + 1;
       } else high = middle - 1;
     }
-    if (found === -1 || !this.isDoc[found]) return false;
-    return this.text.slice(this.ends[found]!, position).trim() === '';
+    let until = position;
+    for (let index = found; index >= 0; index--) {
+      if (this.text.slice(this.ends[index]!, until).trim() !== '') return false;
+      if (this.isDoc[index]) return true;
+      until = this.starts[index]!;
+    }
+    return false;
   }
 }
