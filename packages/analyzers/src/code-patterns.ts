@@ -55,14 +55,38 @@ function finding(
   };
 }
 
-const CHILD_PROCESS = /^(node:)?child_process$/;
-
-/** True when the file imports or requires node:child_process. */
-function usesChildProcess(parsed: ParsedSource, text: string): boolean {
-  if (parsed.module.staticImports.some((item) => CHILD_PROCESS.test(item.moduleRequest.value))) {
+/** True when the file imports or requires the node module (`child_process`, `vm`). */
+function usesNodeModule(parsed: ParsedSource, text: string, name: string): boolean {
+  const specifiers = new Set([name, `node:${name}`]);
+  if (parsed.module.staticImports.some((item) => specifiers.has(item.moduleRequest.value))) {
     return true;
   }
-  return /require\(\s*['"](node:)?child_process['"]\s*\)/.test(text);
+  return new RegExp(`require\\(\\s*['"](node:)?${name}['"]\\s*\\)`).test(text);
+}
+
+/** True when the file declares or imports its own top-level `Function` (an AST class, say). */
+function shadowsFunction(parsed: ParsedSource): boolean {
+  if (
+    parsed.module.staticImports.some((item) =>
+      item.entries.some((entry) => entry.localName.value === 'Function'),
+    )
+  ) {
+    return true;
+  }
+  const body = (parsed.program as unknown as { body: AstNode[] }).body;
+  return body.some((statement) => {
+    const declaration = (
+      statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement
+    ) as AstNode | null;
+    if (declaration === null || declaration === undefined) return false;
+    if (declaration.type === 'ClassDeclaration' || declaration.type === 'FunctionDeclaration') {
+      return nameOf(declaration.id) === 'Function';
+    }
+    if (declaration.type === 'VariableDeclaration') {
+      return (declaration.declarations as AstNode[]).some((item) => nameOf(item.id) === 'Function');
+    }
+    return false;
+  });
 }
 
 /** The called function's name: `eval`, `exec` for `cp.exec`, ... */
@@ -105,15 +129,11 @@ export function createPatternVisitor(
     const line = lines.lineOf(node.start);
     findings.push(finding(file, rule, line, lines.lineText(file.text, line)));
   };
-  let childProcess: boolean | undefined;
-  const importsChildProcess = (): boolean => {
-    childProcess ??= usesChildProcess(parsed, file.text);
-    return childProcess;
-  };
+  const facts = new FileFacts(parsed, file.text);
   const enter = (node: AstNode): void => {
     let rule: CodePatternRule | undefined;
     if (node.type === 'CallExpression' || node.type === 'NewExpression') {
-      rule = callRule(node, importsChildProcess);
+      rule = callRule(node, facts);
     } else if (node.type === 'Property') {
       const key = nameOf(node.key);
       if ((key === 'rejectUnauthorized' || key === 'strictSSL') && isFalse(node.value)) {
@@ -139,8 +159,35 @@ export function createPatternVisitor(
 const VM_RUNNERS = new Set(['runInThisContext', 'runInNewContext', 'runInContext']);
 const SPAWNERS = new Set(['spawn', 'spawnSync', 'execFile', 'execFileSync']);
 
+/** What the call checks need to know about the file, computed on first use. */
+class FileFacts {
+  private childProcess: boolean | undefined;
+  private vm: boolean | undefined;
+  private ownFunction: boolean | undefined;
+
+  constructor(
+    private readonly parsed: ParsedSource,
+    private readonly text: string,
+  ) {}
+
+  importsChildProcess(): boolean {
+    this.childProcess ??= usesNodeModule(this.parsed, this.text, 'child_process');
+    return this.childProcess;
+  }
+
+  importsVm(): boolean {
+    this.vm ??= usesNodeModule(this.parsed, this.text, 'vm');
+    return this.vm;
+  }
+
+  shadowsFunction(): boolean {
+    this.ownFunction ??= shadowsFunction(this.parsed);
+    return this.ownFunction;
+  }
+}
+
 /** The rule a call or `new` expression breaks, if any. */
-function callRule(node: AstNode, importsChildProcess: () => boolean): CodePatternRule | undefined {
+function callRule(node: AstNode, facts: FileFacts): CodePatternRule | undefined {
   const { name, object } = calleeName(node.callee as AstNode);
   const args = node.arguments as AstNode[];
   const first = args[0];
@@ -149,14 +196,15 @@ function callRule(node: AstNode, importsChildProcess: () => boolean): CodePatter
     return dynamicFirst ? 'js/dynamic-eval' : undefined;
   }
   if (name === 'Function' && object === undefined) {
-    return args.some((arg) => !isConstantString(arg)) ? 'js/function-constructor' : undefined;
+    const dynamic = args.some((arg) => !isConstantString(arg));
+    return dynamic && !facts.shadowsFunction() ? 'js/function-constructor' : undefined;
   }
   if (VM_RUNNERS.has(name ?? '') || (name === 'Script' && node.type === 'NewExpression')) {
-    return dynamicFirst ? 'js/vm-run-code' : undefined;
+    return dynamicFirst && facts.importsVm() ? 'js/vm-run-code' : undefined;
   }
   if (name === 'exec' || name === 'execSync') {
     const built = first !== undefined && isBuiltString(first);
-    return built && importsChildProcess() ? 'js/shell-command-from-string' : undefined;
+    return built && facts.importsChildProcess() ? 'js/shell-command-from-string' : undefined;
   }
   if (SPAWNERS.has(name ?? '')) {
     const options = args.find((arg) => arg.type === 'ObjectExpression');

@@ -165,6 +165,15 @@ describe('scanSecurity on a project with planted problems', () => {
         '}',
       ];
       await project.write('src/run.ts', `${lines.join('\n')}\n`);
+      // an AST class named Function and a parser's Node.Script are not code execution
+      await project.write(
+        'src/ast.ts',
+        'export class Function {}\nexport const make = (x: string) => new Function(x);\n',
+      );
+      await project.write(
+        'src/parser.ts',
+        'export const n = (Node: any, b: string) => new Node.Script(b);\n',
+      );
       const result = await scanSecurity({ root: project.root });
       expect(result.findings.map((finding) => `${finding.line} ${finding.ruleId}`)).toEqual([
         '5 js/function-constructor',
