@@ -33,167 +33,169 @@ export interface ModuleSummary {
   exports: ExportItem[];
 }
 
+const DECLARATION_KINDS: Record<string, string> = {
+  FunctionDeclaration: 'function',
+  TSDeclareFunction: 'function',
+  ClassDeclaration: 'class',
+  TSInterfaceDeclaration: 'interface',
+  TSTypeAliasDeclaration: 'type',
+  TSEnumDeclaration: 'enum',
+  TSModuleDeclaration: 'namespace',
+};
+
+/** Reads one module's top-level statements into a {@link ModuleSummary}. */
+class ModuleReader {
+  readonly locals = new Map<string, DeclaredSymbol>();
+  readonly imports: Array<[string, { source: string; imported: string }]> = [];
+  readonly exports: ExportItem[] = [];
+  private readonly docs: DocComments;
+
+  constructor(
+    file: SourceFile,
+    parsed: ParsedSource,
+    private readonly lines: LineIndex,
+  ) {
+    this.docs = new DocComments(file.text, parsed);
+  }
+
+  /** The names a declaration introduces, with kind, line and documentation state. */
+  declare(node: AstNode, statementStart: number): Array<[string, DeclaredSymbol]> {
+    const documented = this.docs.before(statementStart) || this.docs.before(node.start);
+    const make = (name: string, kind: string, at: number): [string, DeclaredSymbol] => [
+      name,
+      { kind, line: this.lines.lineOf(at), documented },
+    ];
+    if (node.type === 'VariableDeclaration') {
+      return (node.declarations as AstNode[]).flatMap((declarator) =>
+        bindingNames(declarator.id as AstNode).map((name) =>
+          make(name, 'variable', declarator.start),
+        ),
+      );
+    }
+    const kind = DECLARATION_KINDS[node.type];
+    const id = node.id as AstNode | null | undefined;
+    if (kind === undefined || id === null || id === undefined || id.type !== 'Identifier')
+      return [];
+    return [make(id.name as string, kind, node.start)];
+  }
+
+  /** A statement-level symbol (default expression, namespace re-export) at the statement. */
+  private atStatement(statement: AstNode, kind: string): DeclaredSymbol {
+    return {
+      kind,
+      line: this.lines.lineOf(statement.start),
+      documented: this.docs.before(statement.start),
+    };
+  }
+
+  read(statement: AstNode): void {
+    const exported =
+      statement.type === 'ExportNamedDeclaration' && statement.declaration
+        ? (statement.declaration as AstNode)
+        : undefined;
+    for (const [name, symbol] of this.declare(exported ?? statement, statement.start)) {
+      this.addLocal(name, symbol);
+      if (exported !== undefined) {
+        this.exports.push({ type: 'declared', name, keyName: name, symbol });
+      }
+    }
+    if (statement.type === 'ImportDeclaration') this.readImport(statement);
+    else if (statement.type === 'ExportNamedDeclaration' && !statement.declaration) {
+      this.readExportList(statement);
+    } else if (statement.type === 'ExportDefaultDeclaration') this.readExportDefault(statement);
+    else if (statement.type === 'ExportAllDeclaration') this.readExportAll(statement);
+  }
+
+  private addLocal(name: string, symbol: DeclaredSymbol): void {
+    const previous = this.locals.get(name);
+    // Overloads and value+type pairs merge: documented when any declaration is.
+    if (previous === undefined) this.locals.set(name, symbol);
+    else if (!previous.documented && symbol.documented) {
+      this.locals.set(name, { ...previous, documented: true });
+    }
+  }
+
+  private readImport(statement: AstNode): void {
+    const source = (statement.source as AstNode).value as string;
+    for (const specifier of statement.specifiers as AstNode[]) {
+      const local = (specifier.local as AstNode).name as string;
+      let imported = '*';
+      if (specifier.type === 'ImportSpecifier') {
+        imported = moduleName(specifier.imported as AstNode) ?? local;
+      } else if (specifier.type === 'ImportDefaultSpecifier') imported = 'default';
+      this.imports.push([local, { source, imported }]);
+    }
+  }
+
+  /** `export { a, b as c }` and `export { a } from 'x'`. */
+  private readExportList(statement: AstNode): void {
+    const documented = this.docs.before(statement.start);
+    const line = this.lines.lineOf(statement.start);
+    const source = statement.source ? ((statement.source as AstNode).value as string) : undefined;
+    for (const specifier of statement.specifiers as AstNode[]) {
+      const local = moduleName(specifier.local as AstNode) ?? '';
+      const exported = moduleName(specifier.exported as AstNode) ?? local;
+      this.exports.push(
+        source === undefined
+          ? { type: 'local', exported, local, line, documented }
+          : { type: 'from', exported, imported: local, source, documented },
+      );
+    }
+  }
+
+  private readExportDefault(statement: AstNode): void {
+    const declaration = statement.declaration as AstNode;
+    const named = this.declare(declaration, statement.start)[0]?.[1];
+    if (named !== undefined) {
+      this.exports.push({ type: 'declared', name: 'default', keyName: 'default', symbol: named });
+      return;
+    }
+    if (declaration.type === 'Identifier') {
+      const { line, documented } = this.atStatement(statement, 'value');
+      this.exports.push({
+        type: 'local',
+        exported: 'default',
+        local: declaration.name as string,
+        line,
+        documented,
+      });
+      return;
+    }
+    let kind = 'value';
+    if (/Function/.test(declaration.type)) kind = 'function';
+    else if (/^Class/.test(declaration.type)) kind = 'class';
+    this.exports.push({
+      type: 'declared',
+      name: 'default',
+      keyName: 'default',
+      symbol: this.atStatement(statement, kind),
+    });
+  }
+
+  /** `export * from 'x'` and `export * as ns from 'x'`. */
+  private readExportAll(statement: AstNode): void {
+    const source = (statement.source as AstNode).value as string;
+    const exported = statement.exported ? moduleName(statement.exported as AstNode) : undefined;
+    if (exported === undefined) {
+      this.exports.push({ type: 'all', source });
+      return;
+    }
+    const { line, documented } = this.atStatement(statement, 'namespace');
+    this.exports.push({ type: 'namespace', exported, source, line, documented });
+  }
+}
+
 /** Summarises the top-level declarations, imports and exports of a parsed module. */
 export function summariseModule(
   file: SourceFile,
   parsed: ParsedSource,
   lines: LineIndex = new LineIndex(file.text),
 ): ModuleSummary {
-  const docs = new DocComments(file.text, parsed);
-  const locals = new Map<string, DeclaredSymbol>();
-  const imports: Array<[string, { source: string; imported: string }]> = [];
-  const exports: ExportItem[] = [];
-  const declare = (
-    node: AstNode,
-    statementStart: number,
-    kindOverride?: string,
-  ): Array<[string, DeclaredSymbol]> => {
-    const documented = docs.before(statementStart) || docs.before(node.start);
-    const make = (name: string, kind: string, at: number): [string, DeclaredSymbol] => [
-      name,
-      { kind, line: lines.lineOf(at), documented },
-    ];
-    const id = node.id as AstNode | null | undefined;
-    switch (node.type) {
-      case 'FunctionDeclaration':
-      case 'TSDeclareFunction':
-        return id ? [make(id.name as string, kindOverride ?? 'function', node.start)] : [];
-      case 'ClassDeclaration':
-        return id ? [make(id.name as string, kindOverride ?? 'class', node.start)] : [];
-      case 'TSInterfaceDeclaration':
-        return id ? [make(id.name as string, 'interface', node.start)] : [];
-      case 'TSTypeAliasDeclaration':
-        return id ? [make(id.name as string, 'type', node.start)] : [];
-      case 'TSEnumDeclaration':
-        return id ? [make(id.name as string, 'enum', node.start)] : [];
-      case 'TSModuleDeclaration':
-        return id && id.type === 'Identifier'
-          ? [make(id.name as string, 'namespace', node.start)]
-          : [];
-      case 'VariableDeclaration':
-        return (node.declarations as AstNode[]).flatMap((declarator) =>
-          bindingNames(declarator.id as AstNode).map((name) =>
-            make(name, 'variable', declarator.start),
-          ),
-        );
-      default:
-        return [];
-    }
-  };
-  const addLocal = (name: string, symbol: DeclaredSymbol): void => {
-    const previous = locals.get(name);
-    if (previous === undefined) locals.set(name, symbol);
-    else if (!previous.documented && symbol.documented)
-      locals.set(name, { ...previous, documented: true });
-  };
-  const body = (parsed.program as unknown as { body: AstNode[] }).body;
-  for (const statement of body) {
-    const exported =
-      statement.type === 'ExportNamedDeclaration' && statement.declaration
-        ? (statement.declaration as AstNode)
-        : undefined;
-    const declared = declare(exported ?? statement, statement.start);
-    for (const [name, symbol] of declared) {
-      addLocal(name, symbol);
-      if (exported !== undefined) exports.push({ type: 'declared', name, keyName: name, symbol });
-    }
-    switch (statement.type) {
-      case 'ImportDeclaration': {
-        const source = (statement.source as AstNode).value as string;
-        for (const specifier of statement.specifiers as AstNode[]) {
-          const local = (specifier.local as AstNode).name as string;
-          const imported =
-            specifier.type === 'ImportSpecifier'
-              ? (moduleName(specifier.imported as AstNode) ?? local)
-              : specifier.type === 'ImportDefaultSpecifier'
-                ? 'default'
-                : '*';
-          imports.push([local, { source, imported }]);
-        }
-        break;
-      }
-      case 'ExportNamedDeclaration': {
-        if (statement.declaration) break;
-        const documented = docs.before(statement.start);
-        const line = lines.lineOf(statement.start);
-        const source = statement.source
-          ? ((statement.source as AstNode).value as string)
-          : undefined;
-        for (const specifier of statement.specifiers as AstNode[]) {
-          const local = moduleName(specifier.local as AstNode) ?? '';
-          const exportedName = moduleName(specifier.exported as AstNode) ?? local;
-          if (source !== undefined)
-            exports.push({
-              type: 'from',
-              exported: exportedName,
-              imported: local,
-              source,
-              documented,
-            });
-          else exports.push({ type: 'local', exported: exportedName, local, line, documented });
-        }
-        break;
-      }
-      case 'ExportDefaultDeclaration': {
-        const declaration = statement.declaration as AstNode;
-        const named = declare(
-          declaration,
-          statement.start,
-          declaration.type === 'FunctionDeclaration' ? 'function' : undefined,
-        )[0]?.[1];
-        if (named !== undefined) {
-          exports.push({ type: 'declared', name: 'default', keyName: 'default', symbol: named });
-        } else if (declaration.type === 'Identifier') {
-          exports.push({
-            type: 'local',
-            exported: 'default',
-            local: declaration.name as string,
-            line: lines.lineOf(statement.start),
-            documented: docs.before(statement.start),
-          });
-        } else {
-          const kind =
-            declaration.type === 'FunctionDeclaration' ||
-            declaration.type === 'ArrowFunctionExpression' ||
-            declaration.type === 'FunctionExpression'
-              ? 'function'
-              : declaration.type === 'ClassDeclaration' || declaration.type === 'ClassExpression'
-                ? 'class'
-                : 'value';
-          exports.push({
-            type: 'declared',
-            name: 'default',
-            keyName: 'default',
-            symbol: {
-              kind,
-              line: lines.lineOf(statement.start),
-              documented: docs.before(statement.start),
-            },
-          });
-        }
-        break;
-      }
-      case 'ExportAllDeclaration': {
-        const source = (statement.source as AstNode).value as string;
-        const exportedAs = statement.exported
-          ? moduleName(statement.exported as AstNode)
-          : undefined;
-        if (exportedAs !== undefined) {
-          exports.push({
-            type: 'namespace',
-            exported: exportedAs,
-            source,
-            line: lines.lineOf(statement.start),
-            documented: docs.before(statement.start),
-          });
-        } else {
-          exports.push({ type: 'all', source });
-        }
-        break;
-      }
-    }
+  const reader = new ModuleReader(file, parsed, lines);
+  for (const statement of (parsed.program as unknown as { body: AstNode[] }).body) {
+    reader.read(statement);
   }
-  return { locals: [...locals], imports, exports };
+  return { locals: [...reader.locals], imports: reader.imports, exports: reader.exports };
 }
 
 function moduleName(node: AstNode | undefined): string | undefined {
