@@ -15,6 +15,22 @@
  * @packageDocumentation
  */
 export {
+  type ChooseCompositionOptions,
+  type ChosenComposition,
+  type CompositionChoiceBasis,
+  type CompositionOutcomeRecord,
+  type CompositionStanding,
+  type CompositionToRecord,
+  chooseComposition,
+  compositionIdFor,
+  isProvenComposition,
+  qualityScoreFromConfidences,
+  REUSE_SUCCESS_RATE,
+  type RecordCompositionOutcomeOptions,
+  recordCompositionOutcome,
+  taskPatternOf,
+} from './composition-learning.js';
+export {
   DEFAULT_RELEASE_GATES,
   evaluateGate,
   type GateMeasurement,
@@ -57,7 +73,6 @@ export {
 export {
   OrchestratedReleasePrepWorkflow,
   RELEASE_TASK,
-  REUSE_SUCCESS_RATE,
   type ReleasePrepExecuteOptions,
   type ReleasePrepWorkflowOptions,
 } from './release-prep-workflow.js';

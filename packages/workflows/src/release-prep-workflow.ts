@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import nodePath from 'node:path';
-import { AgentConfiguration, ConfigurationStore } from '@baton/config-store';
+import { type AgentConfiguration, ConfigurationStore } from '@baton/config-store';
 import {
   type Agent,
   type AgentExecutor,
@@ -16,6 +16,7 @@ import {
 import { spawnAgent } from '@baton/meta-orchestrator';
 import { ParallelStrategy } from '@baton/strategies';
 import { getTemplate } from '@baton/templates';
+import { isProvenComposition, recordCompositionOutcome } from './composition-learning.js';
 import {
   evaluateGate,
   type GateMeasurement,
@@ -89,9 +90,6 @@ export interface ReleasePrepExecuteOptions {
 
 /** The task the release agents are spawned for. */
 export const RELEASE_TASK = 'Check whether the project is ready for release';
-
-/** The smallest success rate for which a stored composition is reused (BEHAVIOUR §5). */
-export const REUSE_SUCCESS_RATE = 0.8;
 
 /**
  * Baton's release readiness check. Four agents run in parallel through `@baton/strategies`:
@@ -278,7 +276,7 @@ export class OrchestratedReleasePrepWorkflow {
     const reusable =
       !this.#explicitAgents &&
       best !== undefined &&
-      best.successRate >= REUSE_SUCCESS_RATE &&
+      isProvenComposition(best) &&
       best.agents.some((agent) => RELEASE_AGENT_CHECKS[agent.templateId] !== undefined);
     if (reusable && best !== undefined) {
       const agents = best.agents
@@ -321,42 +319,32 @@ export class OrchestratedReleasePrepWorkflow {
     outcome: { success: boolean; qualityScore: number },
     signal: AbortSignal | undefined,
   ): Promise<CompositionRecord> {
-    const call = signal === undefined ? {} : { signal };
-    let previous: AgentConfiguration | undefined = team.reused;
+    const recorded = await recordCompositionOutcome({
+      store,
+      composition: {
+        compositionId: team.compositionId,
+        taskPattern: RELEASE_TASK_PATTERN,
+        strategy: CompositionPattern.PARALLEL,
+        agents: team.agents,
+        qualityGates: { ...this.qualityGates },
+        tags: ['release_prep', 'baton-workflows'],
+      },
+      outcome,
+      signal,
+    });
+    // Its record before this run: as read now, or (store unreadable) as it was when reused.
+    const previous = recorded.previous === undefined ? team.reused : recorded.previous;
+    const used = previous !== undefined && previous !== null && previous.usageCount > 0;
     const record: CompositionRecord = {
       id: team.compositionId,
       taskPattern: RELEASE_TASK_PATTERN,
       reused: team.reused !== undefined,
-      previousSuccessRate: null,
-      previousUsageCount: 0,
-      recordedQualityScore: null,
+      previousSuccessRate: used ? previous.successRate : null,
+      previousUsageCount: used ? previous.usageCount : 0,
+      recordedQualityScore: recorded.recorded ? outcome.qualityScore : null,
     };
-    try {
-      if (previous === undefined) {
-        previous = await store.load(team.compositionId, call);
-        if (previous === undefined) {
-          await store.save(
-            new AgentConfiguration({
-              id: team.compositionId,
-              taskPattern: RELEASE_TASK_PATTERN,
-              agents: team.agents,
-              strategy: CompositionPattern.PARALLEL,
-              qualityGates: { ...this.qualityGates },
-              tags: ['release_prep', 'baton-workflows'],
-            }),
-            call,
-          );
-        }
-      }
-      if (previous !== undefined && previous.usageCount > 0) {
-        record.previousSuccessRate = previous.successRate;
-        record.previousUsageCount = previous.usageCount;
-      }
-      await store.recordOutcome(team.compositionId, outcome, call);
-      record.recordedQualityScore = outcome.qualityScore;
-    } catch (error) {
-      throwIfAborted(signal);
-      record.recordError = describeError(error);
+    if (!recorded.recorded) {
+      record.recordError = recorded.error;
       this.#logger.warn('could not record the release check outcome', {
         composition: team.compositionId,
         error: record.recordError,

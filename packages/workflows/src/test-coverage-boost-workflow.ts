@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import nodePath from 'node:path';
 import { analyzeCoverage, type CoverageResult, isTestPath } from '@baton/analyzers';
-import { AgentConfiguration, ConfigurationStore } from '@baton/config-store';
+import { ConfigurationStore } from '@baton/config-store';
 import {
   type Agent,
   type AgentExecutor,
@@ -9,7 +9,6 @@ import {
   agentResultSchema,
   type BatonEmitter,
   CompositionPattern,
-  describeError,
   type Logger,
   noopLogger,
   throwIfAborted,
@@ -20,6 +19,7 @@ import { spawnAgent } from '@baton/meta-orchestrator';
 import { SequentialStrategy } from '@baton/strategies';
 import { getTemplate } from '@baton/templates';
 import { z } from 'zod';
+import { recordCompositionOutcome } from './composition-learning.js';
 
 /** The task pattern coverage boosts are stored under. */
 export const TEST_COVERAGE_BOOST_TASK_PATTERN = 'test_coverage_boost';
@@ -444,34 +444,23 @@ export class TestCoverageBoostWorkflow {
         storageDir: nodePath.join(this.projectRoot, '.baton', 'compositions'),
         logger: this.#logger,
       });
-    const id = 'test_coverage_boost-sequential';
-    const call = signal === undefined ? {} : { signal };
-    try {
-      if ((await store.load(id, call)) === undefined) {
-        await store.save(
-          new AgentConfiguration({
-            id,
-            taskPattern: TEST_COVERAGE_BOOST_TASK_PATTERN,
-            agents,
-            strategy: CompositionPattern.SEQUENTIAL,
-            qualityGates: { min_coverage: this.targetCoverage },
-          }),
-          call,
-        );
-      }
-      await store.recordOutcome(
-        id,
-        {
-          success: boost.targetReached,
-          qualityScore: Math.min(100, Math.max(0, boost.finalCoverage ?? 0)),
-        },
-        call,
-      );
-    } catch (error) {
-      throwIfAborted(signal);
-      this.#logger.warn('could not record the coverage boost outcome', {
-        error: describeError(error),
-      });
+    const recorded = await recordCompositionOutcome({
+      store,
+      composition: {
+        compositionId: 'test_coverage_boost-sequential',
+        taskPattern: TEST_COVERAGE_BOOST_TASK_PATTERN,
+        strategy: CompositionPattern.SEQUENTIAL,
+        agents,
+        qualityGates: { min_coverage: this.targetCoverage },
+      },
+      outcome: {
+        success: boost.targetReached,
+        qualityScore: Math.min(100, Math.max(0, boost.finalCoverage ?? 0)),
+      },
+      signal,
+    });
+    if (!recorded.recorded) {
+      this.#logger.warn('could not record the coverage boost outcome', { error: recorded.error });
     }
   }
 }
