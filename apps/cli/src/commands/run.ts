@@ -12,7 +12,7 @@ import {
   writeLine,
 } from '../io.js';
 import { batonDir, resolveProjectDir } from '../project.js';
-import { chooseComposition, openCompositionStore } from '../run/composition.js';
+import { chooseRunComposition, openCompositionStore } from '../run/composition.js';
 import { executeRun, type RunComposition } from '../run/execute.js';
 import {
   describeLaunch,
@@ -111,7 +111,7 @@ export const runCommand: Command = {
     const setup = await resolveExecutorSetup(spec, { projectRoot: project, env: io.env });
     const logger = createStderrLogger(io, values.verbose === true);
     const batonDirectory = batonDir(project);
-    const chosen = await chooseComposition({
+    const chosen = await chooseRunComposition({
       task,
       context,
       store: openCompositionStore(batonDirectory),

@@ -1,37 +1,13 @@
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { AgentConfiguration, ConfigurationStore, PatternLibrary } from '@baton/config-store';
-import {
-  type Agent,
-  type CompositionPattern,
-  describeError,
-  type Logger,
-  type QualityGates,
-} from '@baton/core';
-import { type ComposedPlan, MetaOrchestrator } from '@baton/meta-orchestrator';
+import { ConfigurationStore, PatternLibrary } from '@baton/config-store';
+import type { Agent, CompositionPattern, Logger, QualityGates } from '@baton/core';
 import type { RunResult, TaskGraph } from '@baton/runtime';
-
-/** A stored composition is reused when its success rate is at least this (BEHAVIOUR.md §5). */
-export const REUSE_SUCCESS_RATE = 0.8;
-
-/** The team a run executes and how it was chosen. */
-export interface ChosenComposition {
-  task: string;
-  /** `<domain>_<complexity>`, e.g. `security_moderate`: the key compositions are stored under. */
-  taskPattern: string;
-  decision: 'reused' | 'composed';
-  /** Why, in a sentence (also written to the audit log). */
-  reason: string;
-  /** The stored composition this run reuses or records its outcome on. */
-  compositionId: string;
-  strategy: CompositionPattern;
-  /** Why this strategy (the meta-orchestrator's rule, or the stored composition's record). */
-  strategyReason: string;
-  agents: Agent[];
-  qualityGates: QualityGates;
-  /** The fresh analysis and plan (always computed: it gives the task pattern). */
-  plan: ComposedPlan;
-}
+import {
+  type ChosenComposition,
+  chooseComposition,
+  qualityScoreFromConfidences,
+  recordCompositionOutcome,
+} from '@baton/workflows';
 
 /** The project's composition store, with a pattern library so proven teams become patterns. */
 export function openCompositionStore(batonDirectory: string): ConfigurationStore {
@@ -41,39 +17,11 @@ export function openCompositionStore(batonDirectory: string): ConfigurationStore
   });
 }
 
-/** The key a task's compositions are stored under: `<domain>_<complexity>`. */
-export function taskPatternOf(plan: Pick<ComposedPlan, 'domain' | 'complexity'>): string {
-  return `${plan.domain}_${plan.complexity}`;
-}
-
-/** A stable id for a team: the same composed team records its outcomes on the same entry. */
-export function compositionIdFor(
-  taskPattern: string,
-  strategy: string,
-  agents: readonly Pick<Agent, 'id' | 'templateId' | 'tier'>[],
-): string {
-  const shape = agents.map((agent) => `${agent.id}:${agent.templateId}:${agent.tier}`).join('|');
-  const digest = createHash('sha256').update(`${strategy}|${shape}`).digest('hex').slice(0, 10);
-  return `${taskPattern}-${strategy}-${digest}`;
-}
-
 /**
- * An agent of a stored composition, retargeted at a new task: its instructions keep the
- * template's text and the agent's part, with the `## Task` section replaced.
+ * `chooseComposition` of `@baton/workflows` (reuse a proven stored team, else compose), with the
+ * reasons that come from flags worded after the flags.
  */
-export function retask(agent: Agent, task: string): Agent {
-  const section = /## Task\n[\s\S]*?(?=\n\n## |$)/;
-  const instructions = section.test(agent.instructions)
-    ? agent.instructions.replace(section, () => `## Task\n${task}`)
-    : `${agent.instructions}\n\n## Task\n${task}`;
-  return { ...agent, instructions };
-}
-
-/**
- * Analyses the task, then reuses the best stored composition for its task pattern when it is
- * proven (success rate >= 0.8), otherwise composes a new team with the meta-orchestrator.
- */
-export async function chooseComposition(options: {
+export async function chooseRunComposition(options: {
   task: string;
   context?: Record<string, unknown> | undefined;
   store: ConfigurationStore;
@@ -82,56 +30,14 @@ export async function chooseComposition(options: {
   fresh?: boolean;
   signal?: AbortSignal | undefined;
 }): Promise<ChosenComposition> {
-  const plan = new MetaOrchestrator().analyzeAndCompose(options.task, options.context);
-  const taskPattern = taskPatternOf(plan);
-  const composedId = compositionIdFor(taskPattern, plan.strategy, plan.agents);
-  const composed = (reason: string): ChosenComposition => ({
-    task: plan.task,
-    taskPattern,
-    decision: 'composed',
-    reason,
-    compositionId: composedId,
-    strategy: plan.strategy,
-    strategyReason: `rule ${plan.strategyRule}; ${plan.reasons.join('; ')}`,
-    agents: plan.agents,
-    qualityGates: plan.qualityGates,
-    plan,
-  });
-  if (options.fresh === true) return composed('--fresh: stored compositions not consulted');
-  if (options.context?.capabilities !== undefined) {
-    return composed('--context names the capabilities: a team composed for them');
+  const chosen = await chooseComposition(options);
+  if (chosen.basis === 'fresh') {
+    return { ...chosen, reason: '--fresh: stored compositions not consulted' };
   }
-  let best: AgentConfiguration | undefined;
-  try {
-    best = await options.store.getBestForTask(taskPattern, {
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-  } catch (error) {
-    options.signal?.throwIfAborted();
-    options.logger.warn('could not read the composition store', { error: describeError(error) });
-    return composed(`the composition store could not be read (${describeError(error)})`);
+  if (chosen.basis === 'capabilities') {
+    return { ...chosen, reason: '--context names the capabilities: a team composed for them' };
   }
-  if (best === undefined) {
-    return composed(`no stored composition for task pattern ${taskPattern}`);
-  }
-  const rate = `${(best.successRate * 100).toFixed(0)}% over ${best.usageCount} run${best.usageCount === 1 ? '' : 's'}`;
-  if (best.usageCount === 0 || best.successRate < REUSE_SUCCESS_RATE) {
-    return composed(
-      `best stored composition ${best.id} for ${taskPattern} has success rate ${rate} (< ${REUSE_SUCCESS_RATE * 100}%)`,
-    );
-  }
-  return {
-    task: plan.task,
-    taskPattern,
-    decision: 'reused',
-    reason: `stored composition ${best.id} for ${taskPattern} succeeded ${rate} (>= ${REUSE_SUCCESS_RATE * 100}%)`,
-    compositionId: best.id,
-    strategy: best.strategy,
-    strategyReason: `reused with composition ${best.id}`,
-    agents: best.agents.map((agent) => retask(agent, plan.task)),
-    qualityGates: { ...best.qualityGates, ...plan.qualityGates },
-    plan,
-  };
+  return chosen;
 }
 
 /** What was recorded in the composition store after a run. */
@@ -152,7 +58,8 @@ export interface OutcomeRecord {
 /**
  * Records a finished run's outcome on its composition (saving a newly composed team first).
  * Only runs that ended `succeeded` or `failed` count; a cancelled, paused or budget-stopped run
- * can be resumed and is recorded when it finishes.
+ * can be resumed and is recorded when it finishes. The quality score is the average confidence
+ * of the agent steps that succeeded.
  */
 export async function recordOutcome(options: {
   store: ConfigurationStore;
@@ -183,37 +90,22 @@ export async function recordOutcome(options: {
   const confidences = Object.entries(result.steps)
     .filter(([id, step]) => agentSteps.has(id) && step.status === 'succeeded')
     .flatMap(([, step]) => (step.result === undefined ? [] : [step.result.confidence]));
-  const qualityScore =
-    confidences.length === 0
-      ? 0
-      : Math.round((confidences.reduce((a, b) => a + b, 0) / confidences.length) * 1000) / 10;
-  try {
-    if ((await store.load(composition.compositionId)) === undefined) {
-      await store.save(
-        new AgentConfiguration({
-          id: composition.compositionId,
-          taskPattern: composition.taskPattern,
-          strategy: composition.strategy,
-          agents: composition.agents,
-          qualityGates: composition.qualityGates,
-          tags: ['baton-run'],
-        }),
-      );
-    }
-    const updated = await store.recordOutcome(composition.compositionId, {
-      success: result.success,
-      qualityScore,
-    });
-    return {
-      ...base,
-      recorded: true,
-      success: result.success,
-      qualityScore,
-      successRate: updated.successRate,
-      usageCount: updated.usageCount,
-    };
-  } catch (error) {
-    options.logger.warn('could not record the run outcome', { error: describeError(error) });
-    return { ...base, recorded: false, note: `not recorded: ${describeError(error)}` };
+  const qualityScore = qualityScoreFromConfidences(confidences);
+  const recorded = await recordCompositionOutcome({
+    store,
+    composition: { ...composition, tags: ['baton-run'] },
+    outcome: { success: result.success, qualityScore },
+  });
+  if (!recorded.recorded) {
+    options.logger.warn('could not record the run outcome', { error: recorded.error });
+    return { ...base, recorded: false, note: `not recorded: ${recorded.error}` };
   }
+  return {
+    ...base,
+    recorded: true,
+    success: result.success,
+    qualityScore,
+    successRate: recorded.successRate,
+    usageCount: recorded.usageCount,
+  };
 }
