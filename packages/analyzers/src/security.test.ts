@@ -104,6 +104,23 @@ describe('scanSecurity on a project with planted problems', () => {
     }
   });
 
+  it('lists a test fixture that is broken on purpose without a warning', async () => {
+    const project = await tempProject();
+    try {
+      await project.write('src/__fixtures__/broken.ts', 'export const = ;\n');
+      await project.write('src/ok.ts', 'export const ok = 1;\n');
+      const result = await scanSecurity({ root: project.root });
+      expect(result.parseFailures.map((failure) => failure.path)).toEqual([
+        'src/__fixtures__/broken.ts',
+      ]);
+      expect(result.warnings.filter((warning) => warning.includes('could not be parsed'))).toEqual(
+        [],
+      );
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('recognises provider tokens and leaves placeholders alone', async () => {
     const project = await tempProject();
     try {
