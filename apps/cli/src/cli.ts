@@ -1,31 +1,49 @@
 import process from 'node:process';
-import { BatonError, BatonErrorCode } from '@baton/core';
 import packageJson from '../package.json' with { type: 'json' };
-import type { Command, RunCliOptions } from './command.js';
-import { compositionsCommand } from './commands/compositions.js';
-import { decisionsCommand } from './commands/decisions.js';
-import { orchestrateCommand } from './commands/orchestrate.js';
-import { planCommand } from './commands/plan.js';
-import { runCommand } from './commands/run.js';
-import { runsCommand } from './commands/runs.js';
-import { templatesCommand } from './commands/templates.js';
+import type { CommandEntry, RunCliOptions } from './command.js';
 import { type CliIo, ExitCode, UsageError, writeLine } from './io.js';
 
-const commands: Command[] = [
-  orchestrateCommand,
-  planCommand,
-  runCommand,
-  runsCommand,
-  decisionsCommand,
-  templatesCommand,
-  compositionsCommand,
+/**
+ * The commands, in `baton --help` order. Each is imported when it runs: `baton plan` or
+ * `baton --help` never load the AI SDK (run, orchestrate) or the source parser (orchestrate).
+ */
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'orchestrate',
+    summary: 'Run a workflow: release-prep (release readiness for CI), test-coverage',
+    load: async () => (await import('./commands/orchestrate.js')).orchestrateCommand,
+  },
+  {
+    name: 'plan',
+    summary: 'Analyse a task and show the team, strategy, cost and duration, without running it',
+    load: async () => (await import('./commands/plan.js')).planCommand,
+  },
+  {
+    name: 'run',
+    summary: 'Compose a team for a task and run it (model provider or coding-agent CLIs)',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  {
+    name: 'runs',
+    summary: 'List, show, follow, resume or cancel runs in .baton/runs',
+    load: async () => (await import('./commands/runs.js')).runsCommand,
+  },
+  {
+    name: 'decisions',
+    summary: 'List the decisions runs wait for, and approve or reject them',
+    load: async () => (await import('./commands/decisions.js')).decisionsCommand,
+  },
+  {
+    name: 'templates',
+    summary: 'List the agent templates or show one',
+    load: async () => (await import('./commands/templates.js')).templatesCommand,
+  },
+  {
+    name: 'compositions',
+    summary: 'List, show or delete the learned compositions in .baton/compositions',
+    load: async () => (await import('./commands/compositions.js')).compositionsCommand,
+  },
 ];
-
-const USAGE_CODES = new Set<string>([
-  BatonErrorCode.VALIDATION,
-  BatonErrorCode.CONFIGURATION,
-  BatonErrorCode.NOT_FOUND,
-]);
 
 function help(): string {
   const width = Math.max(...commands.map((command) => command.name.length));
@@ -60,28 +78,37 @@ export async function runCli(
     writeLine(io.stdout, packageJson.version);
     return ExitCode.OK;
   }
-  const command = commands.find((candidate) => candidate.name === name);
-  if (command === undefined) {
+  const entry = commands.find((candidate) => candidate.name === name);
+  if (entry === undefined) {
     writeLine(io.stderr, `baton: unknown command "${name}" (run \`baton --help\`)`);
     return ExitCode.USAGE;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    writeLine(io.stdout, command.usage);
-    return ExitCode.OK;
-  }
   try {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      writeLine(io.stdout, command.usage);
+      return ExitCode.OK;
+    }
     return await command.run(rest, io, options);
   } catch (error) {
-    return reportError(error, io);
+    return await reportError(error, io);
   }
 }
 
-function reportError(error: unknown, io: CliIo): ExitCode {
+async function reportError(error: unknown, io: CliIo): Promise<ExitCode> {
   if (error instanceof UsageError) {
     writeLine(io.stderr, `baton: ${error.message}`);
     return ExitCode.USAGE;
   }
-  if (BatonError.isInstance(error) && USAGE_CODES.has(error.code)) {
+  // Imported here, not at the top, so that `baton --help` does not load zod (a failed command
+  // has loaded @baton/core already).
+  const { BatonError, BatonErrorCode } = await import('@baton/core');
+  const usageCodes: readonly string[] = [
+    BatonErrorCode.VALIDATION,
+    BatonErrorCode.CONFIGURATION,
+    BatonErrorCode.NOT_FOUND,
+  ];
+  if (BatonError.isInstance(error) && usageCodes.includes(error.code)) {
     writeLine(io.stderr, `baton: ${error.message}`);
     return ExitCode.USAGE;
   }

@@ -15,12 +15,22 @@ export interface RunCliOptions {
   executorFactory?: ExecutorFactory | undefined;
 }
 
-/** One `baton` command. */
+/** One `baton` command: the module `CommandEntry.load` imports. */
 export interface Command {
   name: string;
-  /** One line for `baton --help`. */
-  summary: string;
   /** Full usage text for `baton <name> --help`. */
   usage: string;
   run(argv: string[], io: CliIo, options?: RunCliOptions): Promise<ExitCode>;
+}
+
+/**
+ * A line of the command table: what `baton --help` shows without loading anything, and how to
+ * load the command. A command's module (and what it needs, such as the AI SDK or the source
+ * parser) is imported only when that command runs, so every other command starts fast.
+ */
+export interface CommandEntry {
+  name: string;
+  /** One line for `baton --help`. */
+  summary: string;
+  load(): Promise<Command>;
 }

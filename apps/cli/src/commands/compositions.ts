@@ -7,7 +7,6 @@ import { batonDir, resolveProjectDir } from '../project.js';
 
 export const compositionsCommand: Command = {
   name: 'compositions',
-  summary: 'List, show or delete the learned compositions in .baton/compositions',
   usage: [
     'Usage: baton compositions list [--task-pattern P] [--path DIR] [--json]',
     '       baton compositions show <id> [--path DIR] [--json]',

@@ -11,7 +11,6 @@ const STATUSES = ['pending', 'approved', 'rejected'] as const;
 /** `baton decisions list|approve|reject`. */
 export const decisionsCommand: Command = {
   name: 'decisions',
-  summary: 'List the decisions runs wait for, and approve or reject them',
   usage: [
     'Usage: baton decisions list [--run ID] [--status pending|approved|rejected] [--path DIR] [--json]',
     '       baton decisions approve <id> [--note TEXT] [--path DIR] [--json]',

@@ -70,7 +70,6 @@ const usage = [
 
 export const orchestrateCommand: Command = {
   name: 'orchestrate',
-  summary: 'Run a workflow: release-prep (release readiness for CI), test-coverage',
   usage,
   async run(argv, io, options) {
     const named = argv.findIndex((arg) => !arg.startsWith('-'));

@@ -6,7 +6,6 @@ import { ExitCode, UsageError, writeJson, writeLine } from '../io.js';
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'Analyse a task and show the team, strategy, cost and duration, without running it',
   usage: [
     'Usage: baton plan "<task>" [--context JSON] [--graph] [--json]',
     '',

@@ -61,7 +61,6 @@ const usage = [
 /** `baton run "<task>"`: compose or reuse a team, run it on the runtime, report measured usage. */
 export const runCommand: Command = {
   name: 'run',
-  summary: 'Compose a team for a task and run it (model provider or coding-agent CLIs)',
   usage,
   async run(argv, io, cli = {}) {
     const { values, positionals } = parseFlags(argv, {

@@ -5,8 +5,7 @@ import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, ExitCode, formatTable, UsageError, writeJson, writeLine } from '../io.js';
 import { batonDir, resolveProjectDir } from '../project.js';
-import { executeRun, type RunComposition } from '../run/execute.js';
-import { executorSpecFromMetadata, resolveExecutorSetup } from '../run/executor-setup.js';
+import type { RunComposition } from '../run/execute.js';
 import { formatRunReport } from '../run/report.js';
 
 const usage = [
@@ -26,7 +25,6 @@ const usage = [
 /** `baton runs list|show|logs|resume|cancel`. */
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'List, show, follow, resume or cancel runs in .baton/runs',
   usage,
   async run(argv, io, cli = {}) {
     const { values, positionals } = parseFlags(argv, {
@@ -121,6 +119,9 @@ export const runsCommand: Command = {
       return ExitCode.OK;
     }
     if (action === 'resume') {
+      // Only resuming runs agents: the executors (and the AI SDK) load here, not for list/show.
+      const [{ executeRun }, { executorSpecFromMetadata, resolveExecutorSetup }] =
+        await Promise.all([import('../run/execute.js'), import('../run/executor-setup.js')]);
       const record = await requireRun(store, id);
       const metadata = record.metadata ?? {};
       const spec = executorSpecFromMetadata(metadata);

@@ -5,7 +5,6 @@ import { ExitCode, formatTable, UsageError, writeJson, writeLine } from '../io.j
 
 export const templatesCommand: Command = {
   name: 'templates',
-  summary: 'List the agent templates or show one',
   usage: ['Usage: baton templates list [--json]', '       baton templates show <id> [--json]'].join(
     '\n',
   ),

@@ -7,7 +7,7 @@ import {
   chooseComposition,
   qualityScoreFromConfidences,
   recordCompositionOutcome,
-} from '@baton/workflows';
+} from '@baton/workflows/composition-learning';
 
 /** The project's composition store, with a pattern library so proven teams become patterns. */
 export function openCompositionStore(batonDirectory: string): ConfigurationStore {
