@@ -2,6 +2,8 @@
  * Baton's workflows: the release readiness check CI users run. Four agents measure the project
  * in parallel (security, test coverage, code quality, documentation), quality gates judge the
  * measured figures, and the report comes as console text, JSON, Markdown or SARIF.
+ * The learning loop (`chooseComposition`, `recordCompositionOutcome`) reuses teams that proved
+ * themselves; it is also available alone as `@baton/workflows/composition-learning`.
  *
  * @example
  * ```ts
