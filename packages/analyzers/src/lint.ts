@@ -226,13 +226,30 @@ export async function runLinters(options: RunLintersOptions): Promise<LintResult
         reason: `${linter.tool} did not finish within ${timeoutSeconds}s`,
       };
     }
-    let parsed: { errors: number; warnings: number; messages: LintMessage[] };
+    let parsed: ReturnType<typeof parseLinterOutput>;
     try {
       parsed = parseLinterOutput(linter.tool, result.stdout, root);
     } catch {
       return {
         status: 'not-measured',
         reason: `${linter.tool} printed no JSON report (exit code ${result.exitCode}): ${tail(
+          result.stderr || result.stdout,
+          3,
+        )
+          .replace(/\s+/g, ' ')
+          .trim()}`,
+      };
+    }
+    if (parsed.filesChecked === 0) {
+      return {
+        status: 'not-measured',
+        reason: `${linter.tool} checked no files: its configuration ignores them`,
+      };
+    }
+    if (result.exitCode !== 0 && parsed.errors === 0) {
+      return {
+        status: 'not-measured',
+        reason: `${linter.tool} failed (exit code ${result.exitCode}) without reporting an error: ${tail(
           result.stderr || result.stdout,
           3,
         )
@@ -275,7 +292,7 @@ export function parseLinterOutput(
   tool: LinterRun['tool'],
   stdout: string,
   root: string,
-): { errors: number; warnings: number; messages: LintMessage[] } {
+): { errors: number; warnings: number; messages: LintMessage[]; filesChecked?: number } {
   const start = stdout.search(/[[{]/);
   const data = JSON.parse(start === -1 ? stdout : stdout.slice(start)) as unknown;
   const messages: LintMessage[] = [];
@@ -301,11 +318,11 @@ export function parseLinterOutput(
         });
       }
     }
-    return { errors, warnings, messages };
+    return { errors, warnings, messages, filesChecked: (data as unknown[]).length };
   }
   if (tool === 'biome') {
     const report = data as {
-      summary: { errors: number; warnings: number };
+      summary: { errors: number; warnings: number; changed?: number; unchanged?: number };
       diagnostics: Array<{
         severity: string;
         message: string;
@@ -324,7 +341,15 @@ export function parseLinterOutput(
         message: diagnostic.message,
       });
     }
-    return { errors: report.summary.errors, warnings: report.summary.warnings, messages };
+    const { changed, unchanged } = report.summary;
+    return {
+      errors: report.summary.errors,
+      warnings: report.summary.warnings,
+      messages,
+      ...(changed === undefined || unchanged === undefined
+        ? {}
+        : { filesChecked: changed + unchanged }),
+    };
   }
   const items = data as Array<{
     code: string | null;

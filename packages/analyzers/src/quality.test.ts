@@ -95,6 +95,27 @@ describe('analyzeQuality', () => {
     }
   });
 
+  it("does not count 0 errors when the repository's linter ignores the package", async () => {
+    const project = await tempProject();
+    try {
+      await mkdir(path.join(project.root, '.git'));
+      await project.write(
+        'biome.json',
+        JSON.stringify({ files: { includes: ['**', '!**/fixtures'] } }),
+      );
+      await mkdir(path.join(project.root, 'node_modules', '.bin'), { recursive: true });
+      await symlink(BIOME, path.join(project.root, 'node_modules', '.bin', 'biome'));
+      await project.write('test/fixtures/p/src/a.js', 'export const f = (a) => a == 1;\n');
+      const result = await analyzeQuality({ root: path.join(project.root, 'test/fixtures/p') });
+      expect(result.lint.status).toBe('not-measured');
+      expect(result.lint).toMatchObject({
+        reason: 'biome checked no files: its configuration ignores them',
+      });
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('says so when ruff is configured but not installed', async () => {
     const project = await tempProject();
     try {

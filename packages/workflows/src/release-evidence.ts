@@ -74,11 +74,6 @@ interface OutputBase {
   reason?: string | undefined;
   /** One line describing the measurement. */
   summary: string;
-  /**
-   * What the measurement leaves out, found by the workflow (e.g. workspace packages without a
-   * coverage report); reported as warnings next to the tool's own `measured.warnings`.
-   */
-  gaps?: string[] | undefined;
   /** The model's review of the evidence, when a model executor was configured. */
   review?: ModelReview | undefined;
 }

@@ -8,10 +8,7 @@ import {
   type CoverageResult,
   createProjectIndex,
   type DocumentationResult,
-  isTestPath,
-  languageOf,
   listProjectFiles,
-  listWorkspacePackages,
   type ProjectFiles,
   type ProjectIndex,
   type QualityResult,
@@ -170,9 +167,8 @@ export function createReleaseExecutor(options: ReleaseExecutorOptions): AgentExe
           signal,
           logger,
         });
-        const output = coverageOutput(measured);
-        const unreported = await unreportedPackages(measured, root, await projectFiles());
-        return unreported === undefined ? output : { ...output, gaps: [unreported] };
+        // analyzeCoverage itself warns about workspace packages no report covers.
+        return coverageOutput(measured);
       }
       case 'quality': {
         const measured = await analyzers.quality({
@@ -227,40 +223,6 @@ function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(values).filter(([, value]) => value !== undefined),
   ) as Partial<T>;
-}
-
-/**
- * In a monorepo, the packages with source files that no coverage report mentions: the measured
- * figure says nothing about them. Undefined when every such package is covered.
- */
-async function unreportedPackages(
-  measured: CoverageResult,
-  root: string,
-  listing: ProjectFiles,
-): Promise<string | undefined> {
-  if (measured.status !== 'measured') return undefined;
-  const packages = await listWorkspacePackages(root, listing.files);
-  if (packages.length <= 1) return undefined;
-  // Deepest directory first, so that a file belongs to its innermost package.
-  const directories = packages
-    .map((workspacePackage) => workspacePackage.directory)
-    .sort((a, b) => b.length - a.length);
-  const ownerOf = (file: string): string =>
-    directories.find((directory) => directory !== '.' && file.startsWith(`${directory}/`)) ?? '.';
-  const reported = new Set(measured.files.map((file) => ownerOf(file.path)));
-  const withSources = new Set<string>();
-  for (const file of listing.files) {
-    if (languageOf(file) === undefined || isTestPath(file) || /\.config\.[cm]?[jt]s$/.test(file))
-      continue;
-    withSources.add(ownerOf(file));
-  }
-  const missing = [...withSources].filter((directory) => !reported.has(directory)).sort();
-  if (missing.length === 0) return undefined;
-  const listed =
-    missing.length > 8
-      ? `${missing.slice(0, 8).join(', ')} and ${missing.length - 8} more`
-      : missing.join(', ');
-  return `no coverage report covers ${missing.length} of ${withSources.size} packages with source files (${listed}); the figure is for the others only`;
 }
 
 function securityOutput(measured: SecurityResult): SecurityAgentOutput {
@@ -319,7 +281,6 @@ export function evidenceDigest(output: ReleaseAgentOutput): Record<string, unkno
     check: output.check,
     figure: output.figure,
     summary: output.summary,
-    ...(output.gaps === undefined ? {} : { gaps: output.gaps }),
   };
   const reason = output.reason === undefined ? {} : { reason: output.reason };
   switch (output.check) {

@@ -527,9 +527,7 @@ function measurementOf(output: ReleaseAgentOutput): GateMeasurement {
 /** Measurements that could not (fully) be made, as the analyzers reported them. */
 function measurementWarnings(output: ReleaseAgentOutput): string[] {
   const label = RELEASE_GATES.find((gate) => gate.check === output.check)!.name;
-  return [...output.measured.warnings, ...(output.gaps ?? [])].map(
-    (warning) => `${label}: ${warning}`,
-  );
+  return output.measured.warnings.map((warning) => `${label}: ${warning}`);
 }
 
 /** A failed model review, and each critical model finding for a person to confirm. */

@@ -58,7 +58,8 @@ describe('release-blocked fixture (planted secrets, advisory, shell call, gaps)'
     );
     expect(report.warnings).toEqual([
       'Documentation: 50% of the public API documented (3/6 symbols); at least 100% required. Undocumented: multiply (src/math.js:19), divide (src/math.js:23), publish (src/publish.js:9)',
-      'Code Quality: Lint not measured: no linter configured',
+      // In place, the repository's Biome applies, and its configuration ignores test fixtures.
+      'Code Quality: Lint not measured: biome checked no files: its configuration ignores them',
     ]);
     expect(report.timestamp).toBe('2026-01-10T14:32:15.000Z');
     expect(report.agentResults.map((result) => [result.agentId, result.success])).toEqual([
@@ -242,11 +243,13 @@ describe('release-ready fixture', () => {
     expect(report.summary).toBe('Ready for release: 4 of 4 gates passed.');
   }, 60_000);
 
-  it('reads the committed coverage report in place; lint not installed is a warning (medium)', async () => {
+  it('reads the committed coverage report; lint not installed is a warning (medium)', async () => {
+    // A copy outside the repository, where no Biome is installed.
+    const root = await copyFixture('release-ready');
     const report = await new OrchestratedReleasePrepWorkflow({
       store: false,
       auditFile: 'audit/npm-audit.json',
-    }).execute({ path: fixturePath('release-ready') });
+    }).execute({ path: root });
     expect(report.qualityGates.map((gate) => gate.actual)).toEqual([0, 100, 10, 100]);
     expect(report.approved).toBe(true);
     expect(report.confidence).toBe('medium');
@@ -415,7 +418,7 @@ describe('a monorepo with a package that has no coverage report', () => {
       passed: true,
     });
     expect(report.warnings).toContain(
-      'Test Coverage: no coverage report covers 1 of 2 packages with source files (packages/gap); the figure is for the others only',
+      'Test Coverage: No coverage report covers 1 workspace package(s) with source files (packages/gap); the figure is for the others only',
     );
   });
 });
