@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).filter((word) => word !== '--');
 const scripts = readdirSync(here)
   .filter((name) => name.endsWith('.bench.mjs'))
   .filter((name) => only.length === 0 || only.some((word) => name.includes(word)))
