@@ -5,8 +5,8 @@ export default defineConfig({
   format: ['esm'],
   sourcemap: true,
   clean: true,
-  // The workspace packages inside; third-party packages stay dependencies. Commands are imported
-  // when they run (cli.ts), so the build emits cli.js, a chunk per command and shared chunks.
+  splitting: false,
+  // One file with the workspace packages inside; third-party packages stay dependencies.
   noExternal: [/^@baton\//],
   banner: { js: '#!/usr/bin/env node' },
 });
