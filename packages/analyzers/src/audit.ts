@@ -91,7 +91,9 @@ export function auditErrorReason(report: unknown): string | undefined {
     return `the advisory service answered HTTP ${status}: ${what}`;
   }
   if (isRecord(error)) {
-    const message = [error.message, error.summary, error.detail].find(
+    // npm 10+ puts the cause ("request to ... failed, reason: connect ECONNREFUSED ...") in the
+    // top-level message and leaves error.summary and error.detail empty.
+    const message = [error.message, error.summary, error.detail, report.message].find(
       (part): part is string => typeof part === 'string' && part.trim() !== '',
     );
     const code = typeof error.code === 'string' ? error.code : undefined;

@@ -286,6 +286,17 @@ describe('dependency audit', () => {
     expect(pnpm.reason).toMatch(/HTTP 405: ERR_PNPM_AUDIT_BAD_RESPONSE: The audit endpoint/);
   });
 
+  it('names the cause when npm 10+ cannot reach the advisory service (recorded output)', async () => {
+    const npm = await auditDependencies({
+      root: '.',
+      auditFile: fixturePath('audit/npm-connection-refused.json'),
+    });
+    if (npm.status !== 'unavailable') throw new Error('expected unavailable');
+    expect(npm.reason).toBe(
+      'request to http://127.0.0.1:9/-/npm/v1/security/advisories/bulk failed, reason: connect ECONNREFUSED 127.0.0.1:9',
+    );
+  });
+
   it('runs npm audit and reports an advisory service answering 405 as a warning, not a pass', async () => {
     const server = createServer((_request, response) => {
       response.writeHead(405, { allow: 'GET, HEAD' });
