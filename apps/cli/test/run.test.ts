@@ -54,6 +54,10 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     expect(report.outcome).toMatchObject({ recorded: true, success: true, usageCount: 1 });
     expect(existsSync(join(project, '.baton', 'runs', report.runId, 'run.json'))).toBe(true);
     expect(result.stderr).toBe('');
+    const shown = await batonRun(['runs', 'show', report.runId], { cwd: project });
+    expect(shown.stdout).toContain(
+      'Spend: 1 agent run(s), 140 tokens (100 in, 40 out), cost $0.0020',
+    );
     const audit = readAudit(project).map((entry) => `${entry.type}: ${entry.message}`);
     expect(audit).toContainEqual(
       expect.stringMatching(/^strategy: strategy teaching chosen: rule documentation; /),

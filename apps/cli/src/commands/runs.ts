@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { BatonError, BatonErrorCode } from '@baton/core';
-import { formatEventLine, RunStore, Runtime } from '@baton/runtime';
+import { formatEventLine, RunStore, Runtime, type SpendTotals } from '@baton/runtime';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, ExitCode, formatTable, UsageError, writeJson, writeLine } from '../io.js';
 import { batonDir, resolveProjectDir } from '../project.js';
 import type { RunComposition } from '../run/execute.js';
-import { formatRunReport } from '../run/report.js';
+import { formatRunReport, usd } from '../run/report.js';
 
 const usage = [
   'Usage: baton runs list [--status S] [--limit N] [--path DIR] [--json]',
@@ -208,21 +208,14 @@ async function show(io: CliIo, store: RunStore, id: string, json: boolean): Prom
   if (run.budgetStop)
     lines.push(`Budget stop: ${run.budgetStop.limit} ${run.budgetStop.max} reached`);
   if (run.error) lines.push(`Error: ${run.error}`);
-  const spend = run.spend as
-    | {
-        total?: {
-          costUsd?: number;
-          totalTokens?: number;
-          unpricedAttempts?: number;
-          unmeasuredAttempts?: number;
-        };
-      }
-    | undefined;
-  if (spend?.total !== undefined) {
-    const total = spend.total;
-    const unknown = (total.unpricedAttempts ?? 0) + (total.unmeasuredAttempts ?? 0) > 0;
+  // The engine saves the run's spend totals (`SpendTotals` of @baton/runtime) as `run.spend`.
+  const spend = run.spend as Partial<SpendTotals> | undefined;
+  if (spend !== undefined && typeof spend.totalTokens === 'number') {
+    const unmeasured = spend.unmeasuredAttempts ?? 0;
+    const unpriced = spend.unpricedAttempts ?? 0;
+    const cost = usd(spend.costUsd ?? 0);
     lines.push(
-      `Spend: ${total.totalTokens ?? 0} tokens, ${unknown ? `cost unknown (at least $${(total.costUsd ?? 0).toFixed(4)} priced)` : `$${(total.costUsd ?? 0).toFixed(4)}`}`,
+      `Spend: ${spend.agents ?? 'unknown'} agent run(s), ${unmeasured > 0 ? `tokens unknown (at least ${spend.totalTokens} measured)` : `${spend.totalTokens} tokens (${spend.inputTokens} in, ${spend.outputTokens} out)`}, ${unmeasured + unpriced > 0 ? `cost unknown (at least ${cost} priced)` : `cost ${cost}`}`,
     );
   }
   lines.push('');
@@ -258,7 +251,7 @@ async function show(io: CliIo, store: RunStore, id: string, json: boolean): Prom
             ? '-'
             : `${attempts.reduce((sum, attempt) => sum + attempt.durationSeconds, 0).toFixed(1)}s`,
           attempts.length === 0 ? '-' : measured ? String(tokens) : 'unknown',
-          attempts.length === 0 ? '-' : priced ? `$${cost.toFixed(4)}` : 'unknown',
+          attempts.length === 0 ? '-' : priced ? usd(cost) : 'unknown',
         ];
       }),
     ),

@@ -188,7 +188,13 @@ export function buildRunReport(options: {
   };
 }
 
-const usd = (value: number | null): string => (value === null ? 'unknown' : `$${value.toFixed(4)}`);
+/** Dollars to 4 decimals; a cost too small for them keeps two significant digits (never `$0.0000`). */
+export function usd(value: number | null): string {
+  if (value === null) return 'unknown';
+  if (value > 0 && value < 0.0001)
+    return `$${value.toFixed(Math.min(20, 1 - Math.floor(Math.log10(value))))}`;
+  return `$${value.toFixed(4)}`;
+}
 const count = (value: number | null): string => (value === null ? 'unknown' : String(value));
 
 /** The report as text for a person. */
@@ -222,14 +228,19 @@ export function formatRunReport(report: RunReport): string {
   const totals = report.totals;
   lines.push('');
   lines.push(
-    `Total: ${totals.agents} agent run(s), ${totals.totalTokens} tokens (${totals.inputTokens} in, ${totals.outputTokens} out), cost ${totals.costUsd === null ? `unknown (at least $${totals.pricedCostUsd.toFixed(4)} priced)` : usd(totals.costUsd)}`,
+    `Total: ${totals.agents} agent run(s), ${totals.totalTokens} tokens (${totals.inputTokens} in, ${totals.outputTokens} out), cost ${totals.costUsd === null ? `unknown (at least ${usd(totals.pricedCostUsd)} priced)` : usd(totals.costUsd)}`,
   );
   for (const note of totals.notes) lines.push(`  note: ${note}`);
   const results = report.agents.filter((agent) => agent.summary !== null || agent.error !== null);
   if (results.length > 0) {
     lines.push('', 'Results:');
     for (const agent of results) {
-      const text = agent.summary ?? `error: ${agent.error}`;
+      // A failed agent's reason comes first: its text (e.g. an answer that did not parse) is not
+      // a result.
+      const text =
+        agent.error !== null
+          ? `error: ${agent.error}${agent.summary === null ? '' : ` (answer: ${agent.summary})`}`
+          : (agent.summary ?? '');
       lines.push(`  ${agent.agentId}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
     }
   }

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { type AgentReport, formatRunReport, type RunReport, usd } from './report.js';
+
+function agent(overrides: Partial<AgentReport>): AgentReport {
+  return {
+    stepId: 'code_reviewer',
+    agentId: 'code_reviewer',
+    status: 'succeeded',
+    reason: null,
+    tier: 'CAPABLE',
+    via: 'primary',
+    attempts: 1,
+    durationSeconds: 0.1,
+    inputTokens: 100,
+    outputTokens: 10,
+    totalTokens: 110,
+    costUsd: 0.000021,
+    confidence: null,
+    model: 'gpt-4o-mini',
+    summary: null,
+    error: null,
+    notes: [],
+    ...overrides,
+  };
+}
+
+function report(agents: AgentReport[]): RunReport {
+  return {
+    runId: 'r1',
+    status: 'failed',
+    success: false,
+    task: 'review the code',
+    strategy: 'parallel',
+    composition: null,
+    agents,
+    totals: {
+      agents: 1,
+      inputTokens: 100,
+      outputTokens: 10,
+      totalTokens: 110,
+      costUsd: 0.000021,
+      pricedCostUsd: 0.000021,
+      unpricedAttempts: 0,
+      unmeasuredAttempts: 0,
+      notes: [],
+    },
+    budget: {},
+    budgetStop: null,
+    pendingDecisions: [],
+    outcome: null,
+    durationSeconds: 0.1,
+    error: null,
+    runDir: '/tmp/r1',
+    eventsFile: null,
+    next: [],
+  };
+}
+
+describe('formatRunReport', () => {
+  it('gives a failed agent its reason, not its unparsed text as if it were a result', () => {
+    const text = formatRunReport(
+      report([
+        agent({
+          status: 'failed',
+          reason: 'agent-reported',
+          summary: 'I think the code is fine.',
+          error: "The model's answer did not match the expected format: no JSON object",
+        }),
+      ]),
+    );
+    expect(text).toContain(
+      "code_reviewer: error: The model's answer did not match the expected format: no JSON object (answer: I think the code is fine.)",
+    );
+  });
+
+  it('shows a measured cost below $0.0001 with its digits, never as $0.0000', () => {
+    const text = formatRunReport(report([agent({ status: 'succeeded', summary: 'ok' })]));
+    expect(text).toMatch(/code_reviewer\s+succeeded\s+CAPABLE\s+0\.1s\s+110\s+\$0\.000021/);
+    expect(text).toContain('cost $0.000021');
+    expect(text).not.toContain('$0.0000 ');
+  });
+});
+
+describe('usd', () => {
+  it('prints 4 decimals, two significant digits below a hundredth of a cent, unknown for null', () => {
+    expect(usd(0.0005253)).toBe('$0.0005');
+    expect(usd(0.000042)).toBe('$0.000042');
+    expect(usd(4.2e-7)).toBe('$0.00000042');
+    expect(usd(0)).toBe('$0.0000');
+    expect(usd(null)).toBe('unknown');
+  });
+});
