@@ -219,6 +219,34 @@ describe('createCliExecutor', () => {
     );
   });
 
+  it('names a plain-text quota message of a JSON-lines CLI and the stderr of a CLI that printed no JSON', async () => {
+    const { bin } = fakeCliDirectory({
+      claude: { kind: 'text', stdout: '', stderr: 'claude: internal failure', exitCode: 3 },
+      codex: {
+        kind: 'text',
+        stdout: "You've hit your usage limit. Upgrade to Pro or try again later.",
+        exitCode: 0,
+      },
+      gemini: { kind: 'text', stdout: 'Loaded cached credentials.', exitCode: 0 },
+    });
+    const executor = createCliExecutor({
+      chain: 'claude,codex,gemini',
+      projectRoot: project(),
+      env: envWith(bin),
+    });
+    const result = await executor(agent, {}, run());
+    expect(out(result).attempts.map((attempt) => [attempt.cli, attempt.outcome])).toEqual([
+      ['claude', 'exit'],
+      ['codex', 'quota'],
+      ['gemini', 'error'],
+    ]);
+    expect(out(result).attempts.map((attempt) => attempt.reason)).toEqual([
+      'exited with 3: no JSON result in the output; claude: internal failure',
+      "quota or rate limit: You've hit your usage limit. Upgrade to Pro or try again later.",
+      'no JSON result in the output',
+    ]);
+  });
+
   it('treats a claude result with is_error and a 429 as a quota failure even with exit 0', async () => {
     const { bin } = fakeCliDirectory({
       claude: {

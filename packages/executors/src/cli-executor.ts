@@ -333,7 +333,10 @@ function classify(
   if (outcome.timedOut) return { outcome: 'timeout', reason: `timed out after ${timeoutSeconds}s` };
   const stderrTail = tail(outcome.stderr, 5);
   const shortText = reply.text.length <= SHORT_TEXT ? reply.text : '';
-  const messages = [reply.error ?? '', stderrTail, shortText];
+  // No answer parsed: what the CLI printed instead (e.g. a plain-text quota message from a CLI
+  // whose answers are JSON lines) is the explanation.
+  const stdoutTail = reply.text === '' ? tail(outcome.stdout, 5) : '';
+  const messages = [reply.error ?? '', stderrTail, shortText, stdoutTail];
   const explain = (pattern: RegExp): string =>
     firstLine(matchingLine(pattern, messages) ?? reply.error ?? stderrTail);
   if (reply.apiStatus === 429 || QUOTA.test(messages.join('\n'))) {
@@ -343,14 +346,24 @@ function classify(
     return { outcome: 'auth', reason: `authentication required: ${explain(AUTH)}` };
   }
   if (outcome.exitCode !== 0) {
-    const detail = firstLine(reply.error ?? stderrTail) || firstLine(tail(outcome.stdout, 3));
+    // The parsed error and what the CLI said on stderr: either alone can hide the cause.
+    const detail =
+      [...new Set([firstLine(reply.error ?? ''), firstLine(stderrTail)])]
+        .filter((line) => line !== '')
+        .join('; ') || firstLine(tail(outcome.stdout, 3));
     return {
       outcome: 'exit',
       reason: `exited with ${outcome.exitCode ?? outcome.signal}${detail === '' ? '' : `: ${detail}`}`,
     };
   }
   if (reply.error !== undefined) return { outcome: 'error', reason: firstLine(reply.error) };
-  if (reply.text.trim() === '') return { outcome: 'error', reason: 'printed no answer' };
+  if (reply.text.trim() === '') {
+    const printed = firstLine(stdoutTail) || firstLine(stderrTail);
+    return {
+      outcome: 'error',
+      reason: `printed no answer${printed === '' ? '' : `: ${printed}`}`,
+    };
+  }
   return { outcome: 'ok' };
 }
 
