@@ -81,6 +81,31 @@ describe('formatRunReport', () => {
   });
 });
 
+describe('formatRunReport totals', () => {
+  it('says tokens are unknown, not 0, when attempts reported no usage', () => {
+    const base = report([
+      agent({ status: 'failed', error: 'every CLI failed', totalTokens: null }),
+    ]);
+    const text = formatRunReport({
+      ...base,
+      totals: {
+        ...base.totals,
+        agents: 2,
+        inputTokens: 0,
+        outputTokens: 0,
+        totalTokens: 0,
+        costUsd: null,
+        pricedCostUsd: 0,
+        unmeasuredAttempts: 2,
+      },
+    });
+    expect(text).toContain(
+      'Total: 2 agent run(s), tokens unknown (at least 0 measured), cost unknown (at least $0.0000 priced)',
+    );
+    expect(text).not.toContain('0 tokens');
+  });
+});
+
 describe('usd', () => {
   it('prints 4 decimals, two significant digits below a hundredth of a cent, unknown for null', () => {
     expect(usd(0.0005253)).toBe('$0.0005');

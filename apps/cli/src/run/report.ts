@@ -228,7 +228,7 @@ export function formatRunReport(report: RunReport): string {
   const totals = report.totals;
   lines.push('');
   lines.push(
-    `Total: ${totals.agents} agent run(s), ${totals.totalTokens} tokens (${totals.inputTokens} in, ${totals.outputTokens} out), cost ${totals.costUsd === null ? `unknown (at least ${usd(totals.pricedCostUsd)} priced)` : usd(totals.costUsd)}`,
+    `Total: ${totals.agents} agent run(s), ${totals.unmeasuredAttempts > 0 ? `tokens unknown (at least ${totals.totalTokens} measured)` : `${totals.totalTokens} tokens (${totals.inputTokens} in, ${totals.outputTokens} out)`}, cost ${totals.costUsd === null ? `unknown (at least ${usd(totals.pricedCostUsd)} priced)` : usd(totals.costUsd)}`,
   );
   for (const note of totals.notes) lines.push(`  note: ${note}`);
   const results = report.agents.filter((agent) => agent.summary !== null || agent.error !== null);
