@@ -191,6 +191,13 @@ describe('AgentConfiguration', () => {
     it('fromJSON rejects input that is not an object', () => {
       expect(() => AgentConfiguration.fromJSON('{}')).toThrow(ValidationError);
       expect(() => AgentConfiguration.fromJSON(null)).toThrow(ValidationError);
+      expect(() => AgentConfiguration.fromJSON(null)).toThrow('data: must be an object');
+      expect(() => AgentConfiguration.fromJSON([])).toThrow('data: must be an object');
+    });
+
+    it('the constructor rejects init that is not an object, naming it', () => {
+      expect(() => new AgentConfiguration(null as never)).toThrow(ValidationError);
+      expect(() => new AgentConfiguration(null as never)).toThrow('init: must be an object');
     });
   });
 });

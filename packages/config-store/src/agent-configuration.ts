@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '@baton/core';
 import { z } from 'zod';
+import { isObject } from './is-object.js';
 import { recordIdSchema } from './record-id.js';
 
 /** Where timestamps come from; injectable so tests can fix the time. */
@@ -162,8 +163,9 @@ export class AgentConfiguration {
   #lastUsed: Date | null;
   readonly #clock: Clock;
 
-  /** @throws ValidationError naming the offending field. */
+  /** @throws ValidationError naming the offending field (`init` when it is not an object). */
   constructor(init: AgentConfigurationInit, options: AgentConfigurationOptions = {}) {
+    if (!isObject(init)) throw new ValidationError('init', 'must be an object');
     this.#clock = options.clock ?? systemClock;
     const data = parseWith(agentConfigurationSchema, {
       ...init,
@@ -262,9 +264,11 @@ export class AgentConfiguration {
    * Rebuilds a configuration from its JSON form (e.g. a parsed `<id>.json`), validating every
    * field.
    *
-   * @throws ValidationError naming each offending field, e.g. `successRate: must be <= 1`.
+   * @throws ValidationError naming each offending field, e.g. `successRate: must be <= 1`
+   *   (`data` when it is not an object).
    */
   static fromJSON(data: unknown, options: AgentConfigurationOptions = {}): AgentConfiguration {
+    if (!isObject(data)) throw new ValidationError('data', 'must be an object');
     const parsed = parseWith(agentConfigurationSchema, data);
     return new AgentConfiguration(parsed, options);
   }

@@ -56,6 +56,20 @@ describe('ConfigurationStore', () => {
     expect(new ConfigurationStore().storageDir).toBe(path.resolve('.baton', 'compositions'));
   });
 
+  it.each([
+    [null, 'options: must be an object'],
+    [{ storageDir: '' }, 'storageDir: must be a non-empty string'],
+    [{ storageDir: '  ' }, 'storageDir: must be a non-empty string'],
+    [{ storageDir: 5 }, 'storageDir: must be a non-empty string'],
+    [{ patternLibrary: {} }, 'patternLibrary: must be a PatternLibrary'],
+    [{ clock: 'now' }, 'clock: must be a function returning a Date'],
+    [{ lock: 5 }, 'lock: must be an object'],
+  ])('rejects the options %j naming the field', (options, message) => {
+    const create = () => new ConfigurationStore(options as never);
+    expect(create).toThrow(ValidationError);
+    expect(create).toThrow(message);
+  });
+
   describe('save and load', () => {
     it('writes one <id>.json holding the JSON form and returns its path', async () => {
       const store = new ConfigurationStore({ storageDir: path.join(dir, 'nested', 'store') });
@@ -230,6 +244,21 @@ describe('ConfigurationStore', () => {
       expect((error as Error).message).toBe(message);
     });
 
+    it.each([
+      [null, 'filters: must be an object'],
+      ['release_prep', 'filters: must be an object'],
+      [[], 'filters: must be an object'],
+      [
+        { minSucessRate: 0.9 },
+        'minSucessRate: unknown filter (known: taskPattern, minSuccessRate, minQualityScore, limit)',
+      ],
+    ])('rejects the filters %j naming the field', async (filters, message) => {
+      const store = await seeded();
+      const error = await caught(store.search(filters as never));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toBe(message);
+    });
+
     it('finds nothing in a store that does not exist yet', async () => {
       expect(await new ConfigurationStore({ storageDir: path.join(dir, 'none') }).search()).toEqual(
         [],
@@ -337,6 +366,17 @@ describe('ConfigurationStore', () => {
       await store.save(withUse('newest', '2026-03-01T00:00:00.000Z'));
       await store.save(withUse('middle', '2026-02-01T00:00:00.000Z'));
       expect(ids(await store.listAll())).toEqual(['newest', 'middle', 'old', 'never-a', 'never-b']);
+    });
+
+    it('lists a composition last used before 1970 before the never-used ones', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      await store.save(composition('never'));
+      await store.save(
+        new AgentConfiguration(composition('ancient').toJSON(), {
+          clock: steppingClock('1969-07-20T20:17:00.000Z'),
+        }).recordOutcome(true, 50),
+      );
+      expect(ids(await store.listAll())).toEqual(['ancient', 'never']);
     });
 
     it('is empty for a store that does not exist yet', async () => {

@@ -19,6 +19,7 @@ import {
   qualifiesForPattern,
 } from './composition-pattern.js';
 import { errorCode, type LockOptions, withFileLock } from './file-lock.js';
+import { isObject } from './is-object.js';
 import { corruptRecordError, readAllRecords, readRecord, storageError } from './json-records.js';
 import type { PatternLibrary } from './pattern-library.js';
 import { recordPath } from './record-id.js';
@@ -105,7 +106,12 @@ export class ConfigurationStore {
   readonly #clock: Clock | undefined;
   readonly #lock: LockOptions;
 
+  /**
+   * @throws ValidationError naming the offending option (`storageDir` must be a non-empty string:
+   *   an empty one would silently mean the working directory)
+   */
   constructor(options: ConfigurationStoreOptions = {}) {
+    assertStoreOptions(options);
     this.storageDir = path.resolve(
       options.storageDir ?? path.join(process.cwd(), '.baton', 'compositions'),
     );
@@ -158,12 +164,14 @@ export class ConfigurationStore {
    * Compositions matching the filters (`>=` on the minimums), best first: by successRate, then
    * avgQualityScore, both descending; ties keep id order. Corrupt files are skipped with a warning.
    *
-   * @throws ValidationError naming the offending filter, e.g. `minSuccessRate: must be between 0 and 1`
+   * @throws ValidationError naming the offending filter, e.g. `minSuccessRate: must be between 0 and 1`;
+   *   an unknown filter (a misspelt `minSuccessRate`, say) is an error too, never silently ignored
    */
   async search(
     filters: SearchFilters = {},
     options: StoreCallOptions = {},
   ): Promise<AgentConfiguration[]> {
+    assertKnownFilters(filters);
     const { taskPattern, minSuccessRate, minQualityScore, limit } = parseWith(
       searchFiltersSchema,
       filters,
@@ -223,9 +231,12 @@ export class ConfigurationStore {
    */
   async listAll(options: StoreCallOptions = {}): Promise<AgentConfiguration[]> {
     const all = await this.#readAll(options.signal);
-    return all.sort(
-      (left, right) => (right.lastUsed?.getTime() ?? -1) - (left.lastUsed?.getTime() ?? -1),
-    );
+    const lastUsed = (config: AgentConfiguration): number =>
+      config.lastUsed?.getTime() ?? Number.NEGATIVE_INFINITY;
+    return all.sort((left, right) => {
+      const [newer, older] = [lastUsed(right), lastUsed(left)];
+      return newer === older ? 0 : newer > older ? 1 : -1;
+    });
   }
 
   /**
@@ -345,5 +356,43 @@ export class ConfigurationStore {
         error: describeError(error),
       });
     }
+  }
+}
+
+const SEARCH_FILTERS = Object.keys(searchFiltersSchema.shape);
+
+/** Throws a {@link ValidationError} when `filters` is not an object or has a key search does not know. */
+function assertKnownFilters(filters: unknown): void {
+  if (!isObject(filters)) throw new ValidationError('filters', 'must be an object');
+  const unknown = Object.keys(filters).filter((key) => !SEARCH_FILTERS.includes(key));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      unknown.map((key) => ({
+        field: key,
+        message: `unknown filter (known: ${SEARCH_FILTERS.join(', ')})`,
+      })),
+    );
+  }
+}
+
+/** Throws a {@link ValidationError} naming the first option of the store that is malformed. */
+function assertStoreOptions(options: unknown): asserts options is ConfigurationStoreOptions {
+  if (!isObject(options)) throw new ValidationError('options', 'must be an object');
+  const { storageDir, patternLibrary, clock, lock } = options as Record<string, unknown>;
+  if (storageDir !== undefined && (typeof storageDir !== 'string' || storageDir.trim() === '')) {
+    throw new ValidationError('storageDir', 'must be a non-empty string');
+  }
+  const library = patternLibrary as Partial<PatternLibrary> | undefined;
+  if (
+    library !== undefined &&
+    (typeof library?.contribute !== 'function' || typeof library.get !== 'function')
+  ) {
+    throw new ValidationError('patternLibrary', 'must be a PatternLibrary');
+  }
+  if (clock !== undefined && typeof clock !== 'function') {
+    throw new ValidationError('clock', 'must be a function returning a Date');
+  }
+  if (lock !== undefined && !isObject(lock)) {
+    throw new ValidationError('lock', 'must be an object');
   }
 }

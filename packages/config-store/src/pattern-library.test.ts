@@ -78,6 +78,13 @@ describe.each([
     await expect(library.list({ type: '' })).rejects.toThrow('type: must be a non-empty string');
   });
 
+  it('names the argument that is not an object', async () => {
+    const library = create();
+    await expect(library.contribute(null as never)).rejects.toThrow('pattern: must be an object');
+    await expect(library.list(null as never)).rejects.toThrow(ValidationError);
+    await expect(library.list(null as never)).rejects.toThrow('filter: must be an object');
+  });
+
   it('honours an aborted signal', async () => {
     const library = create();
     await expect(
@@ -121,6 +128,17 @@ describe('PatternLibrary files', () => {
     expect(BatonError.isInstance(error) && error.code).toBe(BatonErrorCode.STORAGE);
     expect(await readFile(corrupt, 'utf8')).toBe('{"id": "bad", "type": ');
     expect((await stat(corrupt)).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  it.each([
+    [null, 'options: must be an object'],
+    [{ storageDir: '' }, 'storageDir: must be a non-empty string'],
+    [{ storageDir: 5 }, 'storageDir: must be a non-empty string'],
+    [{ inMemory: 'yes' }, 'inMemory: must be a boolean'],
+  ])('rejects the options %j naming the field', (options, message) => {
+    const create = () => new PatternLibrary(options as never);
+    expect(create).toThrow(ValidationError);
+    expect(create).toThrow(message);
   });
 
   it('defaults to .baton/patterns under the working directory', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Logger, noopLogger, parseWith, throwIfAborted, ValidationError } from '@baton/core';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
+import { isObject } from './is-object.js';
 import { corruptRecordError, readAllRecords, readRecord } from './json-records.js';
 import { assertValidId, MAX_ID_BYTES, recordIdSchema, recordPath } from './record-id.js';
 
@@ -77,7 +78,16 @@ export class PatternLibrary {
   readonly #memory = new Map<string, Pattern>();
   readonly #logger: Logger;
 
+  /** @throws ValidationError naming the offending option, e.g. `storageDir: must be a non-empty string`. */
   constructor(options: PatternLibraryOptions = {}) {
+    if (!isObject(options)) throw new ValidationError('options', 'must be an object');
+    const { storageDir, inMemory } = options;
+    if (storageDir !== undefined && (typeof storageDir !== 'string' || storageDir.trim() === '')) {
+      throw new ValidationError('storageDir', 'must be a non-empty string');
+    }
+    if (inMemory !== undefined && typeof inMemory !== 'boolean') {
+      throw new ValidationError('inMemory', 'must be a boolean');
+    }
     this.storageDir =
       options.inMemory === true
         ? undefined
@@ -89,13 +99,15 @@ export class PatternLibrary {
    * Adds a pattern, or replaces the one with the same id.
    *
    * @returns the stored pattern (validated, defaults applied)
-   * @throws ValidationError naming the offending field, e.g. `confidence: must be <= 1`
+   * @throws ValidationError naming the offending field, e.g. `confidence: must be <= 1` (`pattern`
+   *   when it is not an object)
    */
   async contribute(
     pattern: PatternInput,
     options: PatternLibraryCallOptions = {},
   ): Promise<Pattern> {
     throwIfAborted(options.signal);
+    if (!isObject(pattern)) throw new ValidationError('pattern', 'must be an object');
     const value = parseWith(patternSchema, pattern);
     if (this.storageDir === undefined) {
       this.#memory.set(value.id, structuredClone(value));
@@ -133,13 +145,15 @@ export class PatternLibrary {
    * Every pattern (of the given type), highest confidence first, ties by id. Corrupt files are
    * skipped with a warning and left untouched.
    *
-   * @throws ValidationError naming `type` when it is given but not a non-empty string
+   * @throws ValidationError naming `type` when it is given but not a non-empty string (`filter`
+   *   when it is not an object)
    */
   async list(
     filter: PatternFilter = {},
     options: PatternLibraryCallOptions = {},
   ): Promise<Pattern[]> {
     throwIfAborted(options.signal);
+    if (!isObject(filter)) throw new ValidationError('filter', 'must be an object');
     const { type } = filter;
     if (type !== undefined && (typeof type !== 'string' || type.trim() === '')) {
       throw new ValidationError('type', 'must be a non-empty string');
