@@ -467,12 +467,16 @@ function packagesWithoutCoverage(
   return [...withSources].filter((directory) => !reported.has(directory)).sort();
 }
 
-/** `: <last non-empty line>` of a text, or nothing. */
+/** Lines a package manager prints around any script (config warnings, notices, log paths). */
+const PACKAGE_MANAGER_NOISE =
+  /^(npm (warn|WARN|notice)\b|npm error (A complete log|Lifecycle script|command |path |workspace |location |code \d))/;
+
+/** `: <last non-empty line>` of a text (package manager noise aside), or nothing. */
 function lastLine(text: string): string {
   const line = text
     .split('\n')
     .map((item) => item.trim())
-    .filter((item) => item !== '')
+    .filter((item) => item !== '' && !PACKAGE_MANAGER_NOISE.test(item))
     .at(-1);
   return line === undefined ? '' : `: ${line.slice(0, 200)}`;
 }

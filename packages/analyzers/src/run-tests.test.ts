@@ -43,6 +43,66 @@ describe('runTests', () => {
     }
   });
 
+  it("measures a plain `node --test` script with node's own coverage written as lcov", async () => {
+    const project = await tempProject();
+    try {
+      await project.write(
+        'package.json',
+        JSON.stringify({
+          name: 'plain',
+          type: 'module',
+          scripts: { test: "node --test 'test/*.test.js'" },
+        }),
+      );
+      await project.write(
+        'lib.js',
+        'export function used() {\n  return 1;\n}\n\nexport function unused() {\n  return 2;\n}\n',
+      );
+      await project.write(
+        'test/lib.test.js',
+        "import test from 'node:test';\nimport { used } from '../lib.js';\ntest('used', () => { if (used() !== 1) throw new Error('x'); });\n",
+      );
+      const result = await analyzeCoverage({
+        root: project.root,
+        runTests: true,
+        testTimeoutSeconds: 60,
+      });
+      expect(result.testRun).toMatchObject({ exitCode: 0, passed: true });
+      expect(result.testRun?.command).toMatch(
+        /^node --test --experimental-test-coverage .*--test-reporter-destination=coverage\/lcov\.info test\/\*\.test\.js$/,
+      );
+      if (result.status !== 'measured') throw new Error(result.summary);
+      expect(result.files.find((file) => file.path === 'lib.js')?.uncoveredLines).toBe('6-7');
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('names the failure, not the package manager warning printed after it', async () => {
+    const project = await tempProject();
+    try {
+      await project.write(
+        'package.json',
+        JSON.stringify({
+          scripts: {
+            test: "node -e \"console.error('Error: Cannot find module x'); console.error('npm warn Unknown user config'); process.exit(3)\" --",
+          },
+        }),
+      );
+      const result = await analyzeCoverage({
+        root: project.root,
+        runTests: true,
+        testTimeoutSeconds: 60,
+      });
+      if (result.status !== 'unknown') throw new Error('expected unknown');
+      expect(result.reason).toBe(
+        'no coverage report found; the test run failed (exit code 3): Error: Cannot find module x',
+      );
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('kills a test run that passes its time limit and reports coverage as unknown', async () => {
     const project = await tempProject();
     try {
@@ -117,6 +177,23 @@ describe('runTests', () => {
         file: 'pnpm',
         args: ['run', 'test', '--', '--coverage'],
       });
+      await project.write('package.json', '{"scripts":{"test":"node --test \'test/*.test.js\'"}}');
+      expect(await planTestCommand(project.root)).toEqual({
+        file: 'node',
+        args: [
+          '--test',
+          '--experimental-test-coverage',
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          '--test-reporter=lcov',
+          '--test-reporter-destination=coverage/lcov.info',
+          'test/*.test.js',
+        ],
+        reportDirectories: ['coverage'],
+      });
+      // more than one command: the script runs as it is, with --coverage
+      await project.write('package.json', '{"scripts":{"test":"tsc && node --test"}}');
+      expect((await planTestCommand(project.root))?.file).toBe('pnpm');
       await project.write('package.json', '{}');
       await project.write('pyproject.toml', '[project]\nname = "x"\n');
       expect(await planTestCommand(project.root)).toMatchObject({

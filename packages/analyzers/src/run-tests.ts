@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, noopLogger } from '@baton/core';
 import { z } from 'zod';
@@ -55,6 +55,40 @@ export interface TestCommandPlan {
   args: string[];
   /** Run after the first command (coverage.py's `coverage json`). */
   afterwards?: { file: string; args: string[] };
+  /** Project-relative directories to create first (where the command writes its report). */
+  reportDirectories?: string[];
+}
+
+/** Node's own coverage, written as lcov where `analyzeCoverage` looks for it. */
+const NODE_TEST_COVERAGE_ARGS = [
+  '--experimental-test-coverage',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=lcov',
+  '--test-reporter-destination=coverage/lcov.info',
+];
+
+/**
+ * A `test` script that is one `node --test` command, run directly with node's coverage flags
+ * before its file arguments: node reads options after the first file as more files, so they
+ * cannot be appended with `npm run test -- ...`. Undefined for anything else (shell operators,
+ * quotes with escapes, variables).
+ */
+function nodeTestPlan(script: string): TestCommandPlan | undefined {
+  if (/[&|;<>`$\\(){}]/.test(script)) return undefined;
+  const words = script.trim().match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
+  const unquoted = words.map((word) => word.replace(/^(["'])(.*)\1$/, '$2'));
+  const testFlag = unquoted.indexOf('--test');
+  if (unquoted[0] !== 'node' || testFlag < 1) return undefined;
+  return {
+    file: 'node',
+    args: [
+      ...unquoted.slice(1, testFlag + 1),
+      ...NODE_TEST_COVERAGE_ARGS,
+      ...unquoted.slice(testFlag + 1),
+    ],
+    reportDirectories: ['coverage'],
+  };
 }
 
 function runScript(manager: PackageManager, extra: string[]): TestCommandPlan {
@@ -71,6 +105,8 @@ function runScript(manager: PackageManager, extra: string[]): TestCommandPlan {
  *   lcov reporters; one that runs jest gets `--coverage` and the same reporters;
  * - a script that already collects coverage (c8, nyc, `coverage`) runs as it is;
  * - a `turbo` script gets `-- --coverage`, which turbo forwards to every package's test task;
+ * - a script that is one `node --test` command runs directly with node's coverage flags, writing
+ *   `coverage/lcov.info`;
  * - any other script gets `--coverage`;
  * - a Python project without a test script runs `python3 -m coverage run -m pytest` then
  *   `python3 -m coverage json`.
@@ -90,6 +126,8 @@ export async function planTestCommand(root: string): Promise<TestCommandPlan | u
     if (/\bjest\b/.test(script)) return runScript(manager, JEST_ARGS);
     // turbo forwards what follows its own `--` to each package's test task.
     if (/\bturbo\b/.test(script)) return runScript(manager, ['--', '--coverage']);
+    const nodeTest = nodeTestPlan(script);
+    if (nodeTest !== undefined) return nodeTest;
     return runScript(manager, ['--coverage']);
   }
   const pythonMarkers = ['pyproject.toml', 'setup.py', 'setup.cfg', 'pytest.ini', 'tox.ini'];
@@ -129,6 +167,9 @@ export async function runTestsWithCoverage(options: RunTestsOptions): Promise<Te
     };
   }
   const env = { CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+  for (const directory of plan.reportDirectories ?? []) {
+    await mkdir(path.join(root, directory), { recursive: true });
+  }
   logger.info('running tests with coverage', { command: [plan.file, ...plan.args].join(' ') });
   const first = await runProcess(plan.file, plan.args, { cwd: root, timeoutSeconds, env, signal });
   let last = first;
