@@ -156,7 +156,12 @@ describe('defineTemplate', () => {
     expect(error.message).toMatch(/plain data/);
   });
 
-  it('rejects input that is not an object', () => {
-    expect(errorOf(null).message).toMatch(/expected object/);
+  it('rejects input that is not an object, naming the template', () => {
+    expect(errorOf(null).message).toBe('template: must be an object (got null)');
+    expect(errorOf(['x']).message).toBe('template: must be an object (got an array)');
+    expect(errorOf('x').field).toBe('template');
+    expect(() => defineTemplate(null as never, { label: '[1]' })).toThrow(
+      '[1]: must be an object (got null)',
+    );
   });
 });

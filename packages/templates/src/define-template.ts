@@ -33,12 +33,17 @@ export interface DefineTemplateOptions {
  *   resourceRequirements: { minTokens: 3000, maxTokens: 20000, timeoutSeconds: 900 },
  * });
  * ```
- * @throws ValidationError naming every offending field (quality gates must be plain data).
+ * @throws ValidationError naming every offending field (quality gates must be plain data), or
+ *   `template` (the label, when given) when the input is not an object.
  */
 export function defineTemplate(
   input: AgentTemplateInput,
   options: DefineTemplateOptions = {},
 ): AgentTemplate {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input;
+    throw new ValidationError(options.label ?? 'template', `must be an object (got ${got})`);
+  }
   const template = parseWith(
     agentTemplateSchema,
     input,

@@ -134,6 +134,15 @@ describe('TemplateRegistry', () => {
     expect(getTemplate('code_reviewer')?.role).toBe('Code Quality Reviewer');
   });
 
+  it.each([
+    [null, 'options: must be an object'],
+    [{ builtIns: 'no' }, 'builtIns: must be a boolean'],
+  ])('rejects the options %j naming the field', (options, message) => {
+    const create = () => new TemplateRegistry(options as never);
+    expect(create).toThrow(ValidationError);
+    expect(create).toThrow(message);
+  });
+
   it('registerAll adds all templates or none', () => {
     const registry = new TemplateRegistry();
     const broken = { ...sqlReviewer, id: 'broken', role: '' };

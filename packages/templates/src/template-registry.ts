@@ -50,7 +50,14 @@ export interface RegisterTemplateOptions {
 export class TemplateRegistry {
   readonly #templates = new Map<string, AgentTemplate>();
 
+  /** @throws ValidationError naming `options`, `builtIns` or a template's field (see {@link TemplateRegistry.registerAll}). */
   constructor(options: TemplateRegistryOptions = {}) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new ValidationError('options', 'must be an object');
+    }
+    if (options.builtIns !== undefined && typeof options.builtIns !== 'boolean') {
+      throw new ValidationError('builtIns', 'must be a boolean');
+    }
     if (options.builtIns ?? true) {
       for (const template of BUILT_IN_TEMPLATES) this.#templates.set(template.id, template);
     }
