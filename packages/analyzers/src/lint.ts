@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -323,22 +324,19 @@ export function parseLinterOutput(
   if (tool === 'biome') {
     const report = data as {
       summary: { errors: number; warnings: number; changed?: number; unchanged?: number };
-      diagnostics: Array<{
-        severity: string;
-        message: string;
-        category: string;
-        location?: { path?: string; start?: { line?: number } };
-      }>;
+      diagnostics: BiomeDiagnostic[];
     };
+    const sources = new Map<string, string | undefined>();
     for (const diagnostic of report.diagnostics ?? []) {
       if (diagnostic.severity !== 'error' && diagnostic.severity !== 'warning') continue;
+      const file = biomeFile(diagnostic);
       messages.push({
         tool,
-        file: relative(root, diagnostic.location?.path ?? ''),
-        line: diagnostic.location?.start?.line ?? 1,
+        file: relative(root, file),
+        line: biomeLine(diagnostic, root, file, sources),
         ruleId: diagnostic.category,
         severity: diagnostic.severity,
-        message: diagnostic.message,
+        message: biomeMessage(diagnostic),
       });
     }
     const { changed, unchanged } = report.summary;
@@ -368,4 +366,64 @@ export function parseLinterOutput(
     });
   }
   return { errors: items.length, warnings: 0, messages };
+}
+
+/**
+ * One diagnostic of `biome lint --reporter=json`. Biome 2.4+ gives `location.path` as a string
+ * with `start.line` and `message` as a string; Biome 2.0-2.3 give `location.path.file`, a byte
+ * `span` into `sourceCode`, `message` as markup elements and the plain text in `description`.
+ */
+interface BiomeDiagnostic {
+  severity: string;
+  category: string;
+  message: string | Array<{ content?: string }>;
+  description?: string;
+  location?: {
+    path?: string | { file?: string };
+    start?: { line?: number };
+    span?: [number, number];
+    sourceCode?: string;
+  };
+}
+
+function biomeFile(diagnostic: BiomeDiagnostic): string {
+  const where = diagnostic.location?.path;
+  return (typeof where === 'string' ? where : where?.file) ?? '';
+}
+
+function biomeMessage(diagnostic: BiomeDiagnostic): string {
+  if (typeof diagnostic.message === 'string') return diagnostic.message;
+  return (
+    diagnostic.description ??
+    (Array.isArray(diagnostic.message)
+      ? diagnostic.message.map((element) => element.content ?? '').join('')
+      : '')
+  );
+}
+
+/** The 1-based line: `start.line`, or the line of the byte offset `span[0]` in the source. */
+function biomeLine(
+  diagnostic: BiomeDiagnostic,
+  root: string,
+  file: string,
+  sources: Map<string, string | undefined>,
+): number {
+  const location = diagnostic.location;
+  if (location?.start?.line !== undefined) return location.start.line;
+  const offset = location?.span?.[0];
+  if (offset === undefined || file === '') return 1;
+  let source = location?.sourceCode;
+  if (source === undefined) {
+    if (!sources.has(file)) {
+      try {
+        sources.set(file, readFileSync(path.resolve(root, file), 'utf8'));
+      } catch {
+        sources.set(file, undefined);
+      }
+    }
+    source = sources.get(file);
+  }
+  if (source === undefined) return 1;
+  const before = Buffer.from(source, 'utf8').subarray(0, offset).toString('utf8');
+  return before.split('\n').length;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { pythonFunctionMetrics } from './complexity.js';
 import { parseLinterOutput } from './lint.js';
 import { analyzeQuality, QUALITY_FORMULA, qualityResultSchema } from './quality.js';
-import { tempProject } from './test-helpers.js';
+import { fixturePath, tempProject } from './test-helpers.js';
 
 const BIOME = fileURLToPath(new URL('../node_modules/@biomejs/biome/bin/biome', import.meta.url));
 
@@ -240,6 +241,44 @@ describe('linter output', () => {
       ruleId: 'no-unused-vars',
       severity: 'error',
       message: "'x' is defined but never used.",
+    });
+  });
+
+  it('reads the JSON of Biome 2.0-2.3 (path object, byte span, markup message)', () => {
+    // recorded from @biomejs/biome 2.3.5 `biome lint --reporter=json` on:
+    // /** Adds. */ export function add(a: any, b: number) { let unused = 1; return a + b; }
+    const output = readFileSync(fixturePath('lint/biome-2.3-report.json'), 'utf8');
+    const parsed = parseLinterOutput('biome', output, '/p');
+    expect(parsed).toEqual({
+      errors: 0,
+      warnings: 3,
+      filesChecked: 4,
+      messages: [
+        {
+          tool: 'biome',
+          file: 'src/index.ts',
+          line: 2,
+          ruleId: 'lint/suspicious/noExplicitAny',
+          severity: 'warning',
+          message: 'Unexpected any. Specify a different type.',
+        },
+        {
+          tool: 'biome',
+          file: 'src/index.ts',
+          line: 3,
+          ruleId: 'lint/style/useConst',
+          severity: 'warning',
+          message: 'This let declares a variable that is only assigned once.',
+        },
+        {
+          tool: 'biome',
+          file: 'src/index.ts',
+          line: 3,
+          ruleId: 'lint/correctness/noUnusedVariables',
+          severity: 'warning',
+          message: 'This variable unused is unused.',
+        },
+      ],
     });
   });
 
