@@ -73,6 +73,16 @@ describe('MetaOrchestrator options', () => {
     );
   });
 
+  it.each([
+    [null, 'options: must be an object'],
+    [5, 'options: must be an object'],
+    [{ registry: {} }, 'registry: must be a TemplateRegistry (with get and getByCapability)'],
+  ])('rejects the options %j naming the field', (options, message) => {
+    const create = () => new MetaOrchestrator(options as never);
+    expect(create).toThrow(ValidationError);
+    expect(create).toThrow(message);
+  });
+
   it('logs each composed plan at debug level through the injected logger', () => {
     const lines: Array<[string, Record<string, unknown> | undefined]> = [];
     const logger: Logger = {

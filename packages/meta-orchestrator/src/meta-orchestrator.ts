@@ -80,10 +80,23 @@ export class MetaOrchestrator {
   readonly #logger: Logger;
 
   /**
-   * @throws ValidationError naming `provider`, `tierModels.<TIER>` (including a model with no
-   *   price) or `prices.<model>.<field>`.
+   * @throws ValidationError naming `options`, `registry`, `provider`, `tierModels.<TIER>`
+   *   (including a model with no price) or `prices.<model>.<field>`.
    */
   constructor(options: MetaOrchestratorOptions = {}) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new ValidationError('options', 'must be an object');
+    }
+    const registry = options.registry as Partial<TemplateRegistry> | undefined;
+    if (
+      registry !== undefined &&
+      (typeof registry?.get !== 'function' || typeof registry.getByCapability !== 'function')
+    ) {
+      throw new ValidationError(
+        'registry',
+        'must be a TemplateRegistry (with get and getByCapability)',
+      );
+    }
     const parsed = parseWith(optionsSchema, {
       provider: options.provider,
       tierModels: options.tierModels,
