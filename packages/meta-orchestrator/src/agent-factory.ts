@@ -39,19 +39,9 @@ export const StrategyRole = {
 /** The part an agent plays in its strategy, e.g. `"junior"`. */
 export type StrategyRole = (typeof StrategyRole)[keyof typeof StrategyRole];
 /** Schema of a {@link StrategyRole}. */
-export const strategyRoleSchema = z.enum([
-  'step',
-  'worker',
-  'perspective',
-  'synthesizer',
-  'junior',
-  'expert',
-  'drafter',
-  'reviewer',
-  'polisher',
-  'classifier',
-  'specialist',
-]);
+export const strategyRoleSchema = z.enum(
+  Object.values(StrategyRole) as [StrategyRole, ...StrategyRole[]],
+);
 
 /** A core {@link Agent} plus the part it plays in the plan's strategy. */
 export const plannedAgentSchema = agentSchema.extend({

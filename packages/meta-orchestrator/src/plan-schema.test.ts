@@ -1,7 +1,9 @@
 import { executionPlanSchema } from '@baton/core';
 import { describe, expect, it } from 'vitest';
+import { StrategyRole, strategyRoleSchema } from './agent-factory.js';
 import { composedPlanSchema } from './composed-plan.js';
 import { MetaOrchestrator } from './meta-orchestrator.js';
+import { StrategyRule, strategyRuleSchema } from './team-composition.js';
 
 const tasks: Array<[string, Record<string, unknown>?]> = [
   ['boost test coverage to 90%', { qualityGates: { min_coverage: 90 } }],
@@ -52,5 +54,14 @@ describe('every plan is a valid, executable ExecutionPlan', () => {
     expect(plan.costBreakdown.map((entry) => entry.agentId)).toEqual(ids);
     expect(plan.estimatedCostUsd).toBeGreaterThan(0);
     expect(plan.estimatedDuration).toBeGreaterThan(0);
+  });
+});
+
+describe('the role and rule schemas', () => {
+  it('accept exactly the values of StrategyRole and StrategyRule', () => {
+    expect(strategyRoleSchema.options).toEqual(Object.values(StrategyRole));
+    expect(strategyRuleSchema.options).toEqual(Object.values(StrategyRule));
+    expect(strategyRoleSchema.safeParse('JUNIOR').success).toBe(false);
+    expect(strategyRuleSchema.parse('duplicate_capabilities')).toBe('duplicate_capabilities');
   });
 });

@@ -43,17 +43,9 @@ export const StrategyRule = {
 /** The name of the strategy rule that fired, e.g. `"documentation"`. */
 export type StrategyRule = (typeof StrategyRule)[keyof typeof StrategyRule];
 /** Schema of a {@link StrategyRule}. */
-export const strategyRuleSchema = z.enum([
-  'parallelizable',
-  'security_or_architecture',
-  'documentation',
-  'refactoring',
-  'single_agent',
-  'duplicate_capabilities',
-  'testing',
-  'complex',
-  'default',
-]);
+export const strategyRuleSchema = z.enum(
+  Object.values(StrategyRule) as [StrategyRule, ...StrategyRule[]],
+);
 
 /** The templates chosen for a task. */
 export interface TemplateSelection {
