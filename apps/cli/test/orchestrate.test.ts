@@ -91,6 +91,23 @@ describe('baton orchestrate release-prep', () => {
     ]);
   });
 
+  it('rejects a coverage file named in baton.config.json that does not exist (exit 2, no report)', async () => {
+    const project = fixtureProject('release-blocked');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      join(project, 'baton.config.json'),
+      JSON.stringify({ releasePrep: { coverageFile: 'coverage/missing.json' } }),
+    );
+    const result = await baton(['orchestrate', 'release-prep', '--no-audit', '--json'], {
+      cwd: project,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `baton: baton.config.json releasePrep.coverageFile: not a file (${join(project, 'coverage', 'missing.json')})\n`,
+    );
+  });
+
   it('writes SARIF 2.1.0 to a file with --format sarif --output', async () => {
     const project = fixtureProject('release-blocked');
     const result = await baton(
@@ -140,6 +157,14 @@ describe('baton orchestrate release-prep', () => {
       'baton: --path /nonexistent/dir: not a directory',
     ],
     [['orchestrate', 'release-prep', '--agents', 'nope'], 'baton: agentIds: '],
+    [
+      ['orchestrate', 'release-prep', '--coverage-file', 'coverage/typo.json'],
+      'baton: --coverage-file: not a file (',
+    ],
+    [
+      ['orchestrate', 'release-prep', '--audit-file', 'audit/typo.json'],
+      'baton: --audit-file: not a file (',
+    ],
   ])('bad usage %j exits 2 with one line', async (argv, message) => {
     const result = await baton(argv, { cwd: fixtureProject('release-blocked') });
     expect(result.code).toBe(2);

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigurationStore, PatternLibrary } from '@baton/config-store';
 import { BatonError, BatonErrorCode, parseWith } from '@baton/core';
@@ -144,6 +144,18 @@ export const orchestrateCommand: Command = {
       values['audit-file'] !== undefined
         ? resolve(io.cwd, values['audit-file'])
         : fromProject(config.auditFile);
+    requireFile(
+      coverageFile,
+      values['coverage-file'] !== undefined
+        ? '--coverage-file'
+        : 'baton.config.json releasePrep.coverageFile',
+    );
+    requireFile(
+      auditFile,
+      values['audit-file'] !== undefined
+        ? '--audit-file'
+        : 'baton.config.json releasePrep.auditFile',
+    );
     const testTimeoutSeconds =
       numberFlag('test-timeout', values['test-timeout'], { min: 1 }) ?? config.testTimeoutSeconds;
 
@@ -184,6 +196,14 @@ export const orchestrateCommand: Command = {
     return exitCodeFor(report) === 0 ? ExitCode.OK : ExitCode.NEGATIVE;
   },
 };
+
+/** A report file named by a flag or the config must exist: a typo is bad input (exit 2), not a failed gate. */
+function requireFile(file: string | undefined, source: string): void {
+  if (file === undefined) return;
+  if (statSync(file, { throwIfNoEntry: false })?.isFile() !== true) {
+    throw new UsageError(`${source}: not a file (${file})`);
+  }
+}
 
 function resolveFormat(format: string | undefined, json: boolean): Format {
   if (json && format !== undefined && format !== 'json') {
