@@ -34,7 +34,9 @@ export const TaskComplexity = {
 /** A task complexity: `"simple" | "moderate" | "complex"`. */
 export type TaskComplexity = (typeof TaskComplexity)[keyof typeof TaskComplexity];
 /** Schema of a {@link TaskComplexity}. */
-export const taskComplexitySchema = z.enum(['simple', 'moderate', 'complex']);
+export const taskComplexitySchema = z.enum(
+  Object.values(TaskComplexity) as [TaskComplexity, ...TaskComplexity[]],
+);
 
 /** The primary domain of a task. */
 export const TaskDomain = {
@@ -50,16 +52,7 @@ export const TaskDomain = {
 /** A task domain such as `"testing"` or `"security"`. */
 export type TaskDomain = (typeof TaskDomain)[keyof typeof TaskDomain];
 /** Schema of a {@link TaskDomain}. */
-export const taskDomainSchema = z.enum([
-  'testing',
-  'security',
-  'code_quality',
-  'documentation',
-  'performance',
-  'architecture',
-  'refactoring',
-  'general',
-]);
+export const taskDomainSchema = z.enum(Object.values(TaskDomain) as [TaskDomain, ...TaskDomain[]]);
 
 /** The six ways a team of agents can be composed. */
 export const CompositionPattern = {
@@ -73,11 +66,6 @@ export const CompositionPattern = {
 /** A composition pattern (strategy name) such as `"parallel"`. */
 export type CompositionPattern = (typeof CompositionPattern)[keyof typeof CompositionPattern];
 /** Schema of a {@link CompositionPattern}. */
-export const compositionPatternSchema = z.enum([
-  'sequential',
-  'parallel',
-  'debate',
-  'teaching',
-  'refinement',
-  'adaptive',
-]);
+export const compositionPatternSchema = z.enum(
+  Object.values(CompositionPattern) as [CompositionPattern, ...CompositionPattern[]],
+);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { TIER_COST_UNITS, TIERS, Tier, tierRank } from './constants.js';
+import {
+  CompositionPattern,
+  compositionPatternSchema,
+  TaskDomain,
+  TIER_COST_UNITS,
+  TIERS,
+  Tier,
+  taskComplexitySchema,
+  taskDomainSchema,
+  tierRank,
+} from './constants.js';
 import { ValidationError } from './errors.js';
 import {
   agentResultSchema,
@@ -34,6 +44,16 @@ describe('tiers', () => {
     expect(TIERS).toEqual(['CHEAP', 'CAPABLE', 'PREMIUM']);
     expect(tierRank(Tier.PREMIUM)).toBe(2);
     expect(TIER_COST_UNITS).toEqual({ CHEAP: 1, CAPABLE: 3, PREMIUM: 10 });
+  });
+});
+
+describe('constant schemas', () => {
+  it('accept exactly the values of their constants, in order', () => {
+    expect(taskComplexitySchema.options).toEqual(['simple', 'moderate', 'complex']);
+    expect(taskDomainSchema.options).toEqual(Object.values(TaskDomain));
+    expect(taskDomainSchema.options).toHaveLength(8);
+    expect(compositionPatternSchema.options).toEqual(Object.values(CompositionPattern));
+    expect(compositionPatternSchema.safeParse('DEBATE').success).toBe(false);
   });
 });
 
