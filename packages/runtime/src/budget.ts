@@ -179,8 +179,11 @@ export interface BudgetRefusal {
   max: number;
   /** Spent so far plus what running steps may still spend. */
   committed: number;
-  /** What the refused step may spend. */
-  needed: number;
+  /**
+   * What the refused step may spend (one agent for `maxAgents`); undefined when it is not known in
+   * advance (e.g. the cost of an agent CLI), and then the limit has been reached.
+   */
+  needed?: number | undefined;
 }
 
 /**
@@ -199,9 +202,20 @@ export class BudgetGuard {
     this.#ledger = ledger;
   }
 
-  /** Whether spending has already reached a limit. */
-  exhausted(): BudgetRefusal | undefined {
-    return this.check({ costUsd: 0, tokens: 0 }, 0, true);
+  /**
+   * Whether spending has already reached a limit; the refusal names what a step with `estimate`
+   * would need (one agent, its tokens or cost; undefined when not known).
+   */
+  exhausted(estimate: StepEstimate = {}): BudgetRefusal | undefined {
+    const refusal = this.check({ costUsd: 0, tokens: 0 }, 0, true);
+    if (refusal === undefined) return undefined;
+    const needed =
+      refusal.limit === 'maxAgents'
+        ? 1
+        : refusal.limit === 'maxTokens'
+          ? estimate.tokens
+          : estimate.costUsd;
+    return { ...refusal, needed };
   }
 
   /**
@@ -241,15 +255,15 @@ export class BudgetGuard {
     }
     if (maxTokens !== undefined) {
       const committed = total.totalTokens + this.#reservedTokens;
-      const needed = estimate.tokens ?? 0;
-      if (over(committed, needed, maxTokens, estimate.tokens !== undefined)) {
+      const needed = estimate.tokens;
+      if (over(committed, needed ?? 0, maxTokens, needed !== undefined)) {
         return { limit: 'maxTokens', max: maxTokens, committed, needed };
       }
     }
     if (maxCostUsd !== undefined) {
       const committed = total.costUsd + this.#reservedCost;
-      const needed = estimate.costUsd ?? 0;
-      if (over(committed, needed, maxCostUsd, estimate.costUsd !== undefined)) {
+      const needed = estimate.costUsd;
+      if (over(committed, needed ?? 0, maxCostUsd, needed !== undefined)) {
         return { limit: 'maxCostUsd', max: maxCostUsd, committed, needed };
       }
     }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log.js';
 import { compilePlan } from './compile-plan.js';
 import { Runtime } from './engine.js';
-import { RunEmitter } from './events.js';
+import { formatEventLine, RunEmitter } from './events.js';
 import { RetryableError } from './retryable.js';
 import { collect, graphOf, scriptedExecutor, tempBatonDir, waitFor } from './test-helpers.js';
 
@@ -315,7 +315,12 @@ describe('Runtime: budgets and cost attribution', () => {
       runId: 'budget-1',
     });
     expect(result.status).toBe('budget-exceeded');
-    expect(result.budgetStop).toMatchObject({ limit: 'maxAgents', max: 2 });
+    // The next step needs one more agent (2 committed + 1 > 2), not "0".
+    expect(result.budgetStop).toEqual({ limit: 'maxAgents', max: 2, committed: 2, needed: 1 });
+    const stop = seen.find((event) => event.type === 'budget-exceeded');
+    expect(stop === undefined ? '' : formatEventLine(stop)).toMatch(
+      /budget maxAgents reached: 2 committed \+ 1 needed > 2$/,
+    );
     expect(result.steps.a!.status).toBe('succeeded');
     expect(result.steps.c!.status).toBe('pending');
     expect(result.spend.total.agents).toBe(2);
@@ -350,6 +355,20 @@ describe('Runtime: budgets and cost attribution', () => {
     expect(result.status).toBe('budget-exceeded');
     expect(result.budgetStop).toMatchObject({ limit: 'maxCostUsd', needed: 0.01 });
     expect(result.spend.total.costUsd).toBeCloseTo(0.004);
+    expect(executor.count('b')).toBe(0);
+  });
+
+  it('a cost limit reached by steps without a known price says the next need is unknown, not 0', async () => {
+    const executor = scriptedExecutor({
+      a: [{ output: 'x', usage: { inputTokens: 100, outputTokens: 50, costUsd: 0.02 } }],
+    });
+    const graph = graphOf([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
+    const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(graph, {
+      executor,
+      budget: { maxCostUsd: 0.01 }, // no prices: the steps' cost is not known in advance
+    });
+    expect(result.status).toBe('budget-exceeded');
+    expect(result.budgetStop).toEqual({ limit: 'maxCostUsd', max: 0.01, committed: 0.02 });
     expect(executor.count('b')).toBe(0);
   });
 

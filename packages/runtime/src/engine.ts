@@ -1220,7 +1220,7 @@ class RunExecution {
         }
       }
       const estimate = this.#estimate(step.agent!);
-      const refusal = this.#guard.exhausted() ?? this.#guard.reserve(estimate, 1);
+      const refusal = this.#guard.exhausted(estimate) ?? this.#guard.reserve(estimate, 1);
       if (refusal !== undefined) {
         this.#stopForBudget(step, refusal);
         continue;
@@ -1304,7 +1304,7 @@ class RunExecution {
     this.#audit({
       type: 'budget-stop',
       stepId: step.id,
-      message: `step ${step.id} not started: ${refusal.limit} ${refusal.max} would be exceeded (committed ${refusal.committed}, step needs up to ${refusal.needed}); no further steps start`,
+      message: `step ${step.id} not started: ${refusal.limit} ${refusal.max} would be exceeded (committed ${refusal.committed}, step needs ${refusal.needed === undefined ? 'an amount not known in advance' : `up to ${refusal.needed}`}); no further steps start`,
       data: { ...refusal },
     });
   }

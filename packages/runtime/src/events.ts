@@ -105,7 +105,8 @@ export interface BudgetExceededEvent extends RunEventBase {
   limit: BudgetLimit;
   max: number;
   committed: number;
-  needed: number;
+  /** What the refused step would need; undefined when not known in advance. */
+  needed?: number | undefined;
 }
 
 /** The run stopped (finished, failed, cancelled, paused or out of budget). */
@@ -232,7 +233,9 @@ export function formatEventLine(event: RunEvent): string {
     case 'decision-resolved':
       return `${head} decision ${event.decision.id}: ${event.decision.status}${event.decision.note ? ` (${event.decision.note})` : ''}`;
     case 'budget-exceeded':
-      return `${head} budget ${event.limit} reached: ${event.committed} committed + ${event.needed} needed > ${event.max}`;
+      return event.needed === undefined
+        ? `${head} budget ${event.limit} reached: ${event.committed} committed of ${event.max}, the next step's need not known in advance`
+        : `${head} budget ${event.limit} reached: ${event.committed} committed + ${event.needed} needed > ${event.max}`;
     case 'run-end':
       return `${head} ${event.status} after ${event.durationSeconds.toFixed(1)}s, ${event.progress.done}/${event.progress.total} steps, $${event.spend.total.costUsd.toFixed(4)}${event.error ? ` (${event.error})` : ''}`;
   }

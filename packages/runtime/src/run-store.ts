@@ -82,7 +82,12 @@ export const runRecordSchema = z.object({
   error: z.string().optional(),
   /** Which limit stopped a `budget-exceeded` run. */
   budgetStop: z
-    .object({ limit: z.string(), max: z.number(), committed: z.number(), needed: z.number() })
+    .object({
+      limit: z.string(),
+      max: z.number(),
+      committed: z.number(),
+      needed: z.number().optional(),
+    })
     .optional(),
   /** Spend totals when the run last stopped. */
   spend: z.record(z.string(), z.unknown()).optional(),

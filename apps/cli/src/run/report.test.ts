@@ -106,6 +106,19 @@ describe('formatRunReport totals', () => {
   });
 });
 
+describe('formatRunReport budget stop', () => {
+  it('says the next step needs an amount not known in advance instead of 0', () => {
+    const text = formatRunReport({
+      ...report([agent({ summary: 'ok' })]),
+      status: 'budget-exceeded',
+      budgetStop: { limit: 'maxCostUsd', max: 0.01, committed: 0.02 },
+    });
+    expect(text).toContain(
+      'Budget: maxCostUsd 0.01 reached (committed 0.02, next step needs an amount not known in advance); partial results above',
+    );
+  });
+});
+
 describe('usd', () => {
   it('prints 4 decimals, two significant digits below a hundredth of a cent, unknown for null', () => {
     expect(usd(0.0005253)).toBe('$0.0005');

@@ -248,7 +248,7 @@ export function formatRunReport(report: RunReport): string {
     const stop = report.budgetStop;
     lines.push(
       '',
-      `Budget: ${String(stop.limit)} ${String(stop.max)} reached (committed ${String(stop.committed)}, next step needed ${String(stop.needed)}); partial results above`,
+      `Budget: ${String(stop.limit)} ${String(stop.max)} reached (committed ${String(stop.committed)}, next step ${stop.needed === undefined ? 'needs an amount not known in advance' : `needed ${String(stop.needed)}`}); partial results above`,
     );
   }
   if (report.error !== null) lines.push('', `Error: ${report.error}`);
