@@ -482,9 +482,19 @@ function summariseBoost(result: TestCoverageBoostResult): string {
   return parts.join(' ');
 }
 
+/** What the baseline measurement warned about (a stale report, packages without a report). */
+function measurementWarnings(result: TestCoverageBoostResult): string[] {
+  const gaps = result.agentResults.find((item) => item.agentId === 'analyze_gaps')?.output as
+    | Partial<GapAnalysis>
+    | undefined;
+  const coverage = gaps?.coverage;
+  if (coverage?.status !== 'measured') return [];
+  return coverage.warnings;
+}
+
 /**
  * The boost result for a terminal: coverage before and after, improvement, kept and rejected test
- * files with the reasons, problems.
+ * files with the reasons, problems, and what the coverage measurement warned about.
  */
 export function formatTestCoverageBoost(result: TestCoverageBoostResult): string {
   const rule = '='.repeat(70);
@@ -503,6 +513,7 @@ export function formatTestCoverageBoost(result: TestCoverageBoostResult): string
   for (const file of result.keptFiles) lines.push(`✅ ${file}`);
   for (const file of result.rejected) lines.push(`❌ ${file.path}: ${file.reason}`);
   for (const problem of result.problems) lines.push(`⚠️  ${problem}`);
+  for (const warning of measurementWarnings(result)) lines.push(`⚠️  Coverage: ${warning}`);
   lines.push(rule);
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigurationStore } from '@baton/config-store';
 import { type Agent, type AgentExecutor, ValidationError } from '@baton/core';
@@ -142,6 +142,29 @@ describe('TestCoverageBoostWorkflow', () => {
     });
     expect(exitCodeFor(result)).toBe(1);
     expect(await exists(path.join(root, '.baton'))).toBe(false);
+  }, 60_000);
+
+  it('shows on the console that the measured figure comes from a report the test run did not rewrite', async () => {
+    const root = await temporaryDirectory();
+    await writeFile(
+      path.join(root, 'package.json'),
+      JSON.stringify({ name: 'stale', type: 'module', scripts: { test: 'node -e 0 --' } }),
+    );
+    await mkdir(path.join(root, 'coverage'));
+    const summary = path.join(root, 'coverage', 'coverage-summary.json');
+    const lines = { total: 10, covered: 9, skipped: 0, pct: 90 };
+    await writeFile(summary, JSON.stringify({ total: { lines }, 'src/a.js': { lines } }));
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(summary, anHourAgo, anHourAgo);
+    const result = await new TestCoverageBoostWorkflow({
+      targetCoverage: 80,
+      projectRoot: root,
+      savePatterns: false,
+    }).execute();
+    expect(result.baselineCoverage).toBe(90);
+    expect(formatTestCoverageBoost(result)).toContain(
+      '⚠️  Coverage: coverage/coverage-summary.json was not rewritten by the test run; it may be stale',
+    );
   }, 60_000);
 
   it('does not call the writer when the measured coverage already reaches the target', async () => {
