@@ -5,6 +5,7 @@ import {
   BatonErrorCode,
   describeError,
   type Logger,
+  mapWithConcurrency,
   throwIfAborted,
 } from '@baton/core';
 import { errorCode } from './file-lock.js';
@@ -111,22 +112,4 @@ export function corruptRecordError(kind: string, file: string, reason: string, c
 function compareCodeUnits(left: string, right: string): number {
   if (left < right) return -1;
   return left > right ? 1 : 0;
-}
-
-/** `items.map(operation)` with at most `limit` operations running at once; results in order. */
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  operation: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await operation(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

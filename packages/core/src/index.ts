@@ -7,6 +7,7 @@ export {
   type WithTimeoutOptions,
   withTimeout,
 } from './abort.js';
+export { mapWithConcurrency } from './concurrency.js';
 export {
   CompositionPattern,
   compositionPatternSchema,

@@ -1,4 +1,4 @@
-import type { AgentResult, ExecutableAgent } from '@baton/core';
+import { type AgentResult, type ExecutableAgent, mapWithConcurrency } from '@baton/core';
 import type { StrategyRun } from './execution-strategy.js';
 
 /**
@@ -12,16 +12,9 @@ export async function runAll<TAgent extends ExecutableAgent>(
   concurrency: number,
 ): Promise<{ results: AgentResult[]; wallSeconds: number }> {
   const started = performance.now();
-  const results = new Array<AgentResult>(agents.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < agents.length) {
-      const index = next;
-      next += 1;
-      results[index] = await run.runAgent(agents[index]!, context);
-    }
-  };
-  const workers = Math.min(concurrency, agents.length);
-  await Promise.all(Array.from({ length: workers }, worker));
+  // runAgent never rejects (failures, timeouts and aborts are failed results), so neither does this.
+  const results = await mapWithConcurrency(agents, concurrency, (agent) =>
+    run.runAgent(agent, context),
+  );
   return { results, wallSeconds: (performance.now() - started) / 1000 };
 }
