@@ -41,7 +41,7 @@ import {
   matchApprovalRule,
   parseApprovalRules,
 } from './decisions.js';
-import { JsonlEventWriter, RunEmitter, type RunEvent } from './events.js';
+import { JsonlEventWriter, RunEmitter, type RunEvent, spendCost, spendTokens } from './events.js';
 import { isProcessAlive, toJsonSafe } from './fs-utils.js';
 import { topologicalOrder } from './graph-algorithms.js';
 import { isFinishedStatus, type ProgressSnapshot, type StepStatus } from './progress.js';
@@ -1038,7 +1038,7 @@ class RunExecution {
     });
     this.#audit({
       type: 'run-end',
-      message: `run ${status}: ${result.progress.done}/${result.progress.total} steps, $${result.spend.total.costUsd.toFixed(6)}, ${result.spend.total.totalTokens} tokens${result.spend.total.unpricedAttempts > 0 ? ` (${result.spend.total.unpricedAttempts} attempts without a price)` : ''}`,
+      message: `run ${status}: ${result.progress.done}/${result.progress.total} steps, ${spendCost(result.spend.total, 6)}, ${spendTokens(result.spend.total)}${result.spend.total.unpricedAttempts > 0 ? ` (${result.spend.total.unpricedAttempts} attempts without a price)` : ''}${result.spend.total.unmeasuredAttempts > 0 ? ` (${result.spend.total.unmeasuredAttempts} attempts reported no usage)` : ''}`,
       data: { status, spend: result.spend.total },
     });
     return result;

@@ -62,6 +62,29 @@ describe('events', () => {
     );
     expect(lines.at(-1)).toMatch(/^\[run ev-1\] succeeded after \d+\.\ds, 1\/1 steps, \$0\.5000$/);
   });
+
+  it('a run with an attempt that reported no usage ends with its cost and tokens unknown, not a sum', async () => {
+    const dir = tempBatonDir();
+    const events = new RunEmitter();
+    const lines: string[] = [];
+    events.on('event', (event) => lines.push(formatEventLine(event)));
+    const runtime = new Runtime({ dir, fsync: false });
+    await runtime.run(graphOf([{ id: 'a' }, { id: 'b' }]), {
+      executor: scriptedExecutor({
+        a: [{ output: 'x', usage: { inputTokens: 1, outputTokens: 2, costUsd: 0.5 } }],
+        b: [{ output: 'y' }],
+      }),
+      events,
+      runId: 'ev-2',
+    });
+    expect(lines.at(-1)).toMatch(
+      /^\[run ev-2\] succeeded after \d+\.\ds, 2\/2 steps, cost unknown \(at least \$0\.5000 priced\)$/,
+    );
+    const [end] = await runtime.audit!.read({ runId: 'ev-2', type: 'run-end' });
+    expect(end?.message).toBe(
+      'run succeeded: 2/2 steps, cost unknown (at least $0.500000 priced), tokens unknown (at least 3 measured) (1 attempts reported no usage)',
+    );
+  });
 });
 
 describe('progress', () => {

@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentResult, Usage } from '@baton/core';
 import EventEmitter from 'eventemitter3';
-import type { BudgetLimit, SpendReport } from './budget.js';
+import type { BudgetLimit, SpendReport, SpendTotals } from './budget.js';
 import type { Decision } from './decisions.js';
 import type { ProgressSnapshot, StepStatus } from './progress.js';
 import type { RunState, RunTrigger } from './state-machine.js';
@@ -237,6 +237,24 @@ export function formatEventLine(event: RunEvent): string {
         ? `${head} budget ${event.limit} reached: ${event.committed} committed of ${event.max}, the next step's need not known in advance`
         : `${head} budget ${event.limit} reached: ${event.committed} committed + ${event.needed} needed > ${event.max}`;
     case 'run-end':
-      return `${head} ${event.status} after ${event.durationSeconds.toFixed(1)}s, ${event.progress.done}/${event.progress.total} steps, $${event.spend.total.costUsd.toFixed(4)}${event.error ? ` (${event.error})` : ''}`;
+      return `${head} ${event.status} after ${event.durationSeconds.toFixed(1)}s, ${event.progress.done}/${event.progress.total} steps, ${spendCost(event.spend.total, 4)}${event.error ? ` (${event.error})` : ''}`;
   }
+}
+
+/**
+ * The cost of a run's spend in dollars, or `cost unknown (at least $X priced)` when some attempt
+ * reported no usage or had no price: never a partial sum passed off as the total.
+ */
+export function spendCost(total: SpendTotals, decimals: number): string {
+  const cost = `$${total.costUsd.toFixed(decimals)}`;
+  return total.unmeasuredAttempts + total.unpricedAttempts > 0
+    ? `cost unknown (at least ${cost} priced)`
+    : cost;
+}
+
+/** A run's tokens, or `tokens unknown (at least N measured)` when some attempt reported none. */
+export function spendTokens(total: SpendTotals): string {
+  return total.unmeasuredAttempts > 0
+    ? `tokens unknown (at least ${total.totalTokens} measured)`
+    : `${total.totalTokens} tokens`;
 }
