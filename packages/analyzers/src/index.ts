@@ -115,6 +115,7 @@ export {
   looksLikeCredential,
   redactEvidence,
   redactSecret,
+  redactSecrets,
   SECRET_RULES,
   type SecretRule,
   shannonEntropy,

@@ -314,7 +314,27 @@ const ASSIGNED_QUOTED =
  * suspicious name (whatever its entropy) is redacted; trimmed to 200 characters.
  */
 export function redactEvidence(line: string): string {
-  let out = line.replace(ASSIGNED_QUOTED, (_match, prefix: string, quote: string, value: string) =>
+  return redactSecrets(line).trim().slice(0, 200);
+}
+
+const PRIVATE_KEY_BLOCK =
+  /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g;
+
+/**
+ * Redacts every secret in free text (for example a model's review, which Baton does not control):
+ * provider keys and tokens, quoted values assigned to suspicious names, and the body of private
+ * key blocks. Nothing else is changed.
+ *
+ * @example
+ * ```ts
+ * redactSecrets('rotate AKIAIOSFODNN7EXAMPLE now'); // 'rotate AKIA**************** now'
+ * ```
+ */
+export function redactSecrets(text: string): string {
+  let out = text.replace(PRIVATE_KEY_BLOCK, (_match, begin: string, end: string) =>
+    end === '' ? `${begin} [redacted]` : `${begin} [redacted] ${end}`,
+  );
+  out = out.replace(ASSIGNED_QUOTED, (_match, prefix: string, quote: string, value: string) =>
     value.includes('*') && /^[^*]{0,4}\*+$/.test(value)
       ? `${prefix}${quote}${value}${quote}`
       : `${prefix}${quote}${redactSecret(value)}${quote}`,
@@ -327,7 +347,7 @@ export function redactEvidence(line: string): string {
       return match.replace(value, redactSecret(value));
     });
   }
-  return out.trim().slice(0, 200);
+  return out;
 }
 
 /** The text of [start, end) with every span inside it redacted. */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { auditDependencies, parseAuditOutput, parseAuditReport } from './audit.js';
 import { createProjectIndex } from './project-index.js';
+import { redactSecrets } from './secrets.js';
 import { scanSecurity, securityResultSchema } from './security.js';
 import { fixturePath, tempProject } from './test-helpers.js';
 
@@ -83,6 +84,32 @@ describe('scanSecurity on a project with planted problems', () => {
     } finally {
       await project.cleanup();
     }
+  });
+
+  it('redacts secrets in free text, every occurrence, and leaves the rest as it is', () => {
+    const key = 'AKIAIOSFODNN7EXAMPLE';
+    const token = `ghp_${'a1B2'.repeat(9)}`;
+    const text = [
+      `Rotate ${key} now; ${key} is also in the CI settings.`,
+      `The token ${token} is live.`,
+      'password = "hunter2hunter2" was committed',
+      '-----BEGIN RSA PRIVATE KEY-----',
+      'MIIEowIBAAKCAQEAuZ1234567890abcdef',
+      '-----END RSA PRIVATE KEY-----',
+      'Nothing secret on this line.',
+    ].join('\n');
+    const redacted = redactSecrets(text);
+    expect(redacted).not.toContain(key);
+    expect(redacted).not.toContain(token);
+    expect(redacted).not.toContain('hunter2hunter2');
+    expect(redacted).not.toContain('MIIEowIBAAKCAQEAuZ');
+    expect(redacted.split('\n')[0]).toBe(
+      'Rotate AKIA**************** now; AKIA**************** is also in the CI settings.',
+    );
+    expect(redacted).toContain(
+      '-----BEGIN RSA PRIVATE KEY----- [redacted] -----END RSA PRIVATE KEY-----',
+    );
+    expect(redacted.endsWith('\nNothing secret on this line.')).toBe(true);
   });
 
   it('classifies the same secrets under a test fixture path as non-critical', async () => {

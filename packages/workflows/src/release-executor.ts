@@ -12,6 +12,7 @@ import {
   type ProjectFiles,
   type ProjectIndex,
   type QualityResult,
+  redactSecrets,
   type ScanSecurityOptions,
   type SecurityResult,
   scanSecurity,
@@ -382,7 +383,10 @@ async function reviewEvidence(
   const usage = answer.usage === undefined ? {} : { usage: answer.usage };
   if (answer.success === false) {
     return {
-      review: { status: 'failed', error: answer.error ?? 'the model reported failure' },
+      review: {
+        status: 'failed',
+        error: redactSecrets(answer.error ?? 'the model reported failure'),
+      },
       ...usage,
     };
   }
@@ -400,12 +404,16 @@ async function reviewEvidence(
     };
   }
   const confidence = answer.confidence ?? parsed.data.confidence;
+  // The model's text goes into every report format: secrets in it are redacted like the evidence.
   return {
     review: {
       status: 'reviewed',
-      summary: parsed.data.summary,
-      findings: parsed.data.findings,
-      recommendations: parsed.data.recommendations,
+      summary: redactSecrets(parsed.data.summary),
+      findings: parsed.data.findings.map((finding) => ({
+        ...finding,
+        message: redactSecrets(finding.message),
+      })),
+      recommendations: parsed.data.recommendations.map(redactSecrets),
       ...(confidence === undefined ? {} : { confidence }),
     },
     ...(confidence === undefined ? {} : { confidence }),

@@ -22,6 +22,7 @@ import { spawnAgent } from '@baton/meta-orchestrator';
 import { getTemplate } from '@baton/templates';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  formatMarkdown,
   formatSarif,
   MODEL_REVIEW_TASK,
   OrchestratedReleasePrepWorkflow,
@@ -325,6 +326,47 @@ describe('model review', () => {
     expect(
       sarif.runs[0]!.results.filter((result) => result.ruleId === 'model-review/security'),
     ).toHaveLength(1);
+  });
+
+  it('redacts secrets a model writes into its review in every report format', async () => {
+    const key = 'AKIAIOSFODNN7EXAMPLE';
+    const token = `ghp_${'x9Y8'.repeat(9)}`;
+    const report = await new OrchestratedReleasePrepWorkflow({
+      store: false,
+      analyzers: replay,
+      agentIds: ['security_auditor'],
+      modelExecutor: async () => ({
+        output: {
+          summary: `The key ${key} is committed.`,
+          findings: [
+            {
+              severity: 'critical',
+              message: `Rotate ${key} and ${token}`,
+              location: { file: 'src/publish.js', line: 3 },
+            },
+          ],
+          recommendations: [`Revoke ${token}.`],
+          confidence: 0.9,
+        },
+      }),
+    }).execute({ path: blocked });
+    const review = report.evidence.security!.review;
+    expect(review).toMatchObject({
+      status: 'reviewed',
+      summary: 'The key AKIA**************** is committed.',
+      recommendations: [`Revoke ghp_${'*'.repeat(36)}.`],
+    });
+    const outputs = [
+      JSON.stringify(report.toJSON()),
+      report.formatConsoleOutput(),
+      formatMarkdown(report),
+      JSON.stringify(formatSarif(report)),
+    ];
+    for (const output of outputs) {
+      expect(output).toContain('AKIA****');
+      expect(output).not.toContain(key);
+      expect(output).not.toContain(token);
+    }
   });
 
   it('records a model answer that does not match the format as a failed review', async () => {
