@@ -70,6 +70,28 @@ describe('Runtime: cancellation and resume', () => {
     expect(after.attempts).toBe(2);
   });
 
+  it('keeps the spend of an attempt cut short by a cancel: it counts after resume, with its step', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const executor = slowExecutor(40);
+    const handle = runtime.start(chain, { executor, runId: 'c-spend' });
+    await waitFor(() => executor.count('s2') === 1);
+    handle.cancel();
+    const cancelled = await handle.result;
+    // This executor reports no usage: every attempt is unmeasured.
+    expect(cancelled.spend.total).toMatchObject({ agents: 2, unmeasuredAttempts: 2 });
+    const record = await runtime.store.loadRun('c-spend');
+    expect(record.interruptedAttempts?.s2).toHaveLength(1);
+
+    const resumed = await runtime.resume('c-spend', { executor }).result;
+    expect(resumed.status).toBe('succeeded');
+    // 4 finished agent runs plus the interrupted one, whose usage nobody measured.
+    expect(resumed.spend.total).toMatchObject({ agents: 5, unmeasuredAttempts: 5 });
+    expect(resumed.steps.s2!.attempts.map((attempt) => attempt.success)).toEqual([false, true]);
+    const after = await runtime.store.loadRun('c-spend');
+    expect(after.interruptedAttempts).toEqual({});
+  });
+
   it('cancels through an outer AbortSignal (Ctrl-C)', async () => {
     const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
     const controller = new AbortController();

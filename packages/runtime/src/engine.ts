@@ -761,6 +761,12 @@ class RunExecution {
     }
     for (const checkpoint of this.#checkpoints.values())
       this.#restoreSpend(checkpoint.stepId, checkpoint.attempts);
+    // Attempts cut short by a cancel were spent too: they count, and stay with their step.
+    for (const [stepId, attempts] of Object.entries(record.interruptedAttempts ?? {})) {
+      if (!this.#byId.has(stepId) || this.#checkpoints.has(stepId)) continue;
+      this.#attempts.set(stepId, [...attempts]);
+      this.#restoreSpend(stepId, attempts);
+    }
     this.#guard = new BudgetGuard(record.budget, this.#ledger);
     this.#signal = this.#controller.signal;
     this.#rules = parseApprovalRules(options.approvalRules ?? DEFAULT_APPROVAL_RULES);
@@ -1360,6 +1366,11 @@ class RunExecution {
     };
     await this.#deps.store.saveStep(this.runId, checkpoint);
     this.#checkpoints.set(step.id, checkpoint);
+    if (this.#record.interruptedAttempts?.[step.id] !== undefined) {
+      // Now part of the checkpoint's attempts.
+      const { [step.id]: _finished, ...rest } = this.#record.interruptedAttempts;
+      this.#record.interruptedAttempts = rest;
+    }
     this.#setStatus(step.id, outcome.status);
     this.#emit({
       type: 'step-end',
@@ -1509,7 +1520,14 @@ class RunExecution {
     for (const reservation of reservations)
       this.#guard.release(reservation.estimate, reservation.agents);
     if (this.#signal.aborted && success === undefined) {
-      // Aborted: the step stays unfinished (no checkpoint) and runs again on resume.
+      // Aborted: the step stays unfinished (no checkpoint) and runs again on resume; the
+      // attempts it made are kept with the run, so their spend is not forgotten.
+      if (attempts.length > 0) {
+        this.#record.interruptedAttempts = {
+          ...this.#record.interruptedAttempts,
+          [step.id]: [...attempts],
+        };
+      }
       this.#setStatus(step.id, 'pending');
       return;
     }

@@ -91,6 +91,11 @@ export const runRecordSchema = z.object({
     .optional(),
   /** Spend totals when the run last stopped. */
   spend: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Attempts of steps that were interrupted (cancelled) before they finished, by step: their
+   * spend belongs to the run, and they join the step's attempts when it runs again on resume.
+   */
+  interruptedAttempts: z.record(z.string(), z.array(attemptRecordSchema)).optional(),
   /** Anything the caller wants kept with the run (composition, options, ...). */
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
