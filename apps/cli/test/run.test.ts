@@ -58,6 +58,10 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     expect(shown.stdout).toContain(
       'Spend: 1 agent run(s), 140 tokens (100 in, 40 out), cost $0.0020',
     );
+    // A finished run has nothing to resume, whatever the model setup is now.
+    const again = await batonRun(['runs', 'resume', report.runId], { cwd: project, env: {} });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(`baton: run ${report.runId} succeeded: there is nothing to resume\n`);
     const audit = readAudit(project).map((entry) => `${entry.type}: ${entry.message}`);
     expect(audit).toContainEqual(
       expect.stringMatching(/^strategy: strategy teaching chosen: rule documentation; /),

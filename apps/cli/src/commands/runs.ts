@@ -123,6 +123,11 @@ export const runsCommand: Command = {
       const [{ executeRun }, { executorSpecFromMetadata, resolveExecutorSetup }] =
         await Promise.all([import('../run/execute.js'), import('../run/executor-setup.js')]);
       const record = await requireRun(store, id);
+      // Nothing to resume is said before the executor is set up (its setup may be missing).
+      const summary = await store.show(id);
+      if (!summary.resumable && summary.status !== 'running') {
+        throw new UsageError(`run ${id} ${summary.status}: there is nothing to resume`);
+      }
       const metadata = record.metadata ?? {};
       const spec = executorSpecFromMetadata(metadata);
       const setup = await resolveExecutorSetup(spec, { projectRoot: project, env: io.env });
@@ -144,10 +149,6 @@ export const runsCommand: Command = {
       }
       const composition = metadata.composition as RunComposition | undefined;
       const eventsFile = values['events-file'];
-      const summary = await store.show(id);
-      if (!summary.resumable && summary.status !== 'running') {
-        throw new UsageError(`run ${id} ${summary.status}: there is nothing to resume`);
-      }
       const { report, exitCode } = await executeRun({
         io,
         cli,
