@@ -123,6 +123,26 @@ describe('baton orchestrate release-prep', () => {
     expect(sarif.runs[0].results.length).toBeGreaterThan(0);
   });
 
+  it('writes SARIF URIs relative to the repository root when the project is a sub-directory', async () => {
+    const repository = tempDir('baton-orchestrate-repo-');
+    const project = join(repository, 'packages', 'app');
+    cpSync(join(fixtures, 'release-blocked'), project, { recursive: true });
+    expect(spawnSync('git', ['init', '-q'], { cwd: repository }).status).toBe(0);
+    const result = await baton(
+      ['orchestrate', 'release-prep', '--path', 'packages/app', '--no-audit', '--format', 'sarif'],
+      { cwd: repository },
+    );
+    expect(result.code).toBe(1);
+    const [run] = JSON.parse(result.stdout).runs;
+    expect(run.originalUriBaseIds['%SRCROOT%'].uri).toBe(`file://${repository}/`);
+    const uris: string[] = run.results.map(
+      (item: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+        item.locations[0]!.physicalLocation.artifactLocation.uri,
+    );
+    expect(uris).toContain('packages/app/src/publish.js');
+    expect(uris.every((uri) => uri.startsWith('packages/app/'))).toBe(true);
+  });
+
   it('writes a Markdown report for a pull-request comment', async () => {
     const project = fixtureProject('release-blocked');
     const result = await baton(

@@ -96,6 +96,7 @@ export {
   formatSarif,
   SARIF_SCHEMA,
   type SarifLog,
+  type SarifOptions,
   TOP_FINDINGS_LIMIT,
 } from './report-formats.js';
 export {

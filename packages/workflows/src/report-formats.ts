@@ -1,3 +1,4 @@
+import { ValidationError } from '@baton/core';
 import type { QualityGate } from './quality-gates.js';
 import { collectEvidence, isReleaseAgentOutput, type ReleaseEvidence } from './release-evidence.js';
 import type { ReleaseReadinessReportData } from './release-readiness-report.js';
@@ -431,6 +432,30 @@ function ruleDescription(finding: TopFinding): string {
   return finding.message.replace(/ \(in test code or fixtures\)$/, '');
 }
 
+/** Options of {@link formatSarif}. */
+export interface SarifOptions {
+  /**
+   * The directory URIs are relative to (absolute; default: the project root). Pass the repository
+   * root when the project is a sub-directory of its repository.
+   */
+  sourceRoot?: string | undefined;
+}
+
+/** The project's path below `sourceRoot` with a trailing slash (`''` when they are the same). */
+function projectPrefix(sourceRoot: string, project: string): string {
+  const trim = (directory: string) => directory.replace(/[\\/]+$/, '');
+  const base = trim(sourceRoot);
+  const inner = trim(project);
+  if (inner === base) return '';
+  if (!inner.startsWith(`${base}/`)) {
+    throw new ValidationError(
+      'sourceRoot',
+      `must contain the project (${project}), got ${sourceRoot}`,
+    );
+  }
+  return `${inner.slice(base.length + 1)}/`;
+}
+
 function isProjectRelative(file: string): boolean {
   return !file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file) && !file.startsWith('..');
 }
@@ -440,15 +465,20 @@ function isProjectRelative(file: string): boolean {
  * id that appears; each result has its rule id, a level (security: critical/high `error`, medium
  * `warning`, low `note`; coverage, quality and documentation findings `warning` when their gate
  * failed, else `note`; model findings `warning` for critical/high, else `note`), a message, and
- * a location relative to the project root (`%SRCROOT%`) with its start line. Findings without a
- * file in the project (e.g. score deductions) are not results; the gates are in the other formats.
+ * a location relative to `%SRCROOT%` with its start line. `%SRCROOT%` is the project root, or
+ * `options.sourceRoot` when given: code scanning resolves URIs against the repository root, so a
+ * project in a sub-directory of its repository should pass the repository root. Findings without
+ * a file in the project (e.g. score deductions) are not results; the gates are in the other formats.
  *
  * @example
  * ```ts
  * await writeFile('baton.sarif', JSON.stringify(formatSarif(report), null, 2));
  * ```
  */
-export function formatSarif(report: ReleaseReadinessReportData): SarifLog {
+export function formatSarif(
+  report: ReleaseReadinessReportData,
+  options: SarifOptions = {},
+): SarifLog {
   const details = allFindings(report);
   const findings = [
     ...details.security,
@@ -480,7 +510,9 @@ export function formatSarif(report: ReleaseReadinessReportData): SarifLog {
         : {}),
     });
   }
-  const root = report.path.endsWith('/') ? report.path : `${report.path}/`;
+  const sourceRoot = options.sourceRoot ?? report.path;
+  const prefix = projectPrefix(sourceRoot, report.path);
+  const root = sourceRoot.endsWith('/') ? sourceRoot : `${sourceRoot}/`;
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -501,7 +533,10 @@ export function formatSarif(report: ReleaseReadinessReportData): SarifLog {
           locations: [
             {
               physicalLocation: {
-                artifactLocation: { uri: encodeURI(finding.file), uriBaseId: '%SRCROOT%' },
+                artifactLocation: {
+                  uri: encodeURI(`${prefix}${finding.file}`),
+                  uriBaseId: '%SRCROOT%',
+                },
                 region: { startLine: Math.max(1, finding.line ?? 1) },
               },
             },

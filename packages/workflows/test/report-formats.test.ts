@@ -82,6 +82,22 @@ describe('formatSarif', () => {
     );
   });
 
+  it('makes URIs relative to a given source root (the repository of a project in a sub-directory)', () => {
+    const project = fixturePath('release-blocked');
+    const repository = path.dirname(path.dirname(project));
+    const [run] = formatSarif(blocked, { sourceRoot: repository }).runs;
+    const below = path.relative(repository, project);
+    expect(run!.originalUriBaseIds['%SRCROOT%']!.uri).toBe(`file://${repository}/`);
+    const uris = run!.results.map(
+      (result) => result.locations[0]!.physicalLocation.artifactLocation.uri,
+    );
+    expect(uris).toContain(`${below}/src/publish.js`);
+    expect(uris.every((uri) => uri.startsWith(`${below}/`))).toBe(true);
+    expect(() => formatSarif(blocked, { sourceRoot: '/elsewhere' })).toThrow(
+      /^sourceRoot: must contain the project/,
+    );
+  });
+
   it('never carries a secret value', () => {
     expect(JSON.stringify(formatSarif(blocked))).not.toContain('FAKEtokenForBatonTests');
   });

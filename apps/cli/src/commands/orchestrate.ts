@@ -1,5 +1,5 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigurationStore, PatternLibrary } from '@baton/config-store';
 import { BatonError, BatonErrorCode, parseWith } from '@baton/core';
 import { createModelExecutor, readConfigFile, resolveModelConfig } from '@baton/executors';
@@ -224,9 +224,22 @@ function render(report: ReleaseReadinessReport, format: Format): string {
     case 'markdown':
       return formatMarkdown(report);
     case 'sarif':
-      return JSON.stringify(formatSarif(report), null, 2);
+      // Code scanning resolves URIs against the repository root, not the checked project.
+      return JSON.stringify(
+        formatSarif(report, { sourceRoot: repositoryRoot(report.path) }),
+        null,
+        2,
+      );
     default:
       return report.formatConsoleOutput();
+  }
+}
+
+/** The nearest directory at or above `directory` holding `.git`; undefined outside a repository. */
+function repositoryRoot(directory: string): string | undefined {
+  for (let current = directory; ; current = dirname(current)) {
+    if (existsSync(join(current, '.git'))) return current;
+    if (dirname(current) === current) return undefined;
   }
 }
 
