@@ -498,6 +498,27 @@ describe('baton plan --graph', () => {
       'refactoring_specialist__reviewer',
       'refactoring_specialist__polisher',
     ]);
+    // The levels and critical path the text shows are in the JSON too.
+    expect(json.graphSummary).toEqual({
+      order: [
+        'refactoring_specialist__drafter',
+        'refactoring_specialist__reviewer',
+        'refactoring_specialist__polisher',
+      ],
+      levels: [
+        ['refactoring_specialist__drafter'],
+        ['refactoring_specialist__reviewer'],
+        ['refactoring_specialist__polisher'],
+      ],
+      criticalPath: {
+        steps: [
+          'refactoring_specialist__drafter',
+          'refactoring_specialist__reviewer',
+          'refactoring_specialist__polisher',
+        ],
+        durationSeconds: 1800,
+      },
+    });
     const plain = JSON.parse((await batonRun(['plan', REFACTOR, '--json'])).stdout);
     expect(plain.graph).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { explainPlan, MetaOrchestrator } from '@baton/meta-orchestrator';
-import { compilePlan, renderGraph } from '@baton/runtime';
+import { compilePlan, renderGraph, summarizeGraph } from '@baton/runtime';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode, UsageError, writeJson, writeLine } from '../io.js';
@@ -12,7 +12,8 @@ export const planCommand: Command = {
     'Shows the task analysis (complexity, domain, capabilities) and the composed plan: agents',
     'with their tiers, the strategy and why, estimated cost in units and US dollars, duration.',
     'With --graph, also the task graph `baton run` executes: steps by level, dependencies,',
-    'conditions, fallbacks and the critical path (in --json: a "graph" field).',
+    'conditions, fallbacks and the critical path (in --json: "graph", and "graphSummary" with',
+    'the order, levels and critical path).',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -27,7 +28,12 @@ export const planCommand: Command = {
     const plan = new MetaOrchestrator().analyzeAndCompose(task, context);
     const graph = values.graph ? compilePlan(plan, { task: plan.task }) : undefined;
     if (values.json) {
-      writeJson(io, graph === undefined ? { task, plan } : { task, plan, graph });
+      writeJson(
+        io,
+        graph === undefined
+          ? { task, plan }
+          : { task, plan, graph, graphSummary: summarizeGraph(graph) },
+      );
       return ExitCode.OK;
     }
     writeLine(io.stdout, explainPlan(plan));
