@@ -168,7 +168,8 @@ describe('AgentConfiguration', () => {
       [{ successRate: 0.5 }, 'successRate: must equal successCount / usageCount (1)'],
       [{ lastUsed: 'soon' }, 'lastUsed: must be an ISO 8601 date-time string'],
       [{ createdAt: undefined }, 'createdAt: '],
-      [{ id: undefined }, 'id: must be a string'],
+      [{ id: undefined }, 'id: is required'],
+      [{ id: 5 }, 'id: must be a string'],
       [{ id: 'a/b' }, 'id: must not contain path separators'],
       [{ agents: [{ id: 'x' }] }, 'agents.0.templateId: '],
     ])('fromJSON rejects %j naming the field', (override, message) => {

@@ -21,16 +21,32 @@ export function parseWith<Schema extends z.ZodType>(
   input: unknown,
   options: ParseOptions = {},
 ): z.output<Schema> {
-  const result = schema.safeParse(input);
+  // reportInput lets zodIssues tell a missing field ("is required") from one of the wrong type.
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   throw new ValidationError(zodIssues(result.error, options.label));
 }
 
-/** Converts a zod error into {@link ValidationIssue}s with dotted field paths. */
+/**
+ * Converts a zod error into {@link ValidationIssue}s with dotted field paths. When the error was
+ * produced with `{ reportInput: true }` (as {@link parseWith} does), a field that is missing
+ * altogether reads `is required` (with the allowed values for an enum) instead of zod's
+ * `Invalid input: expected string, received undefined`.
+ */
 export function zodIssues(error: z.ZodError, label?: string): ValidationIssue[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     const field = [label, path].filter((part) => part !== undefined && part !== '').join('.');
-    return { field: field === '' ? '(input)' : field, message: issue.message };
+    return { field: field === '' ? '(input)' : field, message: issueMessage(issue) };
   });
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  const missing = 'input' in issue && issue.input === undefined;
+  if (!missing) return issue.message;
+  if (issue.code === 'invalid_type') return 'is required';
+  if (issue.code === 'invalid_value') {
+    return `is required (one of ${issue.values.map((value) => String(value)).join(', ')})`;
+  }
+  return issue.message;
 }

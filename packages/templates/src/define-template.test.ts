@@ -71,7 +71,7 @@ describe('defineTemplate', () => {
   const rules: Array<[string, Partial<Record<string, unknown>>, string, RegExp]> = [
     ['empty id', { id: '' }, 'id', /non-empty/],
     ['blank id', { id: '   ' }, 'id', /non-empty/],
-    ['missing role', { role: undefined }, 'role', /string/],
+    ['missing role', { role: undefined }, 'role', /^role: is required$/],
     ['empty role', { role: '' }, 'role', /non-empty/],
     ['empty capability list', { capabilities: [] }, 'capabilities', /at least one/],
     ['empty capability name', { capabilities: ['ok', ''] }, 'capabilities.1', /non-empty/],

@@ -127,9 +127,7 @@ describe('loadTemplatesFromFile', () => {
       'id: s\nrole: S\ncapabilities: [x]\ntier_preference: CHEAP\n',
     );
     const error = await rejection(loadTemplatesFromFile(path));
-    expect(error.message).toBe(
-      `${path}: defaultInstructions: Invalid input: expected string, received undefined`,
-    );
+    expect(error.message).toBe(`${path}: defaultInstructions: is required`);
   });
 
   it('rejects unknown keys and a field given in both spellings', async () => {
