@@ -46,6 +46,22 @@ describe('listProjectFiles', () => {
     }
   });
 
+  it("leaves out Baton's own state in .baton/, walking and with git", async () => {
+    const project = await tempProject();
+    try {
+      await project.write('src/a.ts', 'x');
+      await project.write('.baton/compositions/release_prep.json', '{}');
+      await project.write('.baton/runs/r1/run.json', '{}');
+      expect((await listProjectFiles(project.root)).files).toEqual(['src/a.ts']);
+      expect((await runProcess('git', ['init', '-q'], { cwd: project.root })).exitCode).toBe(0);
+      const listed = await listProjectFiles(project.root);
+      expect(listed.source).toBe('git');
+      expect(listed.files).toEqual(['src/a.ts']);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('lists a sub-directory of a repository relative to that directory', async () => {
     const listed = await listProjectFiles(fixturePath('coverage-js'));
     expect(listed.source).toBe('git');

@@ -25,7 +25,8 @@ export interface ListProjectFilesOptions {
 /**
  * Lists a project's files: `git ls-files` (tracked plus untracked files that are not ignored) when
  * the root is inside a git work tree, otherwise a directory walk that skips `node_modules`, `dist`,
- * `build`, `coverage`, `.git` and `vendor`. Paths are relative to `root`, with forward slashes.
+ * `build`, `coverage`, `.git` and `vendor`. Baton's own state in `.baton/` is never listed. Paths
+ * are relative to `root`, with forward slashes.
  *
  * @example
  * ```ts
@@ -42,15 +43,22 @@ export async function listProjectFiles(
   if (info === undefined || !info.isDirectory()) {
     throw new ValidationError('root', `is not a directory: ${absoluteRoot}`);
   }
-  const fromGit = await gitFiles(absoluteRoot, signal);
+  const fromGit = (await gitFiles(absoluteRoot, signal))?.filter(isProjectFile);
   // An ignored directory inside a repository lists nothing: walk it instead.
   if (fromGit !== undefined && fromGit.length > 0) {
     return { root: absoluteRoot, source: 'git', files: fromGit };
   }
   const files: string[] = [];
   await walk(absoluteRoot, '', files, signal);
-  files.sort();
-  return { root: absoluteRoot, source: 'walk', files };
+  return { root: absoluteRoot, source: 'walk', files: files.filter(isProjectFile).sort() };
+}
+
+/**
+ * Not Baton's own state (`.baton/`: compositions, runs, audit log), which a run writes: the
+ * figures of a project must not change because Baton looked at it before.
+ */
+function isProjectFile(file: string): boolean {
+  return !file.startsWith('.baton/');
 }
 
 async function gitFiles(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
