@@ -78,6 +78,9 @@ describe('coverage report parsers (reports written by vitest and coverage.py)', 
     expect(detectCoverageFormat(await read('coverage-py/coverage.json'))).toBe('coverage-py');
     expect(detectCoverageFormat('{"name":"not coverage"}')).toBeUndefined();
     expect(detectCoverageFormat('hello')).toBeUndefined();
+    // node --test --experimental-test-coverage with no test file writes an lcov without records
+    expect(detectCoverageFormat('TN:\n')).toBe('lcov');
+    expect(detectCoverageFormat('TN:\nhello\n')).toBeUndefined();
   });
 
   it('merges repeated lcov records of one file by the highest hit count', () => {

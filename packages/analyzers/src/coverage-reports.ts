@@ -66,6 +66,8 @@ export function detectCoverageFormat(text: string): CoverageFormat | undefined {
   }
   if (trimmed.startsWith('<')) return /<coverage[\s>]/.test(trimmed) ? 'cobertura' : undefined;
   if (/^(TN|SF):/m.test(trimmed) && /end_of_record/.test(trimmed)) return 'lcov';
+  // An lcov report of no files (node's test runner writes `TN:` alone when no file was loaded).
+  if (/^(TN:[^\n]*\s*)+$/.test(trimmed)) return 'lcov';
   return undefined;
 }
 
