@@ -101,6 +101,26 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
     expect(JSON.stringify(request.body)).toContain('read_file');
   });
 
+  it('waits out a 429 per Retry-After and records the retry in the audit log', async () => {
+    server = await startModelServer({
+      replies: [{ type: 'error', status: 429, headers: { 'retry-after': '0' } }, ok()],
+    });
+    const dir = project();
+    const result = await spawnBaton(['run', DOCS, '--json'], { cwd: dir, env: modelEnv(server) });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.agents[0]).toMatchObject({ status: 'succeeded', totalTokens: 1200 });
+    expect(server.modelRequests()).toHaveLength(2);
+    const retries = readAudit(dir).filter((entry) => entry.type === 'retry');
+    expect(retries).toEqual([
+      expect.objectContaining({
+        runId: report.runId,
+        message:
+          'agent documentation_writer__junior: model call retry 1 in 0 ms after HTTP 429 (local-model)',
+      }),
+    ]);
+  });
+
   it('prints a text report, and a second run of the task reuses the recorded composition', async () => {
     server = await startModelServer({ replies: [ok()] });
     const dir = project();
@@ -326,6 +346,14 @@ describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, (
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.agents[0]).toMatchObject({ status: 'succeeded', totalTokens: 980 });
+    expect(readAudit(dir).filter((entry) => entry.type === 'fallback')).toEqual([
+      expect.objectContaining({
+        runId: report.runId,
+        message: expect.stringMatching(
+          /^agent code_reviewer: agent CLI claude failed \(quota: quota or rate limit: Claude usage limit reached\); the next CLI of the chain runs$/,
+        ),
+      }),
+    ]);
   });
 
   it('--worktree gives the agent its own git worktree; --validate decides success', async () => {

@@ -18,6 +18,7 @@ import {
 } from '@baton/runtime';
 import type { RunCliOptions } from '../command.js';
 import { type CliIo, createStderrLogger, ExitCode, UsageError } from '../io.js';
+import { auditingLogger } from './audit-logger.js';
 import { type OutcomeRecord, openCompositionStore, recordOutcome } from './composition.js';
 import { createExecutor, type ExecutorSetup, tierPricesOf } from './executor-setup.js';
 import { attachLiveOutput, createDecisionPrompt, displayStream, type LiveDisplay } from './live.js';
@@ -105,7 +106,9 @@ export async function executeRun(options: {
   );
   const runtime = new Runtime({ dir: batonDirectory, logger });
   const factory = cli.executorFactory ?? createExecutor;
-  const executor = factory(setup, { runId: mode.runId, logger });
+  // The executors' own retries and CLI fallbacks go to the audit log too.
+  const executorLogger = auditingLogger(logger, runtime.audit, mode.runId);
+  const executor = factory(setup, { runId: mode.runId, logger: executorLogger });
   const prices = tierPricesOf(setup);
   const input = cli.stdin;
   const interactive =
@@ -143,6 +146,7 @@ export async function executeRun(options: {
     display.stop();
     detachWriter?.();
     await writer?.close();
+    await executorLogger.flush();
   }
 
   let outcome: OutcomeRecord | null = null;
