@@ -1,7 +1,7 @@
 import { executionPlanSchema } from '@baton/core';
 import { z } from 'zod';
 import { type PlannedAgent, plannedAgentSchema } from './agent-factory.js';
-import { agentCostEstimateSchema } from './plan-estimates.js';
+import { agentCostEstimateSchema, worstCaseDuration } from './plan-estimates.js';
 import { strategyRuleSchema } from './team-composition.js';
 
 /**
@@ -77,7 +77,7 @@ export function explainPlan(plan: ComposedPlan): string {
       return `  - ${agent.id.padEnd(width)}  ${agent.strategyRole}, ${agent.tier}${model}, ${agent.resourceRequirements.timeoutSeconds} s limit`;
     }),
     `Estimated cost: ${plan.estimatedCost} units, up to ${usd(plan.estimatedCostUsd)} (each agent reads minTokens and writes up to maxTokens)`,
-    `Estimated duration: up to ${plan.estimatedDuration} s`,
+    `Estimated duration: ${plan.estimatedDuration} s (${plan.strategy} heuristic from the longest time limit); at most ${worstCaseDuration(plan.agents)} s if every agent that runs uses its full time limit`,
   ];
   const gates = Object.entries(plan.qualityGates);
   if (gates.length > 0) {

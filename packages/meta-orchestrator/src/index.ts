@@ -49,6 +49,7 @@ export {
   estimateTeam,
   type TeamEstimate,
   type TeamPricing,
+  worstCaseDuration,
 } from './plan-estimates.js';
 export type { TaskContext } from './task-analysis.js';
 export {

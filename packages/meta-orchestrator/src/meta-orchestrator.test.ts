@@ -153,7 +153,11 @@ describe('explain', () => {
       /documentation_writer__junior +junior, CHEAP on claude-haiku-4-5, up to \$0\.0410, 300 s limit/,
     );
     expect(text).toContain('Estimated cost: 4 units, up to $0.1640');
-    expect(text).toContain('Estimated duration: up to 450 s');
+    // 450 s is the reference's teaching formula, not a bound: junior and expert may each take 300 s.
+    expect(text).toContain(
+      'Estimated duration: 450 s (teaching heuristic from the longest time limit); at most 600 s if every agent that runs uses its full time limit',
+    );
+    expect(text).not.toContain('up to 450 s');
     expect(text).toContain('Quality gates: min_doc_coverage = 90');
   });
 

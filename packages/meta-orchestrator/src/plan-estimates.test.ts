@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MetaOrchestrator } from './meta-orchestrator.js';
 import { DEFAULT_MODEL_PRICES, DEFAULT_TIER_MODELS } from './model-prices.js';
-import { estimateDuration, estimateTeam } from './plan-estimates.js';
+import { estimateDuration, estimateTeam, worstCaseDuration } from './plan-estimates.js';
 
 const orchestrator = new MetaOrchestrator();
 const compose = (task: string, context?: Record<string, unknown>) =>
@@ -117,5 +117,36 @@ describe('plan estimates', () => {
       'gpt-5',
     ]);
     expect(estimate.estimatedCostUsd).toBeCloseTo(0.0196 + 0.098 + 0.12125, 9);
+  });
+});
+
+describe('worstCaseDuration', () => {
+  it('adds agents that run in turn and takes the longest of those that run side by side', () => {
+    const teaching = compose('update API documentation');
+    expect(teaching.estimatedDuration).toBe(450);
+    expect(worstCaseDuration(teaching.agents)).toBe(600); // junior 300 + expert 300
+    const refinement = compose('refactor code to reduce complexity');
+    expect(worstCaseDuration(refinement.agents)).toBe(1800); // 3 stages x 600
+    const parallel = compose('redesign the thing', {
+      capabilities: ['profile_code', 'code_review'],
+    });
+    expect(parallel.strategy).toBe('parallel');
+    expect(worstCaseDuration(parallel.agents)).toBe(900);
+    const debate = compose('improve stuff', {
+      capabilities: ['code_review', 'profile_code', 'code_review'],
+    });
+    expect(debate.strategy).toBe('debate');
+    expect(worstCaseDuration(debate.agents)).toBe(900 + 600); // longest opinion + synthesizer
+  });
+
+  it('is the classifier plus the longest specialist for an adaptive team', () => {
+    const plan = compose('migrate the service for speed', { capabilities: ['code_review'] });
+    expect(plan.strategy).toBe('adaptive');
+    expect(estimateDuration(plan.agents, 'adaptive')).toBe(1080); // floor(1.2 x 900)
+    expect(worstCaseDuration(plan.agents)).toBe(1800); // classifier 900 + specialist 900
+  });
+
+  it('is 0 for no agents', () => {
+    expect(worstCaseDuration([])).toBe(0);
   });
 });

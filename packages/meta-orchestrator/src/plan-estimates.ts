@@ -78,6 +78,38 @@ export function estimateDuration(
   }
 }
 
+/** Roles of which exactly one, or all at once, run in their phase: the phase takes the longest. */
+const CONCURRENT_ROLES: ReadonlySet<string> = new Set(['worker', 'perspective', 'specialist']);
+
+/**
+ * The longest a planned team can take in seconds when every agent that runs uses its full time
+ * limit: agents that run one after another (steps, junior and expert, refinement stages, the
+ * classifier, the synthesizer) add up; of the agents that run side by side or of which one is
+ * chosen (workers, perspectives, specialists) only the longest counts. Unlike
+ * {@link estimateDuration}, which follows the reference's formulas (teaching floor(1.5m),
+ * adaptive floor(1.2m)), this is a true upper bound on agent time, orchestration overhead aside.
+ *
+ * @example
+ * ```ts
+ * worstCaseDuration(plan.agents); // 600 for a teaching pair of two 300 s agents (estimate: 450)
+ * ```
+ */
+export function worstCaseDuration(
+  agents: readonly (Pick<Agent, 'resourceRequirements'> & { strategyRole: string })[],
+): number {
+  let inTurn = 0;
+  let longestConcurrent = 0;
+  for (const agent of agents) {
+    const limit = agent.resourceRequirements.timeoutSeconds;
+    if (CONCURRENT_ROLES.has(agent.strategyRole)) {
+      longestConcurrent = Math.max(longestConcurrent, limit);
+    } else {
+      inTurn += limit;
+    }
+  }
+  return inTurn + longestConcurrent;
+}
+
 /**
  * Cost and duration estimates of a team run with a strategy.
  *
