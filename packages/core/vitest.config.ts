@@ -1,3 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { include: ['src/**/*.test.ts'] } });
+export default defineConfig({
+  resolve: {
+    // The README example imports the package by name; tests run it against the source.
+    alias: { '@baton/core': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  },
+  test: { include: ['src/**/*.test.ts'] },
+});

@@ -1,28 +1,37 @@
-import { expect, it } from 'vitest';
-import { agentTemplateSchema, parseWith, retry, ValidationError, withTimeout } from './index.js';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it, vi } from 'vitest';
 
-it('runs the README example', async () => {
-  let message = '';
+afterEach(() => vi.restoreAllMocks());
+
+it('runs the README example and prints what its comments say', async () => {
+  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+  const example = /## Example\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(example).toContain("from '@baton/core'");
+
+  // The example imports the package by name; vitest.config.ts points that name at the sources.
+  const dir = await mkdtemp(path.join(tmpdir(), 'baton-core-readme-'));
+  const file = path.join(dir, 'example.ts');
+  await writeFile(file, example!);
+  const printed: unknown[][] = [];
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    printed.push(args);
+  });
   try {
-    parseWith(agentTemplateSchema, { id: 'x', role: '' }, { label: 'template' });
-  } catch (error) {
-    if (error instanceof ValidationError) message = error.message;
+    await import(/* @vite-ignore */ file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  expect(message).toMatch(/^template\.role: must be a non-empty string; template\.capabilities: /);
 
-  let attempts = 0;
-  const answer = await retry(
-    () =>
-      withTimeout(
-        async () => {
-          attempts += 1;
-          if (attempts < 2) throw new Error('busy');
-          return 'done';
-        },
-        { timeoutSeconds: 1 },
-      ),
-    { initialDelayMs: 10 },
+  expect(printed).toHaveLength(2);
+  const [[message], [answer, after, attempts, unit]] = printed as [[string], unknown[]];
+  // The comment in the README shows the start of this message.
+  expect(message).toMatch(
+    /^template\.role: must be a non-empty string; template\.capabilities: is required; /,
   );
-  expect(answer).toBe('done');
-  expect(attempts).toBe(2);
+  expect(example).toContain(
+    '// template.role: must be a non-empty string; template.capabilities: is required; ...',
+  );
+  expect([answer, after, attempts, unit]).toEqual(['done', 'after', 2, 'attempts']);
 });
