@@ -95,7 +95,8 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
 
   /**
    * Runs the team. Bad input (an empty team, an agent without an id, duplicate ids, a team of the
-   * wrong size for the strategy, a context that is not an object) rejects with a
+   * wrong size for the strategy, a context or options that are not an object, a `signal` that is
+   * not an AbortSignal, an empty `runId`) rejects with a
    * {@link ValidationError} naming the field. After that, `execute` always resolves: a failing,
    * throwing, timed-out or aborted agent is a failed result in `outputs` and its error text is in
    * `errors`. When the run is aborted, agents that had not started are recorded as failed results
@@ -111,9 +112,18 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
     validateAgents(agents);
     this.validateTeam(agents);
     validateContext(context);
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new ValidationError('options', 'must be an object');
+    }
     const { signal } = options;
     if (signal !== undefined && !isAbortSignal(signal)) {
       throw new ValidationError('signal', 'must be an AbortSignal');
+    }
+    if (
+      options.runId !== undefined &&
+      (typeof options.runId !== 'string' || options.runId.trim() === '')
+    ) {
+      throw new ValidationError('runId', 'must be a non-empty string');
     }
     const runId = options.runId ?? createRunId();
     const strategy = this.name;

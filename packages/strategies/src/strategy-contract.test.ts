@@ -1,4 +1,4 @@
-import { strategyResultSchema } from '@baton/core';
+import { strategyResultSchema, ValidationError } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { getStrategy, STRATEGY_REGISTRY, type StrategyName } from './registry.js';
 import { agent, type Behaviour, hangs, scriptedExecutor, throws } from './test-helpers.js';
@@ -54,4 +54,23 @@ describe.each(Object.keys(STRATEGY_REGISTRY) as StrategyName[])('%s strategy con
       getStrategy(name, { executor }).execute(team, {}, { signal: {} as AbortSignal }),
     ).rejects.toThrow('signal: must be an AbortSignal');
   });
+
+  it.each([
+    [null, 'options: must be an object'],
+    [5, 'options: must be an object'],
+    [{ runId: 5 }, 'runId: must be a non-empty string'],
+    [{ runId: '' }, 'runId: must be a non-empty string'],
+  ])(
+    'rejects the execute options %j naming the field, before any agent runs',
+    async (options, message) => {
+      const { executor, calls } = scriptedExecutor();
+      const team = teams[name].map((id) => agent(id));
+      const error = await getStrategy(name, { executor })
+        .execute(team, {}, options as never)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toBe(message);
+      expect(calls).toEqual([]);
+    },
+  );
 });
