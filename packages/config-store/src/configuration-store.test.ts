@@ -64,6 +64,9 @@ describe('ConfigurationStore', () => {
     [{ patternLibrary: {} }, 'patternLibrary: must be a PatternLibrary'],
     [{ clock: 'now' }, 'clock: must be a function returning a Date'],
     [{ lock: 5 }, 'lock: must be an object'],
+    [{ lock: { timeoutSeconds: 0 } }, 'lock.timeoutSeconds: must be a number > 0 (got 0)'],
+    [{ lock: { staleSeconds: Number.NaN } }, 'lock.staleSeconds: must be a number > 0 (got NaN)'],
+    [{ lock: { timeoutSeconds: '5' } }, 'lock.timeoutSeconds: must be a number > 0 (got 5)'],
   ])('rejects the options %j naming the field', (options, message) => {
     const create = () => new ConfigurationStore(options as never);
     expect(create).toThrow(ValidationError);

@@ -395,4 +395,10 @@ function assertStoreOptions(options: unknown): asserts options is ConfigurationS
   if (lock !== undefined && !isObject(lock)) {
     throw new ValidationError('lock', 'must be an object');
   }
+  for (const key of ['timeoutSeconds', 'staleSeconds'] as const) {
+    const value = (lock as LockOptions | undefined)?.[key];
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) {
+      throw new ValidationError(`lock.${key}`, `must be a number > 0 (got ${String(value)})`);
+    }
+  }
 }
