@@ -181,6 +181,45 @@ describe('Runtime: retries and fallbacks', () => {
     expect(result.steps.a).toMatchObject({ status: 'failed', reason: 'error' });
   });
 
+  it('a setup failure (rejected key) fails at once: no fallback on the same executor, no decision', async () => {
+    const tiers: string[] = [];
+    const codex = async () => ({ output: 'codex answered', confidence: 0.8 });
+    const plan = { strategy: 'sequential' as const, agents: [{ id: 'a', tier: 'CHEAP' as const }] };
+    const run = (executors: Record<string, typeof codex>) =>
+      new Runtime({ dir: tempBatonDir(), fsync: false }).run(
+        compilePlan(plan, { executorChain: Object.keys(executors) }),
+        {
+          executor: async (agent: { tier?: string }) => {
+            tiers.push(agent.tier ?? '?');
+            return {
+              output: { httpStatus: 401 },
+              success: false,
+              error: 'Authentication failed (401): check THE_KEY',
+              usage: { inputTokens: 0, outputTokens: 0 },
+            };
+          },
+          executors,
+          isSetupFailure: (output) =>
+            (output.output as { httpStatus?: number } | null)?.httpStatus === 401,
+        },
+      );
+    // Another executor of the chain still runs; the higher tiers on the same one do not.
+    const rescued = await run({ codex });
+    expect(rescued.status).toBe('succeeded');
+    expect(tiers).toEqual(['CHEAP']);
+    tiers.length = 0;
+    const failed = await run({});
+    expect(tiers).toEqual(['CHEAP']);
+    expect(failed.status).toBe('failed');
+    expect(failed.pendingDecisions).toEqual([]);
+    expect(failed.steps.a).toMatchObject({
+      status: 'failed',
+      reason: 'agent-reported',
+      result: { error: 'Authentication failed (401): check THE_KEY' },
+    });
+    expect(failed.spend.total).toMatchObject({ agents: 1, totalTokens: 0, unmeasuredAttempts: 0 });
+  });
+
   it('falls back to the next executor in the chain, then to the next tier', async () => {
     const calls: string[] = [];
     const primary = scriptedExecutor({

@@ -111,6 +111,12 @@ export interface ExecuteOptions {
   events?: RunEmitter;
   /** Default retry policy of steps that have none. */
   retry?: RetryPolicyInput;
+  /**
+   * Whether a failed output is a setup failure that no other attempt on the same executor can
+   * fix (e.g. credentials the provider rejected with 401): its step fails at once, without the
+   * fallbacks that would run on the same executor and without asking a person.
+   */
+  isSetupFailure?: (output: AgentExecutionOutput) => boolean;
   escalation?: EscalationOptions;
   /** Steps matching a rule wait for a person before they run. Default {@link DEFAULT_APPROVAL_RULES}. */
   approvalRules?: readonly ApprovalRuleInput[];
@@ -662,6 +668,8 @@ type EventInput = RunEvent extends infer E
 interface StepFailure {
   kind: StepFailureKind;
   message: string;
+  /** The executor is not set up to run anything (see `isSetupFailure`). */
+  setup?: boolean;
 }
 
 /** One start or resume of a run. Internal. */
@@ -1476,7 +1484,10 @@ class RunExecution {
     let failure: StepFailure = { kind: 'error', message: 'not run' };
     let lastResult: AgentResult | undefined;
     try {
+      let unusable: Set<string | undefined> | undefined;
       for (const [index, candidate] of chain.entries()) {
+        // A setup failure repeats on the same executor: only other executors are worth a try.
+        if (unusable?.has(candidate.executorName)) continue;
         if (index > 0) {
           const estimate = this.#estimate(candidate.agent);
           const refusal = this.#guard.reserve(estimate, 1);
@@ -1512,6 +1523,7 @@ class RunExecution {
         }
         lastResult = outcome.result;
         failure = outcome.failure;
+        if (failure.setup === true) (unusable ??= new Set()).add(candidate.executorName);
       }
     } catch (error) {
       // Only an abort reaches here; anything else is recorded as the step's failure.
@@ -1553,7 +1565,11 @@ class RunExecution {
       durationSeconds: 0,
       error: failure.message,
     };
-    if ((this.#options.escalation?.onFailure ?? true) && failure.kind !== 'budget') {
+    if (
+      (this.#options.escalation?.onFailure ?? true) &&
+      failure.kind !== 'budget' &&
+      failure.setup !== true
+    ) {
       await this.#escalate(
         step,
         'escalation',
@@ -1727,7 +1743,11 @@ class RunExecution {
       error: ok ? '' : (output.error ?? 'agent reported failure'),
       ...(output.usage === undefined ? {} : { usage: output.usage }),
     };
-    return { result, failure: { kind: 'agent-reported', message: result.error } };
+    const setup = !ok && this.#options.isSetupFailure?.(output) === true;
+    return {
+      result,
+      failure: { kind: 'agent-reported', message: result.error, ...(setup ? { setup } : {}) },
+    };
   }
 
   #recordUsage(
