@@ -265,6 +265,7 @@ describe('createModelExecutor with a mock model', () => {
       error:
         'Authentication failed (401) calling anthropic model "claude-haiku-4-5": check ANTHROPIC_API_KEY: invalid x-api-key',
       usage: { inputTokens: 0, outputTokens: 0 },
+      output: { httpStatus: 401 },
     });
   });
 

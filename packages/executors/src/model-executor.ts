@@ -100,6 +100,11 @@ export interface ModelAgentOutput {
   notes: string[];
   /** The raw reply, when it did not parse. */
   text?: string;
+  /**
+   * HTTP status of the model call that failed, when it failed with one (401: the key was
+   * rejected, 429: rate limited, ...).
+   */
+  httpStatus?: number;
 }
 
 /**
@@ -261,7 +266,15 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
         retries,
       });
       logger.error('model call failed', { agentId: agent.id, model: modelId, reason });
-      return withUsage({ output: output(), success: false, error: reason }, usage());
+      const httpStatus = modelErrorStatus(error);
+      return withUsage(
+        {
+          output: output(httpStatus === undefined ? {} : { httpStatus }),
+          success: false,
+          error: reason,
+        },
+        usage(),
+      );
     }
 
     const parsed = parseJsonAnswer(text, answerFormat.schema);
