@@ -189,6 +189,26 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
     expect(result.stdout).toBe('');
   });
 
+  it('a rejected key (401) fails at once: one request, no higher tier, no decision, a clear reason', async () => {
+    server = await startModelServer({
+      replies: [{ type: 'error', status: 401, message: 'invalid api key' }, ok()],
+    });
+    const dir = project();
+    const result = await spawnBaton(['run', GENERIC, '--json'], {
+      cwd: dir,
+      env: { ...modelEnv(server), BATON_API_KEY: 'wrong' },
+    });
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.status).toBe('failed');
+    expect(report.pendingDecisions).toEqual([]);
+    expect(report.agents[0]).toMatchObject({ status: 'failed', attempts: 1, totalTokens: 0 });
+    expect(report.agents[0].error).toMatch(
+      /^Authentication failed \(401\) calling openai-compatible model "local-model": check BATON_API_KEY: invalid api key$/,
+    );
+    expect(server.modelRequests()).toHaveLength(1);
+  });
+
   it('a failed step waits for a decision; runs list/show, decisions approve and runs resume finish it', async () => {
     let failing = true;
     server = await startModelServer({

@@ -20,7 +20,12 @@ import type { RunCliOptions } from '../command.js';
 import { type CliIo, createStderrLogger, ExitCode, UsageError } from '../io.js';
 import { auditingLogger } from './audit-logger.js';
 import { type OutcomeRecord, openCompositionStore, recordOutcome } from './composition.js';
-import { createExecutor, type ExecutorSetup, tierPricesOf } from './executor-setup.js';
+import {
+  createExecutor,
+  type ExecutorSetup,
+  isSetupFailure,
+  tierPricesOf,
+} from './executor-setup.js';
 import { attachLiveOutput, createDecisionPrompt, displayStream, type LiveDisplay } from './live.js';
 import { buildRunReport, type RunReport } from './report.js';
 
@@ -118,6 +123,7 @@ export async function executeRun(options: {
     executor,
     events,
     escalation: { onFailure: options.escalateFailures },
+    ...(setup.kind === 'model' ? { isSetupFailure } : {}),
     ...(prices === undefined ? {} : { prices }),
     ...(mode.budget === undefined ? {} : { budget: mode.budget }),
     ...(mode.concurrency === undefined ? {} : { concurrency: mode.concurrency }),

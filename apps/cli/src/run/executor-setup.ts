@@ -1,4 +1,4 @@
-import type { AgentExecutor, Logger, Tier } from '@baton/core';
+import type { AgentExecutionOutput, AgentExecutor, Logger, Tier } from '@baton/core';
 import {
   AGENT_CLI_SPECS,
   type AgentCliName,
@@ -138,6 +138,19 @@ export const createExecutor: ExecutorFactory = (setup, { runId, logger }) => {
     logger,
   });
 };
+
+/**
+ * Whether a failed output says the executor is not set up to run anything: the model provider
+ * rejected the key (401/403). Another tier on the same provider would be rejected the same way,
+ * and nothing a person approves changes the key of this process: the step fails at once.
+ */
+export function isSetupFailure(output: AgentExecutionOutput): boolean {
+  const status =
+    typeof output.output === 'object' && output.output !== null
+      ? (output.output as { httpStatus?: unknown }).httpStatus
+      : undefined;
+  return status === 401 || status === 403;
+}
 
 /**
  * USD per million tokens by tier, for the budget's estimate before a step starts (its
