@@ -152,6 +152,13 @@ export const COVERAGE_HINT =
   'coverage.py: `coverage run -m pytest && coverage json`), pass its path with --coverage-file, ' +
   'or use --run-tests to run the test script with coverage.';
 
+/** The hint given when coverage is unknown after the tests were run (`runTests`). */
+export const COVERAGE_AFTER_RUN_HINT =
+  'Make the test script write a coverage report (vitest: `--coverage.enabled=true ' +
+  '--coverage.reporter=json-summary --coverage.reporter=lcov`; jest: `--coverage`; node: ' +
+  '`--experimental-test-coverage --test-reporter=lcov`; coverage.py: `coverage run -m pytest && ' +
+  'coverage json`) or pass the path of the report it writes with --coverage-file.';
+
 /** Percent floored to two decimals, as istanbul computes it. */
 export function coveragePercent(covered: number, total: number): number {
   if (total === 0) return 100;
@@ -395,15 +402,17 @@ function unknownCoverage(input: {
         : `failed (exit code ${testRun.exitCode})`;
     reason += `; the test run ${how}${lastLine(testRun.error ?? testRun.outputTail)}`;
   }
+  // After a test run, "use --run-tests" is no advice: the run itself wrote no readable report.
+  const hint = testRun === undefined ? COVERAGE_HINT : COVERAGE_AFTER_RUN_HINT;
   return {
     status: 'unknown',
     reason,
     searched,
-    hint: COVERAGE_HINT,
+    hint,
     rejected,
     ...(testRun === undefined ? {} : { testRun }),
     warnings,
-    summary: `Coverage unknown: ${reason}. Looked in ${listSome(searched, 6)}. ${COVERAGE_HINT}`,
+    summary: `Coverage unknown: ${reason}. Looked in ${listSome(searched, 6)}. ${hint}`,
   };
 }
 

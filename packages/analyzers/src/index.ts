@@ -14,6 +14,7 @@ export { DECISION_POINTS, type FunctionMetrics } from './complexity.js';
 export {
   type AnalyzeCoverageOptions,
   analyzeCoverage,
+  COVERAGE_AFTER_RUN_HINT,
   COVERAGE_HINT,
   COVERAGE_REPORT_LOCATIONS,
   type CoverageReport,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeCoverage } from './coverage.js';
+import { analyzeCoverage, COVERAGE_AFTER_RUN_HINT } from './coverage.js';
 import { planTestCommand, runTestsWithCoverage } from './run-tests.js';
 import { tempProject } from './test-helpers.js';
 
@@ -98,6 +98,8 @@ describe('runTests', () => {
       expect(result.reason).toBe(
         'no coverage report found; the test run failed (exit code 3): Error: Cannot find module x',
       );
+      expect(result.hint).toBe(COVERAGE_AFTER_RUN_HINT);
+      expect(result.summary).not.toContain('--run-tests');
     } finally {
       await project.cleanup();
     }
