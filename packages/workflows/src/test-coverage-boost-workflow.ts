@@ -374,9 +374,12 @@ export class TestCoverageBoostWorkflow {
     const validation = outputOf<Validation>(outputs.get('validate_tests'));
     const problems = [...(gaps?.problems ?? [])];
     for (const item of result.outputs) if (!item.success) problems.push(item.error);
+    // With coverage unknown there were no gaps to measure; the problems above say why.
+    const baseline = gaps?.baselineCoverage ?? null;
     if (
       this.#options.testWriter === undefined &&
-      (gaps?.baselineCoverage ?? 0) < this.targetCoverage
+      baseline !== null &&
+      baseline < this.targetCoverage
     ) {
       problems.push('No test writer configured: gaps were measured but no tests were written');
     }

@@ -167,6 +167,24 @@ describe('TestCoverageBoostWorkflow', () => {
     );
   }, 60_000);
 
+  it('does not claim gaps were measured when coverage is unknown', async () => {
+    const root = await temporaryDirectory();
+    await writeFile(
+      path.join(root, 'package.json'),
+      JSON.stringify({ name: 'no-report', scripts: { test: 'node -e 0 --' } }),
+    );
+    const result = await new TestCoverageBoostWorkflow({
+      targetCoverage: 80,
+      projectRoot: root,
+      savePatterns: false,
+    }).execute();
+    expect(result.baselineCoverage).toBeNull();
+    expect(result.targetReached).toBe(false);
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^Coverage unknown: no coverage report found/),
+    ]);
+  }, 60_000);
+
   it('does not call the writer when the measured coverage already reaches the target', async () => {
     const root = await copyFixture('boost');
     let called = false;
