@@ -1523,7 +1523,10 @@ class RunExecution {
         }
         lastResult = outcome.result;
         failure = outcome.failure;
-        if (failure.setup === true) (unusable ??= new Set()).add(candidate.executorName);
+        if (failure.setup === true) {
+          unusable ??= new Set();
+          unusable.add(candidate.executorName);
+        }
       }
     } catch (error) {
       // Only an abort reaches here; anything else is recorded as the step's failure.
