@@ -130,6 +130,15 @@ describe('PatternLibrary files', () => {
     expect((await stat(corrupt)).mtimeMs).toBe(before.mtimeMs);
   });
 
+  it('fails with BATON_STORAGE when the pattern cannot be written', async () => {
+    const notADirectory = path.join(dir, 'plain-file');
+    await writeFile(notADirectory, 'x');
+    const library = new PatternLibrary({ storageDir: notADirectory });
+    const error = await library.contribute(pattern('p1', 0.5)).catch((caught: unknown) => caught);
+    expect(BatonError.isInstance(error) && error.code).toBe(BatonErrorCode.STORAGE);
+    expect((error as Error).message).toContain(`Cannot create ${notADirectory}`);
+  });
+
   it.each([
     [null, 'options: must be an object'],
     [{ storageDir: '' }, 'storageDir: must be a non-empty string'],

@@ -4,7 +4,7 @@ import { type Logger, noopLogger, parseWith, throwIfAborted, ValidationError } f
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
 import { isObject } from './is-object.js';
-import { corruptRecordError, readAllRecords, readRecord } from './json-records.js';
+import { corruptRecordError, readAllRecords, readRecord, storageError } from './json-records.js';
 import { assertValidId, MAX_ID_BYTES, recordIdSchema, recordPath } from './record-id.js';
 
 /** Longest pattern id in UTF-8 bytes: room for a prefix in front of a composition id. */
@@ -100,7 +100,7 @@ export class PatternLibrary {
    *
    * @returns the stored pattern (validated, defaults applied)
    * @throws ValidationError naming the offending field, e.g. `confidence: must be <= 1` (`pattern`
-   *   when it is not an object)
+   *   when it is not an object); a `BATON_STORAGE` error when the file cannot be written
    */
   async contribute(
     pattern: PatternInput,
@@ -114,9 +114,17 @@ export class PatternLibrary {
       return value;
     }
     const file = this.#path(value.id);
-    await mkdir(this.storageDir, { recursive: true });
+    try {
+      await mkdir(this.storageDir, { recursive: true });
+    } catch (error) {
+      throw storageError(`Cannot create ${this.storageDir}`, error);
+    }
     throwIfAborted(options.signal);
-    await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+    try {
+      await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+    } catch (error) {
+      throw storageError(`Cannot write ${file}`, error);
+    }
     return value;
   }
 
