@@ -233,12 +233,9 @@ export async function runLinters(options: RunLintersOptions): Promise<LintResult
     } catch {
       return {
         status: 'not-measured',
-        reason: `${linter.tool} printed no JSON report (exit code ${result.exitCode}): ${tail(
+        reason: `${linter.tool} printed no JSON report (exit code ${result.exitCode}): ${failureLine(
           result.stderr || result.stdout,
-          3,
-        )
-          .replace(/\s+/g, ' ')
-          .trim()}`,
+        )}`,
       };
     }
     if (parsed.filesChecked === 0) {
@@ -250,12 +247,9 @@ export async function runLinters(options: RunLintersOptions): Promise<LintResult
     if (result.exitCode !== 0 && parsed.errors === 0) {
       return {
         status: 'not-measured',
-        reason: `${linter.tool} failed (exit code ${result.exitCode}) without reporting an error: ${tail(
+        reason: `${linter.tool} failed (exit code ${result.exitCode}) without reporting an error: ${failureLine(
           result.stderr || result.stdout,
-          3,
-        )
-          .replace(/\s+/g, ' ')
-          .trim()}`,
+        )}`,
       };
     }
     runs.push({
@@ -366,6 +360,21 @@ export function parseLinterOutput(
     });
   }
   return { errors: items.length, warnings: 0, messages };
+}
+
+/**
+ * The line of a linter's failure output that says what went wrong: the error line (`TypeError:
+ * ...`, `error: ...`) rather than the stack frames under it; else the last lines that are not
+ * stack frames.
+ */
+function failureLine(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^at\s/.test(line));
+  const error = lines.find((line) => /^([A-Za-z]*Error\b|error\b|ERROR\b|×|✖)/.test(line));
+  const text = error ?? tail(lines.join('\n'), 3);
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, symlink } from 'node:fs/promises';
+import { chmod, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,42 @@ describe('analyzeQuality', () => {
       expect(result.lint.status).toBe('not-measured');
       expect(result.lint).toMatchObject({
         reason: 'biome checked no files: its configuration ignores them',
+      });
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('names the error of a linter that crashes, not its stack frames', async () => {
+    const project = await tempProject();
+    try {
+      await project.write('eslint.config.js', 'export default [];\n');
+      await project.write('src/a.js', 'export const a = 1;\n');
+      // what ESLint 9.15 prints for a rule its configuration names but no plugin defines
+      await project.write(
+        'node_modules/.bin/eslint',
+        [
+          '#!/bin/sh',
+          'cat >&2 <<EOF',
+          '',
+          'Oops! Something went wrong! :(',
+          '',
+          'ESLint: 9.15.0',
+          '',
+          'TypeError: Key "rules": Key "no-undef-xyz": Could not find "no-undef-xyz" in plugin "@".',
+          '    at throwRuleNotFoundError (/p/node_modules/eslint/lib/config/rule-validator.js:66:11)',
+          '    at async globSearch (/p/node_modules/eslint/lib/eslint/eslint-helpers.js:323:26)',
+          'EOF',
+          'exit 2',
+          '',
+        ].join('\n'),
+      );
+      await chmod(path.join(project.root, 'node_modules/.bin/eslint'), 0o755);
+      const result = await analyzeQuality({ root: project.root });
+      expect(result.lint).toEqual({
+        status: 'not-measured',
+        reason:
+          'eslint printed no JSON report (exit code 2): TypeError: Key "rules": Key "no-undef-xyz": Could not find "no-undef-xyz" in plugin "@".',
       });
     } finally {
       await project.cleanup();
