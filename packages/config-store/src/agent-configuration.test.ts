@@ -54,6 +54,10 @@ describe('AgentConfiguration', () => {
     [{ agents: [] }, 'agents: must list at least one agent'],
     [{ agents: [makeAgent({ tier: 'HUGE' as never })] }, 'agents.0.tier: '],
     [{ agents: ['code_reviewer'] as never }, 'agents.0: '],
+    [
+      { agents: [makeAgent(), makeAgent()] },
+      'agents.1.id: must be unique in the team ("code_reviewer" is already used at index 0)',
+    ],
     [{ strategy: 'random' as never }, 'strategy: '],
     [{ id: '../escape' }, 'id: must not contain path separators'],
     [{ tags: [''] }, 'tags.0: must be a non-empty string'],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Agent,
-  agentSchema,
+  agentTeamSchema,
   type CompositionPattern,
   compositionPatternSchema,
   parseWith,
@@ -41,8 +41,8 @@ export const agentConfigurationSchema = z
     id: recordIdSchema(),
     /** The kind of task the team is for, e.g. `release_prep`. */
     taskPattern: nonEmptyString,
-    /** The team: agents as an execution plan holds them (spawned from templates at a tier). */
-    agents: z.array(agentSchema).min(1, 'must list at least one agent'),
+    /** The team: agents as an execution plan holds them (spawned from templates at a tier), ids unique. */
+    agents: agentTeamSchema.min(1, 'must list at least one agent'),
     /** The strategy the team runs with. */
     strategy: compositionPatternSchema,
     /** Quality gate thresholds the team was run against. */

@@ -13,8 +13,10 @@ import {
 import { ValidationError } from './errors.js';
 import {
   agentResultSchema,
+  agentTeamSchema,
   agentTemplateSchema,
   DEFAULT_RESOURCE_REQUIREMENTS,
+  executionPlanSchema,
   resourceRequirementsSchema,
 } from './schemas.js';
 import { parseWith } from './validate.js';
@@ -114,5 +116,58 @@ describe('agentResultSchema', () => {
       error: '',
     });
     expect(result.success).toBe(false);
+  });
+});
+
+describe('agentTeamSchema', () => {
+  const agent = (id: string) => ({
+    id,
+    templateId: 'code_reviewer',
+    role: 'Reviewer',
+    tier: 'CAPABLE',
+    instructions: 'Review.',
+    capabilities: ['code_review'],
+    tools: [],
+    qualityGates: {},
+    resourceRequirements: DEFAULT_RESOURCE_REQUIREMENTS,
+  });
+
+  it('accepts a team with unique ids and names every repeated id', () => {
+    expect(agentTeamSchema.safeParse([agent('a'), agent('b')]).success).toBe(true);
+    expect(() =>
+      parseWith(agentTeamSchema, [agent('a'), agent('b'), agent('a'), agent('b')], {
+        label: 'agents',
+      }),
+    ).toThrow(
+      'agents.2.id: must be unique in the team ("a" is already used at index 0); ' +
+        'agents.3.id: must be unique in the team ("b" is already used at index 1)',
+    );
+  });
+
+  it('is what an execution plan holds: agent ids are unique in the plan', () => {
+    const plan = {
+      agents: [agent('a'), agent('a')],
+      strategy: 'parallel',
+      qualityGates: {},
+      estimatedCost: 6,
+      estimatedCostUsd: 0.1,
+      estimatedDuration: 300,
+      complexity: 'moderate',
+      domain: 'general',
+      requirements: {
+        complexity: 'moderate',
+        domain: 'general',
+        capabilitiesNeeded: [],
+        parallelizable: true,
+        qualityGates: {},
+        context: {},
+      },
+    };
+    expect(() => parseWith(executionPlanSchema, plan)).toThrow(
+      'agents.1.id: must be unique in the team ("a" is already used at index 0)',
+    );
+    expect(
+      parseWith(executionPlanSchema, { ...plan, agents: [agent('a'), agent('b')] }).agents,
+    ).toHaveLength(2);
   });
 });

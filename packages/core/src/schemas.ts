@@ -114,6 +114,31 @@ export const agentSchema = z.object({
 /** A template spawned at a tier for one plan. */
 export type Agent = z.output<typeof agentSchema>;
 
+/**
+ * Adds an issue on `<index>.id` for every agent whose id an earlier agent of the list already has.
+ * Use it with `superRefine` on any list of agents, e.g. an extended agent schema.
+ */
+export function checkUniqueAgentIds(
+  agents: readonly { id: string }[],
+  context: z.core.$RefinementCtx<readonly { id: string }[]>,
+): void {
+  const first = new Map<string, number>();
+  agents.forEach((agent, index) => {
+    const earlier = first.get(agent.id);
+    if (earlier === undefined) first.set(agent.id, index);
+    else {
+      context.addIssue({
+        code: 'custom',
+        path: [index, 'id'],
+        message: `must be unique in the team ("${agent.id}" is already used at index ${earlier})`,
+      });
+    }
+  });
+}
+
+/** A team: agents whose ids are unique in the list (a plan, a stored composition). */
+export const agentTeamSchema = z.array(agentSchema).superRefine(checkUniqueAgentIds);
+
 /** Tokens used and their price. */
 export const usageSchema = z.object({
   /** Input (prompt) tokens. */
@@ -172,7 +197,8 @@ export type TaskRequirements = z.output<typeof taskRequirementsSchema>;
 
 /** An executable plan: a team, a strategy and estimates. */
 export const executionPlanSchema = z.object({
-  agents: z.array(agentSchema),
+  /** The team; ids are unique in the plan. */
+  agents: agentTeamSchema,
   strategy: compositionPatternSchema,
   qualityGates: qualityGatesSchema,
   /** Estimated cost in arbitrary units (CHEAP 1, CAPABLE 3, PREMIUM 10 per agent). */

@@ -1,4 +1,4 @@
-import { executionPlanSchema } from '@baton/core';
+import { checkUniqueAgentIds, executionPlanSchema } from '@baton/core';
 import { z } from 'zod';
 import { type PlannedAgent, plannedAgentSchema } from './agent-factory.js';
 import { agentCostEstimateSchema, worstCaseDuration } from './plan-estimates.js';
@@ -10,8 +10,8 @@ import { strategyRuleSchema } from './team-composition.js';
  * of each agent.
  */
 export const composedPlanSchema = executionPlanSchema.extend({
-  /** The team, in the order the strategy runs it (a debate's synthesizer last). */
-  agents: z.array(plannedAgentSchema),
+  /** The team, in the order the strategy runs it (a debate's synthesizer last); ids unique. */
+  agents: z.array(plannedAgentSchema).superRefine(checkUniqueAgentIds),
   /** The task, trimmed. */
   task: z.string().min(1),
   /** The strategy rule that fired. */

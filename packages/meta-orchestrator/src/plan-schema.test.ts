@@ -65,3 +65,19 @@ describe('the role and rule schemas', () => {
     expect(strategyRuleSchema.parse('duplicate_capabilities')).toBe('duplicate_capabilities');
   });
 });
+
+describe('composedPlanSchema', () => {
+  it('rejects a plan whose agent ids repeat, naming the agent', () => {
+    const plan = new MetaOrchestrator().analyzeAndCompose('update API documentation');
+    const [junior] = plan.agents;
+    const broken = { ...plan, agents: [junior, { ...junior }] };
+    const result = composedPlanSchema.safeParse(broken);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      [
+        'agents.1.id',
+        'must be unique in the team ("documentation_writer__junior" is already used at index 0)',
+      ],
+    ]);
+  });
+});
