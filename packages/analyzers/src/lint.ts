@@ -3,6 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { runProcess, tail } from './process.js';
+import { redactSecrets } from './secrets.js';
 
 /** One lint message (the first ones are kept as evidence). */
 export const lintMessageSchema = z.object({
@@ -309,7 +310,7 @@ export function parseLinterOutput(
           line: message.line ?? 1,
           ruleId: message.ruleId ?? 'parse-error',
           severity: message.severity === 2 ? 'error' : 'warning',
-          message: message.message,
+          message: redactSecrets(message.message),
         });
       }
     }
@@ -330,7 +331,7 @@ export function parseLinterOutput(
         line: biomeLine(diagnostic, root, file, sources),
         ruleId: diagnostic.category,
         severity: diagnostic.severity,
-        message: biomeMessage(diagnostic),
+        message: redactSecrets(biomeMessage(diagnostic)),
       });
     }
     const { changed, unchanged } = report.summary;
@@ -356,7 +357,7 @@ export function parseLinterOutput(
       line: item.location?.row ?? 1,
       ruleId: item.code ?? 'syntax-error',
       severity: 'error',
-      message: item.message,
+      message: redactSecrets(item.message),
     });
   }
   return { errors: items.length, warnings: 0, messages };
@@ -374,7 +375,7 @@ function failureLine(output: string): string {
     .filter((line) => line !== '' && !/^at\s/.test(line));
   const error = lines.find((line) => /^([A-Za-z]*Error\b|error\b|ERROR\b|×|✖)/.test(line));
   const text = error ?? tail(lines.join('\n'), 3);
-  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return redactSecrets(text).replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
 /**

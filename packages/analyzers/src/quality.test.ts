@@ -318,6 +318,29 @@ describe('linter output', () => {
     });
   });
 
+  it('redacts secrets that a lint message quotes (e.g. eslint-plugin-no-secrets)', () => {
+    const token = `ghp_${'Zz09'.repeat(9)}`;
+    const output = JSON.stringify([
+      {
+        filePath: '/p/src/a.js',
+        messages: [
+          {
+            ruleId: 'no-secrets/no-secrets',
+            severity: 2,
+            message: `Found a string with entropy 4.9 : "${token}"`,
+            line: 1,
+          },
+        ],
+        errorCount: 1,
+        warningCount: 0,
+      },
+    ]);
+    const parsed = parseLinterOutput('eslint', output, '/p');
+    expect(parsed.messages[0]!.message).toBe(
+      `Found a string with entropy 4.9 : "ghp_${'*'.repeat(36)}"`,
+    );
+  });
+
   it('reads ruff --output-format=json', () => {
     const output = JSON.stringify([
       {

@@ -105,6 +105,24 @@ describe('runTests', () => {
     }
   });
 
+  it('redacts credentials the test output prints', async () => {
+    const project = await tempProject();
+    try {
+      const key = 'AKIAIOSFODNN7EXAMPLE';
+      await project.write(
+        'package.json',
+        JSON.stringify({
+          scripts: { test: `node -e "console.log('AWS_ACCESS_KEY_ID=${key}')" --` },
+        }),
+      );
+      const run = await runTestsWithCoverage({ root: project.root, timeoutSeconds: 60 });
+      expect(run.outputTail).toContain('AWS_ACCESS_KEY_ID=AKIA****************');
+      expect(run.outputTail).not.toContain(key);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('kills a test run that passes its time limit and reports coverage as unknown', async () => {
     const project = await tempProject();
     try {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Logger, noopLogger } from '@baton/core';
 import { z } from 'zod';
 import { runProcess, tail } from './process.js';
+import { redactSecrets } from './secrets.js';
 import { detectPackageManager, type PackageManager, readJsonFile } from './workspace.js';
 
 /** What running the project's tests with coverage did. */
@@ -200,6 +201,7 @@ export async function runTestsWithCoverage(options: RunTestsOptions): Promise<Te
       : error !== undefined
         ? { error }
         : {}),
-    outputTail: tail(`${first.stdout}\n${first.stderr}`, 30),
+    // Test output may print credentials (environment dumps, fixtures): redacted like evidence.
+    outputTail: redactSecrets(tail(`${first.stdout}\n${first.stderr}`, 30)),
   };
 }
