@@ -350,7 +350,7 @@ export class TestCoverageBoostWorkflow {
                     ? `the tests did not finish within ${testTimeoutSeconds}s`
                     : run.passed
                       ? `coverage could not be measured after adding it: ${coverage.summary}`
-                      : `the test suite failed with it (exit code ${run.exitCode}): ${run.outputTail.split('\n').slice(-5).join(' ').trim()}`;
+                      : `the test suite failed with it (exit code ${run.exitCode}): ${failureExcerpt(run.outputTail)}`;
               validation.rejected.push({ path: file.path, reason });
             }
           }
@@ -470,6 +470,23 @@ export class TestCoverageBoostWorkflow {
 
 function outputOf<T>(result: AgentResult | undefined): T | undefined {
   return result?.success === true ? (result.output as T) : undefined;
+}
+
+/**
+ * What a failed test run says failed: the last failing-test line (`✖`, `×`, `FAIL`, `not ok`,
+ * `●`) and the two lines after it (the error), or else its last five lines; stack frames
+ * (`at ...`) and package manager notices are left out.
+ */
+function failureExcerpt(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(
+      (line) => line !== '' && !/^at\s/.test(line) && !/^npm (warn|WARN|notice)\b/.test(line),
+    );
+  const failing = lines.findLastIndex((line) => /^(✖|×|FAIL\b|not ok\b|●)/.test(line));
+  const excerpt = failing === -1 ? lines.slice(-5) : lines.slice(failing, failing + 3);
+  return excerpt.join(' ').slice(0, 500);
 }
 
 function figure(value: number | null): string {

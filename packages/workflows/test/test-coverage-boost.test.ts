@@ -94,7 +94,9 @@ describe('TestCoverageBoostWorkflow', () => {
       'test/math.test.js',
       '../outside.test.js',
     ]);
-    expect(result.rejected[0]!.reason).toMatch(/^the test suite failed with it \(exit code 1\)/);
+    expect(result.rejected[0]!.reason).toMatch(
+      /^the test suite failed with it \(exit code 1\): ✖ multiply \(wrong expectation\) \([\d.]+ms\) AssertionError \[ERR_ASSERTION\]: Expected values to be strictly equal: 4 !== 5$/,
+    );
     expect(result.rejected[1]!.reason).toMatch(/^not a test file path/);
     expect(result.rejected[2]!.reason).toBe(
       'the file exists already; existing files are never changed',
