@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from './errors.js';
 import { backoffDelay, parseRetryAfter, retry } from './retry.js';
 
 describe('backoffDelay', () => {
@@ -87,6 +88,38 @@ describe('retry', () => {
     );
     setTimeout(() => controller.abort(), 10);
     await expect(failing).rejects.toThrow('aborted');
+  });
+
+  it('does not start an attempt when the signal is already aborted', async () => {
+    let attempts = 0;
+    const call = retry(
+      async () => {
+        attempts += 1;
+        return 'done';
+      },
+      { signal: AbortSignal.abort() },
+    );
+    await expect(call).rejects.toThrow('aborted');
+    expect(attempts).toBe(0);
+  });
+
+  it.each([
+    [{ maxRetries: Number.NaN }, 'maxRetries: must be an integer >= 0 (or Infinity) (got NaN)'],
+    [{ maxRetries: -1 }, 'maxRetries: must be an integer >= 0 (or Infinity) (got -1)'],
+    [{ maxRetries: 1.5 }, 'maxRetries: must be an integer >= 0 (or Infinity) (got 1.5)'],
+    [{ initialDelayMs: -5 }, 'initialDelayMs: must be a number >= 0 (got -5)'],
+    [{ maxDelayMs: Number.NaN }, 'maxDelayMs: must be a number >= 0 (got NaN)'],
+    [{ factor: 0.5 }, 'factor: must be a number >= 1 (got 0.5)'],
+    [{ jitter: 2 }, 'jitter: must be a number from 0 to 1 (got 2)'],
+  ])('rejects the options %j naming the field, before any attempt', async (options, message) => {
+    let attempts = 0;
+    const error = await retry(async () => {
+      attempts += 1;
+      throw new Error('busy');
+    }, options).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe(message);
+    expect(attempts).toBe(0);
   });
 });
 

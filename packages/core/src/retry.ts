@@ -1,4 +1,5 @@
-import { delay } from './abort.js';
+import { delay, throwIfAborted } from './abort.js';
+import { ValidationError } from './errors.js';
 
 /** Options for {@link retry}. */
 export interface RetryOptions {
@@ -52,7 +53,11 @@ export function backoffDelay(
 
 /**
  * Calls `operation` until it succeeds, retrying retryable errors with exponential backoff and
- * jitter. The last error is rethrown when retries run out or an error is not retryable.
+ * jitter. The last error is rethrown when retries run out or an error is not retryable. An aborted
+ * `signal` starts no further attempt (nor the first one) and rejects with the abort reason.
+ *
+ * @throws ValidationError naming the option (`maxRetries`, `initialDelayMs`, `maxDelayMs`,
+ *   `factor`, `jitter`) when it cannot work, e.g. `maxRetries: NaN`, which used to retry forever
  *
  * @example
  * ```ts
@@ -67,6 +72,7 @@ export async function retry<T>(
   operation: (attempt: number) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
+  checkRetryOptions(options);
   const {
     maxRetries = 3,
     maxDelayMs = 30_000,
@@ -76,6 +82,7 @@ export async function retry<T>(
     signal,
   } = options;
   for (let attempt = 0; ; attempt += 1) {
+    throwIfAborted(signal);
     try {
       return await operation(attempt);
     } catch (error) {
@@ -90,6 +97,36 @@ export async function retry<T>(
       await delay(delayMs, signal === undefined ? {} : { signal });
     }
   }
+}
+
+/** Throws a {@link ValidationError} naming the first retry option that cannot work. */
+function checkRetryOptions(options: RetryOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError('options', 'must be an object');
+  }
+  const { maxRetries, initialDelayMs, maxDelayMs, factor, jitter } = options;
+  const problems: Array<[string, unknown, boolean, string]> = [
+    [
+      'maxRetries',
+      maxRetries,
+      maxRetries === Number.POSITIVE_INFINITY ||
+        (Number.isInteger(maxRetries) && (maxRetries as number) >= 0),
+      'an integer >= 0 (or Infinity)',
+    ],
+    ['initialDelayMs', initialDelayMs, isAtLeast(initialDelayMs, 0), 'a number >= 0'],
+    ['maxDelayMs', maxDelayMs, isAtLeast(maxDelayMs, 0), 'a number >= 0'],
+    ['factor', factor, isAtLeast(factor, 1), 'a number >= 1'],
+    ['jitter', jitter, isAtLeast(jitter, 0) && (jitter as number) <= 1, 'a number from 0 to 1'],
+  ];
+  for (const [field, value, valid, wanted] of problems) {
+    if (value !== undefined && !valid) {
+      throw new ValidationError(field, `must be ${wanted} (got ${String(value)})`);
+    }
+  }
+}
+
+function isAtLeast(value: unknown, minimum: number): boolean {
+  return typeof value === 'number' && value >= minimum;
 }
 
 /**
