@@ -228,6 +228,18 @@ function lineNumber(starts: readonly number[], offset: number): number {
   return low + 1;
 }
 
+/**
+ * A value in a provider's shape that is mostly one repeated character (`sk_live_xxxxxxxx...`,
+ * `ghp_XXXXXXXX...`, `AKIA0000000000000000`): a placeholder in documentation or an example file.
+ * In a real random key no character fills more than a small share of the value.
+ */
+function isPlaceholder(value: string): boolean {
+  const body = value.slice(4);
+  const counts = new Map<string, number>();
+  for (const character of body) counts.set(character, (counts.get(character) ?? 0) + 1);
+  return Math.max(0, ...counts.values()) >= 0.6 * body.length;
+}
+
 /** Files whose content is hashes and generated data, not credentials. */
 const LOCKFILE =
   /(^|\/)(pnpm-lock\.yaml|package-lock\.json|yarn\.lock|npm-shrinkwrap\.json|poetry\.lock|Pipfile\.lock|Cargo\.lock|go\.sum|composer\.lock)$/;
@@ -262,6 +274,7 @@ export function scanSecrets(
       const groups = match.groups ?? {};
       const value = groups.secret ?? groups.bare ?? match[0];
       if (rule.accept !== undefined && !rule.accept(value)) continue;
+      if (rule.id !== GENERIC_RULE && isPlaceholder(value)) continue;
       const valueStart = (match.index ?? 0) + match[0].lastIndexOf(value);
       const span = { start: valueStart, end: valueStart + value.length };
       // A value already reported by a more specific rule is not reported again.

@@ -189,6 +189,27 @@ describe('scanSecurity on a project with planted problems', () => {
     }
   });
 
+  it('leaves provider-shaped placeholders of one repeated character alone', async () => {
+    const project = await tempProject();
+    try {
+      await project.write(
+        '.env.example',
+        [
+          `STRIPE_SECRET_KEY=${'sk_'}live_${'x'.repeat(24)}`,
+          `GITHUB_TOKEN=${'ghp_'}${'X'.repeat(36)}`,
+          `AWS_ACCESS_KEY_ID=${'AKIA'}${'0'.repeat(16)}`,
+          `STRIPE_REAL=${'sk_'}live_${'a1B2'.repeat(6)}`,
+        ].join('\n'),
+      );
+      const result = await scanSecurity({ root: project.root });
+      expect(result.findings.map((finding) => `${finding.line} ${finding.ruleId}`)).toEqual([
+        '4 secret/stripe-live-key',
+      ]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('flags code built at run time and leaves literal code alone', async () => {
     const project = await tempProject();
     try {
