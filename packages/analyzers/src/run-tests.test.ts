@@ -211,6 +211,20 @@ describe('runTests', () => {
         ],
         reportDirectories: ['coverage'],
       });
+      // the script's own reporter keeps stdout; lcov is added with its own destination
+      await project.write(
+        'package.json',
+        '{"scripts":{"test":"node --test --test-reporter=dot test/a.test.js"}}',
+      );
+      expect((await planTestCommand(project.root))?.args).toEqual([
+        '--test',
+        '--experimental-test-coverage',
+        '--test-reporter=lcov',
+        '--test-reporter-destination=coverage/lcov.info',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=dot',
+        'test/a.test.js',
+      ]);
       // more than one command: the script runs as it is, with --coverage
       await project.write('package.json', '{"scripts":{"test":"tsc && node --test"}}');
       expect((await planTestCommand(project.root))?.file).toBe('pnpm');

@@ -81,13 +81,38 @@ function nodeTestPlan(script: string): TestCommandPlan | undefined {
   const unquoted = words.map((word) => word.replace(/^(["'])(.*)\1$/, '$2'));
   const testFlag = unquoted.indexOf('--test');
   if (unquoted[0] !== 'node' || testFlag < 1) return undefined;
+  // node pairs --test-reporter and --test-reporter-destination by order; with any destination
+  // given, their numbers must match. The script's own reporters keep their output (stdout).
+  if (unquoted.includes('--test-reporter') || unquoted.includes('--test-reporter-destination')) {
+    return undefined;
+  }
+  const count = (words: string[], flag: string) =>
+    words.filter((word) => word.startsWith(`${flag}=`)).length;
+  const before = unquoted.slice(0, testFlag + 1);
+  const after = unquoted.slice(testFlag + 1);
+  const reporters = [count(before, '--test-reporter'), count(after, '--test-reporter')];
+  const destinations = [
+    count(before, '--test-reporter-destination'),
+    count(after, '--test-reporter-destination'),
+  ];
+  let coverageArgs = NODE_TEST_COVERAGE_ARGS;
+  if (reporters[0]! + reporters[1]! > 0) {
+    const lcov = '--test-reporter-destination=coverage/lcov.info';
+    const stdout = (times: number) =>
+      Array.from({ length: times }, () => '--test-reporter-destination=stdout');
+    let ours: string[];
+    if (destinations[0]! + destinations[1]! === 0) {
+      ours = [...stdout(reporters[0]!), lcov, ...stdout(reporters[1]!)];
+    } else if (destinations[0] === reporters[0] && destinations[1] === reporters[1]) {
+      ours = [lcov];
+    } else {
+      return undefined;
+    }
+    coverageArgs = ['--experimental-test-coverage', '--test-reporter=lcov', ...ours];
+  }
   return {
     file: 'node',
-    args: [
-      ...unquoted.slice(1, testFlag + 1),
-      ...NODE_TEST_COVERAGE_ARGS,
-      ...unquoted.slice(testFlag + 1),
-    ],
+    args: [...unquoted.slice(1, testFlag + 1), ...coverageArgs, ...unquoted.slice(testFlag + 1)],
     reportDirectories: ['coverage'],
   };
 }
