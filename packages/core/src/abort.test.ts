@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { delay, mergeAbortSignals, throwIfAborted, withTimeout } from './abort.js';
-import { AbortedError, TimeoutError } from './errors.js';
+import { AbortedError, TimeoutError, ValidationError } from './errors.js';
 
 describe('mergeAbortSignals', () => {
   it('returns undefined without signals and the signal itself for one', () => {
@@ -29,6 +29,40 @@ describe('delay', () => {
     await expect(waiting).rejects.toBeInstanceOf(AbortedError);
     expect(performance.now() - started).toBeLessThan(1000);
   });
+});
+
+describe('delay checks', () => {
+  it.each([Number.NaN, -1, Number.POSITIVE_INFINITY, 2 ** 31])(
+    'rejects %s milliseconds naming the field instead of firing at once',
+    async (ms) => {
+      const error = await delay(ms).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toBe(
+        `milliseconds: must be a number from 0 to 2147483647 (got ${ms})`,
+      );
+    },
+  );
+});
+
+describe('withTimeout checks', () => {
+  it.each([Number.NaN, 0, -1])(
+    'rejects timeoutSeconds %s naming the field',
+    async (timeoutSeconds) => {
+      let ran = false;
+      const error = await withTimeout(
+        async () => {
+          ran = true;
+          return 'ok';
+        },
+        { timeoutSeconds },
+      ).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toBe(
+        `timeoutSeconds: must be a number > 0 (got ${timeoutSeconds})`,
+      );
+      expect(ran).toBe(false);
+    },
+  );
 });
 
 describe('withTimeout', () => {

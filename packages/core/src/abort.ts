@@ -1,4 +1,4 @@
-import { AbortedError, TimeoutError } from './errors.js';
+import { AbortedError, TimeoutError, ValidationError } from './errors.js';
 
 /**
  * One signal that aborts when any of the given signals aborts (undefined entries are ignored).
@@ -26,9 +26,20 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /**
  * Waits `milliseconds`, rejecting promptly when the signal aborts. Removes its listener either way.
+ * Rejects with a `ValidationError` naming `milliseconds` unless it is from 0 to {@link MAX_TIMER_MS}
+ * (a longer timer would fire at once).
  */
 export function delay(milliseconds: number, options: { signal?: AbortSignal } = {}): Promise<void> {
   const { signal } = options;
+  // A timer cannot wait longer than MAX_TIMER_MS: Node would fire it at once instead.
+  if (!(typeof milliseconds === 'number' && milliseconds >= 0 && milliseconds <= MAX_TIMER_MS)) {
+    return Promise.reject(
+      new ValidationError(
+        'milliseconds',
+        `must be a number from 0 to ${MAX_TIMER_MS} (got ${String(milliseconds)})`,
+      ),
+    );
+  }
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
@@ -60,6 +71,8 @@ export interface WithTimeoutOptions {
  * Runs `operation` with a signal that aborts on the outer signal or after the time limit, and
  * settles promptly on either even when the operation ignores its signal: a timeout rejects with
  * {@link TimeoutError}, an outer abort with the outer reason. Timers and listeners are removed.
+ * A `timeoutSeconds` that is not a number > 0 is a `ValidationError` naming it (NaN used to mean
+ * no limit, and a negative limit to time out at once).
  *
  * @example
  * ```ts
@@ -74,6 +87,12 @@ export async function withTimeout<T>(
   options: WithTimeoutOptions = {},
 ): Promise<T> {
   const { timeoutSeconds, signal, what = 'Operation' } = options;
+  if (timeoutSeconds !== undefined && !(typeof timeoutSeconds === 'number' && timeoutSeconds > 0)) {
+    throw new ValidationError(
+      'timeoutSeconds',
+      `must be a number > 0 (got ${String(timeoutSeconds)})`,
+    );
+  }
   throwIfAborted(signal);
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
