@@ -29,6 +29,17 @@ describe('priceUsage', () => {
     expect('costUsd' in usage).toBe(false);
   });
 
+  it('knows no price for names of Object.prototype members', () => {
+    for (const model of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expect(findModelPrice(model)).toBeUndefined();
+      expect(priceUsage({ inputTokens: 1, outputTokens: 1, model })).toEqual({
+        inputTokens: 1,
+        outputTokens: 1,
+        model,
+      });
+    }
+  });
+
   it('uses a caller price table', () => {
     const usage = priceUsage(
       { inputTokens: 1_000_000, outputTokens: 0, model: 'llama3.2' },

@@ -71,8 +71,8 @@ export function findModelPrice(
   modelId: string,
   prices: ModelPriceTable = DEFAULT_MODEL_PRICES,
 ): ModelPrice | undefined {
-  const exact = prices[modelId];
-  if (exact !== undefined) return exact;
+  // Own keys only: `toString` or `constructor` must not find Object.prototype's functions.
+  if (Object.hasOwn(prices, modelId)) return prices[modelId];
   let best: { key: string; price: ModelPrice } | undefined;
   for (const [key, value] of Object.entries(prices)) {
     if (!modelId.startsWith(key) || !SNAPSHOT_SUFFIX.test(modelId.slice(key.length))) continue;

@@ -57,6 +57,12 @@ describe('MetaOrchestrator options', () => {
     );
   });
 
+  it('finds no price for a model named like an Object.prototype member (no NaN cost)', () => {
+    expect(() => new MetaOrchestrator({ tierModels: { CHEAP: 'toString' } })).toThrow(
+      'tierModels.CHEAP: no price known for model "toString"; add it to prices',
+    );
+  });
+
   it('rejects bad options, naming the field', () => {
     expect(
       () =>
