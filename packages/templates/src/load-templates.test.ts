@@ -142,6 +142,26 @@ describe('loadTemplatesFromFile', () => {
     expect(error.message).toContain('typo.yaml: resourceRequirements.timeout: unknown field');
   });
 
+  it('reports keys named like Object.prototype members as unknown fields', async () => {
+    const path = await file(
+      'prototype.json',
+      JSON.stringify({
+        id: 't',
+        role: 'T',
+        capabilities: ['x'],
+        tierPreference: 'CHEAP',
+        defaultInstructions: 'go',
+        toString: 'x',
+        resourceRequirements: { constructor: 1 },
+      }),
+    );
+    const error = await rejection(loadTemplatesFromFile(path));
+    expect(error.message).toContain('prototype.json: toString: unknown field');
+    expect(error.message).toContain(
+      'prototype.json: resourceRequirements.constructor: unknown field',
+    );
+  });
+
   it('rejects duplicate ids in one file', async () => {
     const path = await file(
       'duplicates.yaml',

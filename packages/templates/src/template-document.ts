@@ -62,7 +62,8 @@ function normalizeKeys(
   const spelledAs = new Map<string, string>();
   const expected = [...new Set(Object.values(keys))].join(', ');
   for (const [key, fieldValue] of Object.entries(value)) {
-    const field = keys[key];
+    // Own keys only: `constructor` or `toString` must be unknown fields, not Object.prototype's.
+    const field = Object.hasOwn(keys, key) ? keys[key] : undefined;
     if (field === undefined) {
       issues.push({
         field: join(prefix, key),
