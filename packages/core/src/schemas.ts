@@ -203,7 +203,7 @@ export const executionPlanSchema = z.object({
   qualityGates: qualityGatesSchema,
   /** Estimated cost in arbitrary units (CHEAP 1, CAPABLE 3, PREMIUM 10 per agent). */
   estimatedCost: z.number().min(0),
-  /** Upper-bound estimate in US dollars from each agent's token budget and model prices. */
+  /** Estimate in US dollars from each agent's token budget and model prices (a budget, not a bound). */
   estimatedCostUsd: z.number().min(0),
   /** Estimated duration in seconds. */
   estimatedDuration: z.number().min(0),

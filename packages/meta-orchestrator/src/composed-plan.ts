@@ -73,10 +73,10 @@ export function explainPlan(plan: ComposedPlan): string {
     'Team:',
     ...plan.agents.map((agent, index) => {
       const cost = plan.costBreakdown[index];
-      const model = cost === undefined ? '' : ` on ${cost.model}, up to ${usd(cost.costUsd)}`;
+      const model = cost === undefined ? '' : ` on ${cost.model}, about ${usd(cost.costUsd)}`;
       return `  - ${agent.id.padEnd(width)}  ${agent.strategyRole}, ${agent.tier}${model}, ${agent.resourceRequirements.timeoutSeconds} s limit`;
     }),
-    `Estimated cost: ${plan.estimatedCost} units, up to ${usd(plan.estimatedCostUsd)} (each agent reads minTokens and writes up to maxTokens)`,
+    `Estimated cost: ${plan.estimatedCost} units, about ${usd(plan.estimatedCostUsd)} (each agent reads its minTokens and writes its full maxTokens; agents the strategy may skip count too)`,
     `Estimated duration: ${plan.estimatedDuration} s (${plan.strategy} heuristic from the longest time limit); at most ${worstCaseDuration(plan.agents)} s if every agent that runs uses its full time limit`,
   ];
   const gates = Object.entries(plan.qualityGates);

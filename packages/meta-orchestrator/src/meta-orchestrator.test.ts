@@ -156,9 +156,11 @@ describe('explain', () => {
     expect(text).toContain('  - complexity simple: the task mentions "document"');
     expect(text).toContain('  - domain documentation: 1 keyword hit ("documentation")');
     expect(text).toMatch(
-      /documentation_writer__junior +junior, CHEAP on claude-haiku-4-5, up to \$0\.0410, 300 s limit/,
+      /documentation_writer__junior +junior, CHEAP on claude-haiku-4-5, about \$0\.0410, 300 s limit/,
     );
-    expect(text).toContain('Estimated cost: 4 units, up to $0.1640');
+    expect(text).toContain(
+      'Estimated cost: 4 units, about $0.1640 (each agent reads its minTokens and writes its full maxTokens; agents the strategy may skip count too)',
+    );
     // 450 s is the reference's teaching formula, not a bound: junior and expert may each take 300 s.
     expect(text).toContain(
       'Estimated duration: 450 s (teaching heuristic from the longest time limit); at most 600 s if every agent that runs uses its full time limit',

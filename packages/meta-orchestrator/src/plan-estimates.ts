@@ -114,11 +114,12 @@ export function worstCaseDuration(
  * Cost and duration estimates of a team run with a strategy.
  *
  * Cost in units: the sum of the agents' tier units (`TIER_COST_UNITS`: CHEAP 1, CAPABLE 3,
- * PREMIUM 10). Cost in USD, an upper-bound budget rather than a forecast: each agent is assumed to
- * read `minTokens` input tokens (the context its template says it needs) and to write its full
- * `maxTokens` output budget, priced at the model its tier maps to. Every spawned agent counts,
- * including ones a strategy may not run (an expert after a confident junior, the specialist the
- * classifier does not pick).
+ * PREMIUM 10). Cost in USD, a budget figure rather than a forecast or a bound: each agent is
+ * assumed to read `minTokens` input tokens (the context its template says it needs; a real prompt
+ * with instructions, task and context can be longer) and to write its full `maxTokens` output
+ * budget, priced at the model its tier maps to. Every spawned agent counts, including ones a
+ * strategy may not run (an expert after a confident junior, the specialist the classifier does not
+ * pick). The measured cost of a run is in its `usage`.
  *
  * @example
  * ```ts
