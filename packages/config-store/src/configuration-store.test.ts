@@ -124,6 +124,13 @@ describe('ConfigurationStore', () => {
       expect(await fileNames(dir)).toEqual([]);
     });
 
+    it('names the config when save is given something that is not one', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      const error = await caught(store.save(null as never));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toBe('config: must be an AgentConfiguration');
+    });
+
     it('refuses to load a corrupt file and leaves it untouched', async () => {
       const store = new ConfigurationStore({ storageDir: dir });
       await writeFile(path.join(dir, 'broken.json'), 'not json');

@@ -130,6 +130,7 @@ export class ConfigurationStore {
    */
   async save(config: AgentConfiguration, options: StoreCallOptions = {}): Promise<string> {
     throwIfAborted(options.signal);
+    if (!isObject(config)) throw new ValidationError('config', 'must be an AgentConfiguration');
     const value = AgentConfiguration.fromJSON(
       config instanceof AgentConfiguration ? config.toJSON() : config,
       this.#configOptions(),
