@@ -1,4 +1,4 @@
-import { agentSchema } from '@baton/core';
+import { agentSchema, ValidationError } from '@baton/core';
 import { getTemplate } from '@baton/templates';
 import { describe, expect, it } from 'vitest';
 import { retaskAgent, spawnAgent } from './agent-factory.js';
@@ -70,6 +70,10 @@ describe('spawnAgent', () => {
     expect(() => spawnAgent(writer, { tier: 'CHEAP', task: 't', id: '' })).toThrow(
       'agent.id: must be a non-empty string',
     );
+    expect(() => spawnAgent(writer, undefined as never)).toThrow(ValidationError);
+    expect(() => spawnAgent(writer, undefined as never)).toThrow(
+      'options: must be an object with tier and task',
+    );
   });
 });
 
@@ -127,5 +131,12 @@ describe('retaskAgent', () => {
   it('rejects an empty task, naming the field', () => {
     expect(() => retaskAgent(original, '  ')).toThrow('task: must be a non-empty string');
     expect(() => retaskAgent(original, 42 as never)).toThrow('task: must be a non-empty string');
+  });
+
+  it('rejects an agent without instructions, naming the field', () => {
+    expect(() => retaskAgent(null as never, 'next')).toThrow(ValidationError);
+    expect(() => retaskAgent({ id: 'x' } as never, 'next')).toThrow(
+      'agent.instructions: must be a string',
+    );
   });
 });

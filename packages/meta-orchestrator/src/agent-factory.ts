@@ -139,10 +139,13 @@ function formatGates(gates: QualityGates): string {
  * });
  * junior.id; // "documentation_writer__junior"
  * ```
- * @throws ValidationError naming `template.<field>`, `tier`, `task`, `role` or `id`.
+ * @throws ValidationError naming `template.<field>`, `options`, `tier`, `task`, `role` or `id`.
  */
 export function spawnAgent(template: AgentTemplate, options: SpawnAgentOptions): PlannedAgent {
   const checked = parseWith(agentTemplateSchema, template, { label: 'template' });
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError('options', 'must be an object with tier and task');
+  }
   const tier = parseWith(tierSchema, options.tier, { label: 'tier' });
   if (typeof options.task !== 'string' || options.task.trim() === '') {
     throw new ValidationError('task', 'must be a non-empty string');
@@ -194,9 +197,13 @@ const TASK_SECTION = /## Task\n[\s\S]*?(?=\n\n## |$)/;
  * const next = retaskAgent(reviewer, 'Review b');
  * next.instructions.includes('## Task\nReview b'); // true
  * ```
- * @throws ValidationError naming `task` when it is empty, blank or not a string.
+ * @throws ValidationError naming `task` when it is empty, blank or not a string, or
+ *   `agent.instructions` when the agent has none.
  */
 export function retaskAgent<T extends Agent>(agent: T, task: string): T {
+  if (typeof agent?.instructions !== 'string') {
+    throw new ValidationError('agent.instructions', 'must be a string');
+  }
   if (typeof task !== 'string' || task.trim() === '') {
     throw new ValidationError('task', 'must be a non-empty string');
   }
