@@ -161,10 +161,32 @@ describe('Runtime: one owner per run', () => {
     await waitFor(() => executor.calls.length > 0);
     handle.cancel();
     await handle.result;
-    const outcomes = await Promise.allSettled([
-      runtime.resume('twice', { executor }).result,
-      new Runtime({ dir, fsync: false }).resume('twice', { executor }).result,
-    ]);
+    // The winner holds the run until the loser has been turned away, however the two are scheduled.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const gated = async (
+      agent: { id: string },
+      context: Record<string, unknown>,
+      options: { signal: AbortSignal },
+    ) => {
+      await gate;
+      return executor(agent, context, options);
+    };
+    const runs = [
+      runtime.resume('twice', { executor: gated }).result,
+      new Runtime({ dir, fsync: false }).resume('twice', { executor: gated }).result,
+    ];
+    let turnedAway = 0;
+    for (const run of runs) {
+      run.catch(() => {
+        turnedAway += 1;
+      });
+    }
+    await waitFor(() => turnedAway === 1);
+    open();
+    const outcomes = await Promise.allSettled(runs);
     const fulfilled = outcomes.filter((outcome) => outcome.status === 'fulfilled');
     const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
     expect(fulfilled).toHaveLength(1);
