@@ -3,12 +3,35 @@ import { UsageError } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Strict flag parsing: an unknown flag or a missing value is a {@link UsageError}. */
+/**
+ * Strict flag parsing: an unknown flag or a missing value is a {@link UsageError}. A negative
+ * number after a flag that takes a value (`--max-critical -1`) is that flag's value, so the
+ * flag's own check can say what is wrong with it.
+ */
 export function parseFlags<const T extends Options>(argv: string[], options: T) {
+  const args: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const word = argv[index]!;
+    const next = argv[index + 1];
+    const name = word.startsWith('--') ? word.slice(2) : undefined;
+    if (
+      name !== undefined &&
+      options[name]?.type === 'string' &&
+      next !== undefined &&
+      /^-\d/.test(next)
+    ) {
+      args.push(`${word}=${next}`);
+      index += 1;
+    } else {
+      args.push(word);
+    }
+  }
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    // Node's first sentence names the problem; the rest is advice about `--`.
+    throw new UsageError(message.split('\n')[0]!.split(/\.\s/)[0]!);
   }
 }
 

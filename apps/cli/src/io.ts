@@ -41,13 +41,16 @@ export function formatTable(headers: string[], rows: string[][]): string {
   );
 }
 
-/** Diagnostics on stderr, only when stderr is a terminal or the user asked for them. */
+/**
+ * Diagnostics on stderr, only when stderr is a terminal or the user asked (`--verbose`): API.md's
+ * contract. What a report needs to say (failed agents, warnings) is in the report itself.
+ */
 export function createStderrLogger(io: CliIo, verbose: boolean) {
   const enabled = verbose || io.stderr.isTTY === true;
   const log =
     (level: string) =>
     (message: string, data?: Record<string, unknown>): void => {
-      if (!enabled && level !== 'warn' && level !== 'error') return;
+      if (!enabled) return;
       const suffix = data === undefined ? '' : ` ${JSON.stringify(data)}`;
       io.stderr.write(`${level === 'info' ? '' : `${level}: `}${message}${suffix}\n`);
     };

@@ -27,7 +27,7 @@ describe('baton plan', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Analysis: complex general task, parallelizable');
     expect(result.stdout).toContain('Strategy: parallel');
-    expect(result.stdout).toMatch(/Estimated cost: 3 units, up to \$\d+\.\d{4}/);
+    expect(result.stdout).toMatch(/Estimated cost: 3 units, about \$\d+\.\d{4}/);
   });
 
   it('--json writes exactly one JSON document with the plan', async () => {
@@ -113,5 +113,19 @@ describe('the built CLI', () => {
     const result = spawnSync(process.execPath, [cliPath, '--version'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('flag parsing', () => {
+  it('checks a negative number given to a flag instead of calling it ambiguous', async () => {
+    const result = await baton(['orchestrate', 'release-prep', '--max-critical', '-1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('baton: --max-critical must be an integer >= 0, got "-1"\n');
+  });
+
+  it('names an unknown option in one short line', async () => {
+    const result = await baton(['templates', 'list', '--bogus']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("baton: Unknown option '--bogus'\n");
   });
 });
