@@ -108,7 +108,11 @@ describe('retry', () => {
     [{ maxRetries: -1 }, 'maxRetries: must be an integer >= 0 (or Infinity) (got -1)'],
     [{ maxRetries: 1.5 }, 'maxRetries: must be an integer >= 0 (or Infinity) (got 1.5)'],
     [{ initialDelayMs: -5 }, 'initialDelayMs: must be a number >= 0 (got -5)'],
-    [{ maxDelayMs: Number.NaN }, 'maxDelayMs: must be a number >= 0 (got NaN)'],
+    [{ maxDelayMs: Number.NaN }, 'maxDelayMs: must be a number from 0 to 2147483647 (got NaN)'],
+    [
+      { maxDelayMs: Number.POSITIVE_INFINITY },
+      'maxDelayMs: must be a number from 0 to 2147483647 (got Infinity)',
+    ],
     [{ factor: 0.5 }, 'factor: must be a number >= 1 (got 0.5)'],
     [{ jitter: 2 }, 'jitter: must be a number from 0 to 1 (got 2)'],
   ])('rejects the options %j naming the field, before any attempt', async (options, message) => {

@@ -1,4 +1,4 @@
-import { delay, throwIfAborted } from './abort.js';
+import { delay, MAX_TIMER_MS, throwIfAborted } from './abort.js';
 import { ValidationError } from './errors.js';
 
 /** Options for {@link retry}. */
@@ -114,7 +114,12 @@ function checkRetryOptions(options: RetryOptions): void {
       'an integer >= 0 (or Infinity)',
     ],
     ['initialDelayMs', initialDelayMs, isAtLeast(initialDelayMs, 0), 'a number >= 0'],
-    ['maxDelayMs', maxDelayMs, isAtLeast(maxDelayMs, 0), 'a number >= 0'],
+    [
+      'maxDelayMs',
+      maxDelayMs,
+      isAtLeast(maxDelayMs, 0) && (maxDelayMs as number) <= MAX_TIMER_MS,
+      `a number from 0 to ${MAX_TIMER_MS}`,
+    ],
     ['factor', factor, isAtLeast(factor, 1), 'a number >= 1'],
     ['jitter', jitter, isAtLeast(jitter, 0) && (jitter as number) <= 1, 'a number from 0 to 1'],
   ];
