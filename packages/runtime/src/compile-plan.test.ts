@@ -122,6 +122,12 @@ describe('createTaskGraph', () => {
     expect(() => createTaskGraph({ steps: [{ id: '../etc', agent: { id: 'x' } }] })).toThrow(
       'graph.steps.0.id',
     );
+    // A delay no timer can wait would fire at once: the policy says so, naming the field.
+    expect(() =>
+      createTaskGraph({
+        steps: [{ id: 'a', agent: { id: 'x' }, retry: { maxDelayMs: 40 * 86_400_000 } }],
+      }),
+    ).toThrow('graph.steps.0.retry.maxDelayMs: must be <= 2147483647');
     expect(() =>
       createTaskGraph({
         steps: [

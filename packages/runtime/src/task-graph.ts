@@ -1,4 +1,4 @@
-import { parseWith, tierSchema, ValidationError } from '@baton/core';
+import { MAX_TIMER_MS, parseWith, tierSchema, ValidationError } from '@baton/core';
 import { z } from 'zod';
 import {
   type CriticalPath,
@@ -43,9 +43,17 @@ export const retryPolicySchema = z.object({
   /** Retries after the first attempt. */
   maxRetries: z.number().int().min(0, 'must be >= 0').default(2),
   /** Delay before the first retry, milliseconds. */
-  initialDelayMs: z.number().min(0, 'must be >= 0').default(500),
-  /** Cap of any delay, milliseconds (also caps `Retry-After`). */
-  maxDelayMs: z.number().min(0, 'must be >= 0').default(30_000),
+  initialDelayMs: z
+    .number()
+    .min(0, 'must be >= 0')
+    .max(MAX_TIMER_MS, `must be <= ${MAX_TIMER_MS} (the longest a timer can wait)`)
+    .default(500),
+  /** Cap of any delay, milliseconds (also caps `Retry-After`); at most what a timer can wait. */
+  maxDelayMs: z
+    .number()
+    .min(0, 'must be >= 0')
+    .max(MAX_TIMER_MS, `must be <= ${MAX_TIMER_MS} (the longest a timer can wait)`)
+    .default(30_000),
   /** Growth per retry. */
   factor: z.number().min(1, 'must be >= 1').default(2),
   /** Randomised share of each delay, 0..1. */
