@@ -81,6 +81,12 @@ export {
   type TierModels,
 } from './model-provider.js';
 export {
+  createPlannerModel,
+  type PlannerCall,
+  type PlannerModelOptions,
+  type PromptModel,
+} from './planner-model.js';
+export {
   DEFAULT_MODEL_PRICES,
   findModelPrice,
   type ModelPrice,

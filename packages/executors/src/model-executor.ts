@@ -173,26 +173,21 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
     const tally = new UsageTally();
     let retries = 0;
 
-    const retryMiddleware: LanguageModelMiddleware = {
-      wrapGenerate: ({ doGenerate }) =>
-        retry(() => Promise.resolve(doGenerate()), {
-          ...options.retry,
-          maxRetries,
-          signal,
-          shouldRetry: isRetryableModelError,
-          retryAfterMs: modelRetryAfterMs,
-          onRetry: ({ error, attempt, delayMs }) => {
-            retries = attempt;
-            logger.warn('model call failed, retrying', {
-              agentId: agent.id,
-              model: modelId,
-              attempt,
-              delayMs,
-              status: modelErrorStatus(error),
-            });
-          },
-        }),
-    };
+    const retryMiddleware = modelRetryMiddleware({
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      maxRetries,
+      signal,
+      onRetry: ({ error, attempt, delayMs }) => {
+        retries = attempt;
+        logger.warn('model call failed, retrying', {
+          agentId: agent.id,
+          model: modelId,
+          attempt,
+          delayMs,
+          status: modelErrorStatus(error),
+        });
+      },
+    });
     const model = wrapLanguageModel({ model: makeModel(modelId), middleware: retryMiddleware });
     const tools: ToolSet | undefined =
       projectRoot === undefined || maxToolSteps === 0
@@ -319,12 +314,35 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
   };
 }
 
+/**
+ * Middleware that retries one model call on 429, 5xx and network errors with backoff (a
+ * server's `Retry-After` wins); shared by the model executor and the planner model.
+ */
+export function modelRetryMiddleware(options: {
+  retry?: ModelExecutorOptions['retry'];
+  maxRetries: number;
+  signal: AbortSignal;
+  onRetry: (info: { error: unknown; attempt: number; delayMs: number }) => void;
+}): LanguageModelMiddleware {
+  return {
+    wrapGenerate: ({ doGenerate }) =>
+      retry(() => Promise.resolve(doGenerate()), {
+        ...options.retry,
+        maxRetries: options.maxRetries,
+        signal: options.signal,
+        shouldRetry: isRetryableModelError,
+        retryAfterMs: modelRetryAfterMs,
+        onRetry: options.onRetry,
+      }),
+  };
+}
+
 function withUsage(result: AgentExecutionOutput, usage: Usage | undefined): AgentExecutionOutput {
   return usage === undefined ? result : { ...result, usage };
 }
 
 /** Sums step usage; remembers whether any step left its tokens unreported. */
-class UsageTally {
+export class UsageTally {
   private inputTokens = 0;
   /** Output tokens so far. */
   outputTokens = 0;
