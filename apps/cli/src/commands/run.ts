@@ -13,6 +13,7 @@ import {
 } from '../io.js';
 import { batonDir, resolveProjectDir } from '../project.js';
 import { chooseRunComposition, openCompositionStore } from '../run/composition.js';
+import { decomposeTask, type PlanChoice } from '../run/decompose.js';
 import { executeRun, type RunComposition } from '../run/execute.js';
 import {
   describeLaunch,
@@ -43,6 +44,10 @@ const usage = [
   '  --max-agents N          start at most N agent runs (fallbacks count, retries do not)',
   '  --concurrency N         most steps running at once (default 4)',
   '  --fresh                 compose a new team even when a proven one is stored',
+  "  --decompose             let the model provider's CAPABLE model split the task into",
+  '                          subtasks (JSON, checked for schema and cycles); without a model,',
+  '                          or when its graph is invalid, the composed team runs and the',
+  '                          audit log and report say why',
   '  --dry-run               show the agents it would start, then exit without running',
   '  --events jsonl          write the event stream as JSON lines (to stderr, or --events-file)',
   '  --events-file PATH      write the event stream as JSON lines to PATH',
@@ -74,6 +79,7 @@ export const runCommand: Command = {
       'max-agents': { type: 'string' },
       concurrency: { type: 'string' },
       fresh: { type: 'boolean' },
+      decompose: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       events: { type: 'string' },
       'events-file': { type: 'string' },
@@ -118,10 +124,27 @@ export const runCommand: Command = {
       fresh: values.fresh === true,
       signal: cli.signal,
     });
-    const graph = compilePlan(
+    const heuristic = compilePlan(
       { strategy: chosen.strategy, agents: chosen.agents },
       { task: chosen.task },
     );
+    let graph = heuristic;
+    let plan: PlanChoice | undefined;
+    if (values.decompose === true) {
+      const decomposed = await decomposeTask({
+        task: chosen.task,
+        heuristic: () => heuristic,
+        modelConfig: setup.kind === 'model' ? setup.config : undefined,
+        projectRoot: project,
+        env: io.env,
+        logger,
+        signal: cli.signal,
+      });
+      graph = decomposed.graph;
+      plan = { source: decomposed.source, reason: decomposed.reason, planner: decomposed.planner };
+    }
+    // The planner's graph is not the composed team: its outcome is not recorded on it.
+    const fromPlanner = plan?.source === 'planner-model';
     const budget = {
       ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
       ...(maxTokens === undefined ? {} : { maxTokens }),
@@ -141,6 +164,7 @@ export const runCommand: Command = {
         graph,
         task: chosen.task,
         compositionSummary,
+        plan,
         budget,
         json: values.json === true,
       });
@@ -160,7 +184,8 @@ export const runCommand: Command = {
       cli,
       batonDirectory,
       setup,
-      composition,
+      composition: fromPlanner ? undefined : composition,
+      plan,
       mode: {
         kind: 'start',
         runId,
@@ -170,19 +195,23 @@ export const runCommand: Command = {
         context: { ...(context ?? {}), task: chosen.task },
         metadata: {
           executor: spec,
-          composition,
+          ...(fromPlanner ? {} : { composition }),
+          ...(plan === undefined ? {} : { plan }),
           projectRoot: project,
           escalateFailures: values['no-escalate'] !== true,
         },
-        planning: {
-          composition: {
-            decision: chosen.decision,
-            reason: chosen.reason,
-            compositionId: chosen.compositionId,
-          },
-          strategyReason: chosen.strategyReason,
-          source: chosen.decision === 'reused' ? 'stored composition' : 'meta-orchestrator',
-        },
+        planning: fromPlanner
+          ? { source: 'planner-model', reason: plan?.reason ?? '' }
+          : {
+              composition: {
+                decision: chosen.decision,
+                reason: chosen.reason,
+                compositionId: chosen.compositionId,
+              },
+              strategyReason: chosen.strategyReason,
+              source: chosen.decision === 'reused' ? 'stored composition' : 'meta-orchestrator',
+              ...(plan === undefined ? {} : { reason: `--decompose: ${plan.reason}` }),
+            },
       },
       escalateFailures: values['no-escalate'] !== true,
       presentation: {
@@ -205,6 +234,7 @@ function dryRun(
     graph: ReturnType<typeof compilePlan>;
     task: string;
     compositionSummary: Record<string, unknown>;
+    plan: PlanChoice | undefined;
     budget: Record<string, number>;
     json: boolean;
   },
@@ -235,6 +265,7 @@ function dryRun(
       dryRun: true,
       task,
       composition: options.compositionSummary,
+      plan: options.plan ?? null,
       executor,
       budget: options.budget,
       agents: launches,
@@ -245,7 +276,9 @@ function dryRun(
   const lines = [
     `Dry run: nothing is executed.`,
     `Task: ${task}`,
-    `Composition: ${String(options.compositionSummary.decision)} ${String(options.compositionSummary.compositionId)} (${String(options.compositionSummary.reason)})`,
+    options.plan?.source === 'planner-model'
+      ? `Plan: planner model (${options.plan.reason})`
+      : `Composition: ${String(options.compositionSummary.decision)} ${String(options.compositionSummary.compositionId)} (${String(options.compositionSummary.reason)})${options.plan === undefined ? '' : `\nPlan: heuristic (${options.plan.reason})`}`,
     `Executor: ${setup.kind === 'model' ? `model provider ${setup.config.provider}${setup.config.baseURL ? ` at ${setup.config.baseURL}` : ''}` : `agent CLIs ${setup.chain.join(' -> ')}${setup.worktree ? ', one worktree per agent' : ''}${setup.validate ? `, validated by: ${setup.validate}` : ''}`}`,
     '',
     'Agents it would start:',

@@ -20,6 +20,7 @@ import type { RunCliOptions } from '../command.js';
 import { type CliIo, createStderrLogger, ExitCode, UsageError } from '../io.js';
 import { auditingLogger } from './audit-logger.js';
 import { type OutcomeRecord, openCompositionStore, recordOutcome } from './composition.js';
+import type { PlanChoice } from './decompose.js';
 import {
   createExecutor,
   type ExecutorSetup,
@@ -77,6 +78,8 @@ export async function executeRun(options: {
   setup: ExecutorSetup;
   mode: ExecutionMode;
   composition: RunComposition | undefined;
+  /** `--decompose`: whether the planner model's graph or the heuristic plan runs, and why. */
+  plan?: PlanChoice | undefined;
   presentation: RunPresentation;
   /** A step that fails after retries and fallbacks waits for a person (else it fails). */
   escalateFailures: boolean;
@@ -194,8 +197,17 @@ export async function executeRun(options: {
             taskPattern: options.composition.taskPattern,
           },
     outcome,
+    plan: options.plan ?? planOf(record?.metadata),
     runDir: resolve(runtime.store.runDir(result.runId)),
     eventsFile: presentation.eventsFile ?? null,
   });
   return { report, exitCode: result.success ? ExitCode.OK : ExitCode.NEGATIVE };
+}
+
+/** The `--decompose` choice a run keeps in its metadata (for the report of a resumed run). */
+function planOf(metadata: Record<string, unknown> | undefined): PlanChoice | null {
+  const plan = metadata?.plan as Partial<PlanChoice> | undefined;
+  if (plan === undefined || typeof plan.reason !== 'string') return null;
+  if (plan.source !== 'planner-model' && plan.source !== 'heuristic') return null;
+  return { source: plan.source, reason: plan.reason, planner: plan.planner ?? null };
 }

@@ -32,6 +32,7 @@ function report(agents: AgentReport[]): RunReport {
     task: 'review the code',
     strategy: 'parallel',
     composition: null,
+    plan: null,
     agents,
     totals: {
       agents: 1,
@@ -78,6 +79,21 @@ describe('formatRunReport', () => {
     expect(text).toMatch(/code_reviewer\s+succeeded\s+CAPABLE\s+0\.1s\s+110\s+\$0\.000021/);
     expect(text).toContain('cost $0.000021');
     expect(text).not.toContain('$0.0000 ');
+  });
+
+  it('says which plan ran with --decompose and why', () => {
+    const text = formatRunReport({
+      ...report([agent({ status: 'succeeded', summary: 'ok' })]),
+      plan: {
+        source: 'heuristic',
+        reason: 'planner.steps: dependency cycle: a -> b -> a; used the heuristic plan',
+        planner: null,
+      },
+    });
+    expect(text).toContain(
+      'Plan: heuristic (planner.steps: dependency cycle: a -> b -> a; used the heuristic plan)',
+    );
+    expect(formatRunReport(report([]))).not.toContain('Plan:');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Decision, RunResult, SpendTotals, TaskGraph } from '@baton/runtime';
 import { formatTable } from '../io.js';
 import type { OutcomeRecord } from './composition.js';
+import type { PlanChoice } from './decompose.js';
 
 /** One agent step in the report. Unknown figures are `null`, with the reason in `notes`. */
 export interface AgentReport {
@@ -50,6 +51,11 @@ export interface RunReport {
   task: string | null;
   strategy: string | null;
   composition: Record<string, unknown> | null;
+  /**
+   * With `--decompose`: whether the planner model's graph or the heuristic plan ran and why,
+   * with the planner call's measured usage (not part of `totals`, which are the agents').
+   */
+  plan: PlanChoice | null;
   agents: AgentReport[];
   totals: TotalsReport;
   budget: Record<string, number>;
@@ -90,6 +96,7 @@ export function buildRunReport(options: {
   budget: Record<string, number>;
   composition: Record<string, unknown> | null;
   outcome: OutcomeRecord | null;
+  plan?: PlanChoice | null;
   runDir: string;
   eventsFile: string | null;
   cliName?: string;
@@ -159,6 +166,7 @@ export function buildRunReport(options: {
     task: graph.task ?? null,
     strategy: graph.strategy ?? null,
     composition: options.composition,
+    plan: options.plan ?? null,
     agents,
     totals: {
       agents: total.agents,
@@ -207,6 +215,11 @@ export function formatRunReport(report: RunReport): string {
   if (composition !== null) {
     lines.push(
       `Composition: ${String(composition.decision)} ${String(composition.compositionId)} (${String(composition.reason)})`,
+    );
+  }
+  if (report.plan !== null) {
+    lines.push(
+      `Plan: ${report.plan.source === 'planner-model' ? 'planner model' : 'heuristic'} (${report.plan.reason})`,
     );
   }
   if (report.strategy !== null) lines.push(`Strategy: ${report.strategy}`);
