@@ -2,41 +2,80 @@ import { explainPlan, MetaOrchestrator } from '@baton/meta-orchestrator';
 import { compilePlan, renderGraph, summarizeGraph } from '@baton/runtime';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { ExitCode, UsageError, writeJson, writeLine } from '../io.js';
+import { createStderrLogger, ExitCode, UsageError, writeJson, writeLine } from '../io.js';
+import { resolveProjectDir } from '../project.js';
+import { decomposeTask, type PlanChoice } from '../run/decompose.js';
 
 export const planCommand: Command = {
   name: 'plan',
   usage: [
-    'Usage: baton plan "<task>" [--context JSON] [--graph] [--json]',
+    'Usage: baton plan "<task>" [--context JSON] [--graph [--decompose] [--path DIR]] [--json]',
     '',
     'Shows the task analysis (complexity, domain, capabilities) and the composed plan: agents',
     'with their tiers, the strategy and why, estimated cost in units and US dollars, duration.',
     'With --graph, also the task graph `baton run` executes: steps by level, dependencies,',
     'conditions, fallbacks and the critical path (in --json: "graph", and "graphSummary" with',
     'the order, levels and critical path).',
+    'With --graph --decompose, the graph `baton run --decompose` would run: the configured model',
+    "provider's CAPABLE model splits the task into subtasks (one model call, its usage shown);",
+    'without a model, or when its graph is invalid, the heuristic graph and why ("plan" in --json).',
+    '--path DIR is the project whose baton.config.json configures the model (default: .).',
   ].join('\n'),
-  async run(argv, io) {
+  async run(argv, io, cli = {}) {
     const { values, positionals } = parseFlags(argv, {
       json: { type: 'boolean' },
       context: { type: 'string' },
       graph: { type: 'boolean' },
+      decompose: { type: 'boolean' },
+      path: { type: 'string' },
     });
     const task = positionals.join(' ');
     if (task.trim() === '')
       throw new UsageError('plan needs a task, e.g. baton plan "review the API"');
     const context = parseContext(values.context);
     const plan = new MetaOrchestrator().analyzeAndCompose(task, context);
-    const graph = values.graph ? compilePlan(plan, { task: plan.task }) : undefined;
+    if (values.decompose && !values.graph) throw new UsageError('--decompose needs --graph');
+    let graph = values.graph ? compilePlan(plan, { task: plan.task }) : undefined;
+    let choice: PlanChoice | undefined;
+    if (graph !== undefined && values.decompose) {
+      const heuristic = graph;
+      const decomposed = await decomposeTask({
+        task: plan.task,
+        heuristic: () => heuristic,
+        projectRoot: resolveProjectDir(io.cwd, values.path),
+        env: io.env,
+        logger: createStderrLogger(io, false),
+        signal: cli.signal,
+      });
+      graph = decomposed.graph;
+      choice = {
+        source: decomposed.source,
+        reason: decomposed.reason,
+        planner: decomposed.planner,
+      };
+    }
     if (values.json) {
       writeJson(
         io,
         graph === undefined
           ? { task, plan }
-          : { task, plan, graph, graphSummary: summarizeGraph(graph) },
+          : {
+              task,
+              plan,
+              graph,
+              graphSummary: summarizeGraph(graph),
+              ...(choice === undefined ? {} : { decompose: choice }),
+            },
       );
       return ExitCode.OK;
     }
     writeLine(io.stdout, explainPlan(plan));
+    if (choice !== undefined) {
+      writeLine(
+        io.stdout,
+        `\nGraph from: ${choice.source === 'planner-model' ? 'planner model' : 'heuristic plan'} (${choice.reason})`,
+      );
+    }
     if (graph !== undefined) writeLine(io.stdout, `\n${renderGraph(graph)}`);
     return ExitCode.OK;
   },
