@@ -340,7 +340,8 @@ const PRIVATE_KEY_BLOCK =
  *
  * @example
  * ```ts
- * redactSecrets('rotate AKIAIOSFODNN7EXAMPLE now'); // 'rotate AKIA**************** now'
+ * redactSecrets('the model said: password = "correct-horse-battery"');
+ * // 'the model said: password = "corr*****************"'
  * ```
  */
 export function redactSecrets(text: string): string {
