@@ -4,8 +4,8 @@ import type { CommandEntry, RunCliOptions } from './command.js';
 import { type CliIo, ExitCode, UsageError, writeLine } from './io.js';
 
 /**
- * The commands, in `baton --help` order. Each is imported when it runs: `baton plan` or
- * `baton --help` never load the AI SDK (run, orchestrate) or the source parser (orchestrate).
+ * The commands, in `baton --help` order. Each command's module is evaluated when it runs; the
+ * bundle is one file, so the third-party packages it imports load at start-up.
  */
 export const commands: readonly CommandEntry[] = [
   {
