@@ -1,9 +1,3 @@
-/**
- * End to end: `baton run --decompose` as a user runs it (the built CLI), with a local model
- * server speaking the OpenAI Chat Completions protocol answering the planner and the agents.
- */
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeCliDirectory } from '../../../packages/executors/test/fake-clis.js';
 import {
@@ -13,10 +7,15 @@ import {
   startModelServer,
 } from '../../../packages/executors/test/servers.js';
 import { tempDir } from './helpers.js';
-import { readAudit, spawnBaton } from './run-helpers.js';
+import {
+  modelServerEnv,
+  pricedProject,
+  readAudit,
+  SYSTEM_PATH,
+  spawnBaton,
+} from './run-helpers.js';
 
 const TASK = 'update API documentation';
-const SYSTEM_PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
 
 function answerText(summary: string): string {
   return JSON.stringify({
@@ -44,28 +43,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-function project(): string {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'README.md'), '# demo\n');
-  writeFileSync(
-    join(dir, 'baton.config.json'),
-    JSON.stringify({
-      model: { prices: { 'local-model': { inputPerMillion: 1, outputPerMillion: 2 } } },
-    }),
-  );
-  return dir;
-}
-
-function modelEnv(target: ModelServer): NodeJS.ProcessEnv {
-  return {
-    PATH: SYSTEM_PATH,
-    HOME: tempDir(),
-    BATON_PROVIDER: 'openai-compatible',
-    BATON_BASE_URL: target.baseURL,
-    BATON_MODEL: 'local-model',
-  };
-}
-
 describe('baton run --decompose', { timeout: 30_000 }, () => {
   it("runs the planner model's subtask graph and says so in the audit log and report", async () => {
     const planner = JSON.stringify({
@@ -79,10 +56,10 @@ describe('baton run --decompose', { timeout: 30_000 }, () => {
       ],
     });
     server = await startModelServer({ replies: replies(planner) });
-    const dir = project();
+    const dir = pricedProject();
     const result = await spawnBaton(['run', TASK, '--decompose', '--json'], {
       cwd: dir,
-      env: modelEnv(server),
+      env: modelServerEnv(server),
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -134,10 +111,10 @@ describe('baton run --decompose', { timeout: 30_000 }, () => {
       ],
     });
     server = await startModelServer({ replies: replies(cyclic) });
-    const dir = project();
+    const dir = pricedProject();
     const result = await spawnBaton(['run', TASK, '--decompose', '--json'], {
       cwd: dir,
-      env: modelEnv(server),
+      env: modelServerEnv(server),
     });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
@@ -187,10 +164,10 @@ describe('baton run --decompose', { timeout: 30_000 }, () => {
       ],
     });
     server = await startModelServer({ replies: replies(planner) });
-    const dir = project();
+    const dir = pricedProject();
     const json = await spawnBaton(['plan', TASK, '--graph', '--decompose', '--json'], {
       cwd: dir,
-      env: modelEnv(server),
+      env: modelServerEnv(server),
     });
     expect(json.code).toBe(0);
     const shown = JSON.parse(json.stdout);
@@ -201,7 +178,7 @@ describe('baton run --decompose', { timeout: 30_000 }, () => {
     ]);
     const text = await spawnBaton(['plan', TASK, '--graph', '--decompose'], {
       cwd: dir,
-      env: modelEnv(server),
+      env: modelServerEnv(server),
     });
     expect(text.stdout).toContain('Graph from: planner model (planner model decomposed the task');
     expect(text.stdout).toContain('write-docs');
@@ -209,7 +186,7 @@ describe('baton run --decompose', { timeout: 30_000 }, () => {
     expect(server.modelRequests()).toHaveLength(2);
     const usage = await spawnBaton(['plan', TASK, '--decompose'], {
       cwd: dir,
-      env: modelEnv(server),
+      env: modelServerEnv(server),
     });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--decompose needs --graph');

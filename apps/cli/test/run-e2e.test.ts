@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeCliDirectory } from '../../../packages/executors/test/fake-clis.js';
 import {
@@ -13,12 +13,17 @@ import {
   startModelServer,
 } from '../../../packages/executors/test/servers.js';
 import { tempDir } from './helpers.js';
-import { readAudit, spawnBaton } from './run-helpers.js';
+import {
+  modelServerEnv,
+  pricedProject,
+  readAudit,
+  SYSTEM_PATH,
+  spawnBaton,
+} from './run-helpers.js';
 
 const DOCS = 'update API documentation';
 const REFACTOR = 'refactor code to reduce complexity';
 const GENERIC = 'do something generic';
-const SYSTEM_PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
 
 function answerText(summary: string, confidence = 0.9): string {
   return JSON.stringify({
@@ -44,37 +49,17 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A project whose baton.config.json prices the local model: $1 in, $2 out per million tokens. */
-function project(): string {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'README.md'), '# demo\n');
-  writeFileSync(
-    join(dir, 'baton.config.json'),
-    JSON.stringify({
-      model: { prices: { 'local-model': { inputPerMillion: 1, outputPerMillion: 2 } } },
-    }),
-  );
-  return dir;
-}
-
-function modelEnv(target: ModelServer): NodeJS.ProcessEnv {
-  return {
-    PATH: SYSTEM_PATH,
-    HOME: tempDir(),
-    BATON_PROVIDER: 'openai-compatible',
-    BATON_BASE_URL: target.baseURL,
-    BATON_MODEL: 'local-model',
-  };
-}
-
 // Each spawned CLI takes a few hundred milliseconds to start; a test spawns up to seven.
 describe('baton run with a model provider (local OpenAI-compatible server)', {
   timeout: 30_000,
 }, () => {
   it('runs the agents on the model and reports its token usage and the computed cost', async () => {
     server = await startModelServer({ replies: [ok()] });
-    const dir = project();
-    const result = await spawnBaton(['run', DOCS, '--json'], { cwd: dir, env: modelEnv(server) });
+    const dir = pricedProject();
+    const result = await spawnBaton(['run', DOCS, '--json'], {
+      cwd: dir,
+      env: modelServerEnv(server),
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout); // exactly one JSON document
@@ -105,8 +90,11 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
     server = await startModelServer({
       replies: [{ type: 'error', status: 429, headers: { 'retry-after': '0' } }, ok()],
     });
-    const dir = project();
-    const result = await spawnBaton(['run', DOCS, '--json'], { cwd: dir, env: modelEnv(server) });
+    const dir = pricedProject();
+    const result = await spawnBaton(['run', DOCS, '--json'], {
+      cwd: dir,
+      env: modelServerEnv(server),
+    });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.agents[0]).toMatchObject({ status: 'succeeded', totalTokens: 1200 });
@@ -123,8 +111,8 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
 
   it('prints a text report, and a second run of the task reuses the recorded composition', async () => {
     server = await startModelServer({ replies: [ok()] });
-    const dir = project();
-    const env = modelEnv(server);
+    const dir = pricedProject();
+    const env = modelServerEnv(server);
     const first = await spawnBaton(['run', DOCS], { cwd: dir, env });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
@@ -146,10 +134,10 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
 
   it('a budget stop exits 1 with the partial results', async () => {
     server = await startModelServer({ replies: [ok('draft done')] });
-    const dir = project();
+    const dir = pricedProject();
     const result = await spawnBaton(['run', REFACTOR, '--max-agents', '1', '--json'], {
       cwd: dir,
-      env: modelEnv(server),
+      env: modelServerEnv(server),
     });
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
@@ -164,10 +152,10 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
 
   it('--dry-run shows the agents with their model and starts nothing', async () => {
     server = await startModelServer({ replies: [ok()] });
-    const dir = project();
+    const dir = pricedProject();
     const result = await spawnBaton(['run', REFACTOR, '--dry-run'], {
       cwd: dir,
-      env: modelEnv(server),
+      env: modelServerEnv(server),
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
@@ -193,10 +181,10 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
     server = await startModelServer({
       replies: [{ type: 'error', status: 401, message: 'invalid api key' }, ok()],
     });
-    const dir = project();
+    const dir = pricedProject();
     const result = await spawnBaton(['run', GENERIC, '--json'], {
       cwd: dir,
-      env: { ...modelEnv(server), BATON_API_KEY: 'wrong' },
+      env: { ...modelServerEnv(server), BATON_API_KEY: 'wrong' },
     });
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
@@ -215,8 +203,8 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
       replies: () =>
         failing ? { type: 'error', status: 400, message: 'bad request' } : ok('reviewed'),
     });
-    const dir = project();
-    const env = modelEnv(server);
+    const dir = pricedProject();
+    const env = modelServerEnv(server);
     const paused = await spawnBaton(['run', GENERIC, '--json'], { cwd: dir, env });
     expect(paused.code).toBe(1);
     const report = JSON.parse(paused.stdout);
@@ -252,8 +240,8 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
 
   it('a rejected decision fails the run on resume', async () => {
     server = await startModelServer({ replies: [{ type: 'error', status: 400 }] });
-    const dir = project();
-    const env = modelEnv(server);
+    const dir = pricedProject();
+    const env = modelServerEnv(server);
     const report = JSON.parse(
       (await spawnBaton(['run', GENERIC, '--json'], { cwd: dir, env })).stdout,
     );
@@ -270,8 +258,8 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
 
   it('Ctrl-C (SIGINT) stops promptly, exit 1, the run is saved as cancelled', async () => {
     server = await startModelServer({ replies: [{ type: 'hang' }] });
-    const dir = project();
-    const env = modelEnv(server);
+    const dir = pricedProject();
+    const env = modelServerEnv(server);
     const eventsFile = join(dir, 'events.jsonl');
     let pid = 0;
     const running = spawnBaton(['run', GENERIC, '--events-file', eventsFile, '--json'], {
@@ -306,8 +294,8 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
 describe('baton runs cancel from another process', { timeout: 30_000 }, () => {
   it('stops a running run, which saves itself as cancelled and exits 1', async () => {
     server = await startModelServer({ replies: [{ type: 'hang' }] });
-    const dir = project();
-    const env = modelEnv(server);
+    const dir = pricedProject();
+    const env = modelServerEnv(server);
     const running = spawnBaton(['run', GENERIC, '--json'], { cwd: dir, env });
     let runId: string | undefined;
     const deadline = Date.now() + 10_000;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -154,4 +154,31 @@ export function readAudit(
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line));
+}
+
+/** PATH for spawned CLIs: this Node and the system tools, nothing from the developer's shell. */
+export const SYSTEM_PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
+
+/** A project whose baton.config.json prices the local model: $1 in, $2 out per million tokens. */
+export function pricedProject(): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'README.md'), '# demo\n');
+  writeFileSync(
+    join(dir, 'baton.config.json'),
+    JSON.stringify({
+      model: { prices: { 'local-model': { inputPerMillion: 1, outputPerMillion: 2 } } },
+    }),
+  );
+  return dir;
+}
+
+/** The environment that points `baton run` at a local OpenAI-compatible model server. */
+export function modelServerEnv(target: { baseURL: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: SYSTEM_PATH,
+    HOME: tempDir(),
+    BATON_PROVIDER: 'openai-compatible',
+    BATON_BASE_URL: target.baseURL,
+    BATON_MODEL: 'local-model',
+  };
 }
