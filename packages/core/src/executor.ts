@@ -18,14 +18,20 @@ export interface ExecutableAgent {
 export interface AgentExecutionOptions {
   /** Aborted when the run is cancelled or the agent's time limit passes. */
   signal: AbortSignal;
+  /**
+   * Tells the engine about a process the executor started for this agent (a coding-agent CLI,
+   * started as the leader of its own process group), so that the run records it and a later
+   * resume can end it if it outlived a crashed run. Call `exited` when it has ended.
+   */
+  onProcess?: ((process: { pid: number; command?: string }) => { exited(): void }) | undefined;
 }
 
 /** What an executor returns for one agent run. */
 export interface AgentExecutionOutput {
   /** The agent's output. */
   output: unknown;
-  /** Confidence 0..1 reported by the agent. */
-  confidence?: number | undefined;
+  /** Confidence 0..1 reported by the agent; absent or `null` when it reported none. */
+  confidence?: number | null | undefined;
   /** Whether the agent considers its run successful; defaults to true. */
   success?: boolean | undefined;
   /** Error text when `success` is false. */

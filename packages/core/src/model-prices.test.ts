@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findModelPrice, priceUsage } from './model-prices.js';
+import { DEFAULT_TIER_MODELS, findModelPrice, priceUsage } from './model-prices.js';
 
 describe('priceUsage', () => {
   it('multiplies measured tokens by the model price per million', () => {
@@ -46,5 +46,37 @@ describe('priceUsage', () => {
       { 'llama3.2': { inputPerMillion: 0, outputPerMillion: 0 } },
     );
     expect(usage.costUsd).toBe(0);
+  });
+});
+
+describe('DEFAULT_MODEL_PRICES', () => {
+  it('prices the default model of every tier of every provider', () => {
+    for (const [provider, tiers] of Object.entries(DEFAULT_TIER_MODELS)) {
+      for (const [tier, model] of Object.entries(tiers)) {
+        expect(findModelPrice(model), `${provider} ${tier} ${model}`).toBeDefined();
+      }
+    }
+  });
+
+  it('prices the gemini CLI defaults and the claude CLI aliases at their list prices', () => {
+    expect(findModelPrice('gemini-2.5-flash-lite')).toEqual({
+      inputPerMillion: 0.1,
+      outputPerMillion: 0.4,
+    });
+    expect(findModelPrice('gemini-2.5-flash')).toEqual({
+      inputPerMillion: 0.3,
+      outputPerMillion: 2.5,
+    });
+    expect(findModelPrice('gemini-2.5-pro')).toEqual({
+      inputPerMillion: 1.25,
+      outputPerMillion: 10,
+    });
+    // The aliases cost what the family's current model costs.
+    expect(findModelPrice('haiku')).toEqual(findModelPrice('claude-haiku-4-5'));
+    expect(findModelPrice('sonnet')).toEqual(findModelPrice('claude-sonnet-4-5'));
+    expect(findModelPrice('opus')).toEqual(findModelPrice('claude-opus-4-5'));
+    expect(
+      priceUsage({ inputTokens: 400, outputTokens: 60, model: 'gemini-2.5-flash' }).costUsd,
+    ).toBe(0.00027);
   });
 });

@@ -20,10 +20,25 @@ const price = (inputPerMillion: number, outputPerMillion: number): ModelPrice =>
 
 /**
  * Published list prices in USD per million tokens (standard tier, no prompt caching or batch
- * discounts) of the default models and their close relatives, as listed on
- * https://www.anthropic.com/pricing and https://openai.com/api/pricing/ in November 2025. Prices
- * change: override or extend them with the `prices` options or `"model": { "prices": ... }` in
- * `baton.config.json`. A model missing here gets no cost (never a guessed one).
+ * discounts) of the default models of every provider and coding-agent CLI Baton runs, and their
+ * close relatives. Sources, as listed in 2026:
+ * - Anthropic, https://www.anthropic.com/pricing (Claude API): Opus 4.5 $5 / $25, Opus 4.1 and 4
+ *   $15 / $75, Sonnet 4.5, 4 and 3.7 $3 / $15, Haiku 4.5 $1 / $5, Haiku 3.5 $0.80 / $4.
+ * - OpenAI, https://openai.com/api/pricing/: GPT-5 and GPT-5-Codex $1.25 / $10, GPT-5 mini
+ *   $0.25 / $2, GPT-5 nano $0.05 / $0.40, GPT-4.1 $2 / $8, GPT-4.1 mini $0.40 / $1.60, GPT-4.1 nano
+ *   $0.10 / $0.40, GPT-4o $2.50 / $10, GPT-4o mini $0.15 / $0.60.
+ * - Google, https://ai.google.dev/gemini-api/docs/pricing (Gemini API, paid tier): Gemini 2.5 Pro
+ *   $1.25 / $10 (prompts up to 200k tokens; longer prompts cost $2.50 / $15), 2.5 Flash
+ *   $0.30 / $2.50, 2.5 Flash-Lite $0.10 / $0.40 (thinking tokens are billed as output). These are
+ *   the `gemini` CLI's default tier models.
+ * - The `claude` CLI's default tier models are its aliases `haiku`, `sonnet` and `opus`, which it
+ *   resolves to the newest model of each family (https://docs.claude.com/en/docs/claude-code/model-config);
+ *   they are priced as those families' current models (Haiku 4.5, Sonnet 4.5, Opus 4.5). This is
+ *   for estimates before a run: the CLI reports each run's own cost, and that is what Baton records.
+ * The `codex` and `cursor-agent` CLIs have no default model in Baton (they pick their own), so
+ * there is nothing to price until a model is configured. Prices change: override or extend them
+ * with the `prices` options or `"model": { "prices": ... }` in `baton.config.json`. A model
+ * missing here gets no cost (never a guessed one).
  */
 export const DEFAULT_MODEL_PRICES: ModelPriceTable = Object.freeze({
   'claude-opus-4-5': price(5, 25),
@@ -34,7 +49,11 @@ export const DEFAULT_MODEL_PRICES: ModelPriceTable = Object.freeze({
   'claude-3-7-sonnet': price(3, 15),
   'claude-haiku-4-5': price(1, 5),
   'claude-3-5-haiku': price(0.8, 4),
+  haiku: price(1, 5),
+  sonnet: price(3, 15),
+  opus: price(5, 25),
   'gpt-5': price(1.25, 10),
+  'gpt-5-codex': price(1.25, 10),
   'gpt-5-mini': price(0.25, 2),
   'gpt-5-nano': price(0.05, 0.4),
   'gpt-4.1': price(2, 8),
@@ -42,6 +61,9 @@ export const DEFAULT_MODEL_PRICES: ModelPriceTable = Object.freeze({
   'gpt-4.1-nano': price(0.1, 0.4),
   'gpt-4o': price(2.5, 10),
   'gpt-4o-mini': price(0.15, 0.6),
+  'gemini-2.5-pro': price(1.25, 10),
+  'gemini-2.5-flash': price(0.3, 2.5),
+  'gemini-2.5-flash-lite': price(0.1, 0.4),
 });
 
 /** The model each tier runs on. */

@@ -110,6 +110,11 @@ export const agentSchema = z.object({
   tools: z.array(nonEmptyString),
   qualityGates: qualityGatesSchema,
   resourceRequirements: resourceRequirementsSchema,
+  /**
+   * The part the agent plays in its plan's strategy (e.g. `junior`, `synthesizer`), as the
+   * meta-orchestrator's agent factory marks it; kept when a team is stored and reused.
+   */
+  strategyRole: z.string().min(1).optional(),
 });
 /** A template spawned at a tier for one plan. */
 export type Agent = z.output<typeof agentSchema>;
@@ -157,10 +162,10 @@ export type Usage = z.output<typeof usageSchema>;
 export const agentResultSchema = z.object({
   agentId: nonEmptyString,
   success: z.boolean(),
-  /** What the agent produced (anything the executor returned). */
-  output: z.unknown(),
-  /** Confidence 0..1 (0 when the agent reported none or failed). */
-  confidence: z.number().min(0).max(1),
+  /** What the agent produced (anything the executor returned; absent when it produced nothing). */
+  output: z.unknown().optional(),
+  /** Confidence 0..1 the agent reported; `null` when it reported none (never invented). */
+  confidence: z.number().min(0).max(1).nullable(),
   /** Wall time of the run in seconds. */
   durationSeconds: z.number().min(0),
   /** Error text when the run failed, else empty. */

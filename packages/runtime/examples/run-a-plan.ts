@@ -37,5 +37,5 @@ export async function main(dir = '.baton') {
   const progress: number[] = [];
   handle.events.on('step-end', (event) => progress.push(event.progress.percent));
   const result = await handle.result;
-  return { picture, result, progress, runs: await runtime.store.list() };
+  return { picture, result, progress, runs: (await runtime.store.list()).runs };
 }

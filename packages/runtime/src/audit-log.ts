@@ -59,6 +59,8 @@ export class AuditLog {
   readonly #logger: Logger;
   readonly #now: () => Date;
   #ready: Promise<unknown> | undefined;
+  /** Appends of this process, in order: each waits for the one before. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: AuditLogOptions = {}) {
     this.path = options.path ?? join('.baton', 'audit.jsonl');
@@ -72,16 +74,20 @@ export class AuditLog {
     _options: { signal?: AbortSignal } = {},
   ): Promise<AuditEntry> {
     const full: AuditEntry = { at: entry.at ?? this.#now().toISOString(), ...entry };
-    try {
-      this.#ready ??= mkdir(dirname(this.path), { recursive: true });
-      await this.#ready;
-      await appendFile(this.path, `${JSON.stringify(full)}\n`, 'utf8');
-    } catch (error) {
-      this.#logger.error('Could not append to the audit log', {
-        path: this.path,
-        error: String(error),
-      });
-    }
+    const write = this.#queue.then(async () => {
+      try {
+        this.#ready ??= mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+        await this.#ready;
+        await appendFile(this.path, `${JSON.stringify(full)}\n`, { encoding: 'utf8', mode: 0o600 });
+      } catch (error) {
+        this.#logger.error('Could not append to the audit log', {
+          path: this.path,
+          error: String(error),
+        });
+      }
+    });
+    this.#queue = write;
+    await write;
     return full;
   }
 

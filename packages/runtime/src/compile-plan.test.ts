@@ -1,9 +1,8 @@
 import type { Agent, CompositionPattern, Tier } from '@baton/core';
+import { createTaskGraph, executionLevels } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { compilePlan } from './compile-plan.js';
-import { executionLevels } from './graph-algorithms.js';
 import { renderGraph } from './render-graph.js';
-import { createTaskGraph } from './task-graph.js';
 
 function agent(id: string, tier: Tier = 'CAPABLE', timeoutSeconds = 300): Agent {
   return {
@@ -28,33 +27,33 @@ describe('compilePlan', () => {
     expect(graph.steps.map((step) => step.onDependencyFailure)).toEqual(['run', 'run', 'run']);
   });
 
-  it('compiles parallel into a fan-out and a join', () => {
+  it('compiles parallel into a fan-out whose verdict is every branch', () => {
     const graph = compilePlan(plan('parallel', [agent('a'), agent('b')]));
-    expect(executionLevels(graph.steps)).toEqual([['a', 'b'], ['join']]);
-    expect(graph.steps[2]).toMatchObject({ kind: 'join', dependsOn: ['a', 'b'] });
+    expect(executionLevels(graph.steps)).toEqual([['a', 'b']]);
+    expect(graph.strategy).toBe('parallel');
   });
 
-  it('compiles debate into opinions then the synthesizer', () => {
+  it('compiles debate into opinions then the synthesizer (the agent the factory marks, or its __synthesizer id)', () => {
     const graph = compilePlan(
-      plan('debate', [agent('pro'), agent('con'), agent('debate_synthesizer', 'PREMIUM')]),
+      plan('debate', [agent('pro'), agent('con'), agent('debate__synthesizer', 'PREMIUM')]),
     );
-    expect(executionLevels(graph.steps)).toEqual([['pro', 'con'], ['debate_synthesizer']]);
+    expect(executionLevels(graph.steps)).toEqual([['pro', 'con'], ['debate__synthesizer']]);
+    expect(graph.steps.map((step) => step.role)).toEqual(['opinion', 'opinion', 'synthesizer']);
     const noSynth = compilePlan(plan('debate', [agent('pro'), agent('con')]));
-    expect(executionLevels(noSynth.steps)).toEqual([['pro', 'con'], ['consensus']]);
+    expect(executionLevels(noSynth.steps)).toEqual([['pro', 'con']]);
   });
 
-  it('compiles teaching with a conditional expert and a non-critical junior', () => {
+  it('compiles teaching with an expert that runs only when needed and a junior the strategy recovers from', () => {
     const graph = compilePlan(plan('teaching', [agent('junior', 'CHEAP'), agent('expert')]), {
       qualityThreshold: 0.6,
     });
-    expect(graph.steps[0]!.critical).toBe(false);
-    expect(graph.steps[1]!.condition).toEqual({
-      type: 'below-confidence',
-      stepId: 'junior',
-      threshold: 0.6,
-    });
+    expect(graph.steps[0]).toMatchObject({ role: 'junior', critical: false, escalate: false });
+    expect(graph.steps[1]).toMatchObject({ role: 'expert', dependsOn: ['junior'] });
+    expect(graph.params).toEqual({ qualityThreshold: 0.6 });
+    // The junior is not moved up a tier: that is the expert's job.
+    expect(graph.steps[0]!.fallbacks).toEqual([]);
     expect(() => compilePlan(plan('teaching', [agent('x')]))).toThrow(
-      'plan.agents: teaching needs exactly 2 agents, got 1',
+      'agents: the teaching strategy needs exactly 2 agents [junior, expert] (got 1)',
     );
   });
 
@@ -75,12 +74,12 @@ describe('compilePlan', () => {
       ]),
     );
     expect(executionLevels(graph.steps)).toEqual([['cls'], ['cheap', 'premium']]);
-    expect(graph.steps[1]!.condition).toMatchObject({
-      type: 'adaptive-select',
-      classifierStepId: 'cls',
-      candidates: ['cheap', 'premium'],
-      threshold: 0.8,
-    });
+    expect(graph.steps.map((step) => step.role)).toEqual([
+      'classifier',
+      'specialist',
+      'specialist',
+    ]);
+    expect(graph.params).toEqual({ confidenceThreshold: 0.8 });
   });
 
   it('adds executor-chain and higher-tier fallbacks, and estimates from agent timeouts', () => {
@@ -99,9 +98,9 @@ describe('compilePlan', () => {
   it('rejects unknown strategies and empty teams naming the field', () => {
     expect(() =>
       compilePlan({ strategy: 'swarm' as CompositionPattern, agents: [agent('a')] }),
-    ).toThrow('plan.strategy: Unknown strategy: swarm');
+    ).toThrow('Unknown strategy: swarm');
     expect(() => compilePlan(plan('parallel', []))).toThrow(
-      'plan.agents: parallel needs at least 1 agent',
+      'plan.agents: must contain at least one agent',
     );
   });
 });
@@ -128,18 +127,6 @@ describe('createTaskGraph', () => {
         steps: [{ id: 'a', agent: { id: 'x' }, retry: { maxDelayMs: 40 * 86_400_000 } }],
       }),
     ).toThrow('graph.steps.0.retry.maxDelayMs: must be <= 2147483647');
-    expect(() =>
-      createTaskGraph({
-        steps: [
-          { id: 'a', agent: { id: 'x' } },
-          {
-            id: 'b',
-            agent: { id: 'y' },
-            condition: { type: 'below-confidence', stepId: 'a', threshold: 0.5 },
-          },
-        ],
-      }),
-    ).toThrow('graph.steps.1.condition: refers to "a", which must also be in dependsOn');
   });
 });
 
@@ -157,7 +144,7 @@ describe('renderGraph', () => {
         'Level 1',
         '  junior  [agent junior CHEAP, ~100s, non-critical]',
         'Level 2',
-        '  expert  [agent expert PREMIUM, ~200s, if junior confidence < 0.7]',
+        '  expert  [agent expert PREMIUM, ~200s, if junior fails or reports confidence < 0.7]',
         '    after junior (even if they fail)',
         'Critical path: junior -> expert (~300s)',
       ].join('\n'),

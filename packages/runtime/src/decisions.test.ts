@@ -1,10 +1,9 @@
 import { join } from 'node:path';
+import { createTaskGraph, matchApprovalRule, parseApprovalRules, RunEmitter } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log.js';
-import { DecisionStore, matchApprovalRule, parseApprovalRules } from './decisions.js';
-import { Runtime } from './engine.js';
-import { RunEmitter } from './events.js';
-import { createTaskGraph } from './task-graph.js';
+import { RunStore } from './run-store.js';
+import { Runtime } from './runtime.js';
 import { collect, graphOf, scriptedExecutor, tempBatonDir } from './test-helpers.js';
 
 describe('approval rules', () => {
@@ -45,17 +44,17 @@ describe('Runtime: human decisions', () => {
     const details = await runtime.store.show('deploy-1');
     expect(details.state).toBe('escalating');
     // `baton decisions list` / `approve` from another process: a separate store on the same folder.
-    const decisions = new DecisionStore({ dir });
-    const pending = await decisions.list({ status: 'pending' });
+    const decisions = new RunStore({ dir });
+    const pending = (await decisions.decisions({ status: 'pending' })).decisions;
     expect(pending.map((decision) => decision.stepId)).toEqual(['deploy']);
     expect(pending[0]).toMatchObject({
       kind: 'approval',
       rule: 'side-effects',
       defaultAction: 'reject',
     });
-    const approved = await decisions.approve(pending[0]!.id, { note: 'ship it' });
+    const approved = await decisions.decide(pending[0]!.id, 'approve', { note: 'ship it' });
     expect(approved).toMatchObject({ status: 'approved', resolvedBy: 'person', note: 'ship it' });
-    await expect(decisions.reject(pending[0]!.id)).rejects.toThrow(
+    await expect(decisions.decide(pending[0]!.id, 'reject')).rejects.toThrow(
       'is already approved (by person)',
     );
     const resumed = await runtime.resume('deploy-1', { executor }).result;
@@ -76,8 +75,8 @@ describe('Runtime: human decisions', () => {
     const runtime = new Runtime({ dir, fsync: false });
     const executor = scriptedExecutor({});
     await runtime.run(graphOf([{ id: 'publish' }]), { executor, runId: 'pub-1' });
-    const [decision] = await runtime.store.decisions.list({ runId: 'pub-1' });
-    await runtime.store.decisions.reject(decision!.id, { note: 'not today' });
+    const [decision] = await listDecisions(runtime, { runId: 'pub-1' });
+    await rejectDecision(runtime, decision!.id, { note: 'not today' });
     const result = await runtime.resume('pub-1', { executor }).result;
     expect(result.status).toBe('failed');
     expect(result.steps.publish).toMatchObject({ status: 'failed', reason: 'rejected' });
@@ -95,7 +94,7 @@ describe('Runtime: human decisions', () => {
       escalation: { deadlineSeconds: 0.05, defaultAction: 'approve' },
     });
     expect(result.status).toBe('succeeded');
-    const decisions = await runtime.store.decisions.list({ runId: result.runId });
+    const decisions = await listDecisions(runtime, { runId: result.runId });
     expect(decisions[0]).toMatchObject({ status: 'approved', resolvedBy: 'deadline' });
   });
 
@@ -122,7 +121,7 @@ describe('Runtime: human decisions', () => {
     expect(paused.status).toBe('paused');
     expect(paused.pendingDecisions[0]).toMatchObject({ kind: 'low-confidence' });
     expect(paused.pendingDecisions[0]!.result).toMatchObject({ output: 'plan', confidence: 0.3 });
-    await runtime.store.decisions.approve(paused.pendingDecisions[0]!.id);
+    await approveDecision(runtime, paused.pendingDecisions[0]!.id);
     const result = await runtime.resume(paused.runId, { executor, approvalRules: [] }).result;
     expect(result.status).toBe('succeeded');
     expect(result.steps.migrate!.result!.output).toBe('plan');
@@ -138,9 +137,9 @@ describe('Runtime: human decisions', () => {
     expect(paused.status).toBe('paused');
     expect(paused.pendingDecisions[0]).toMatchObject({
       kind: 'escalation',
-      failure: { kind: 'error', message: 'broken' },
+      failure: { kind: 'error', message: 'Agent "flaky" failed: broken' },
     });
-    await runtime.store.decisions.approve(paused.pendingDecisions[0]!.id, {
+    await approveDecision(runtime, paused.pendingDecisions[0]!.id, {
       note: 'network is back',
     });
     const result = await runtime.resume(paused.runId, { executor, approvalRules: [] }).result;
@@ -169,7 +168,7 @@ describe('Runtime: decisions across a crash', () => {
     const executor = scriptedExecutor({});
     await runtime.run(graphOf([{ id: 'deploy' }]), { executor, runId: 'crash-d' });
     const record = await runtime.store.loadRun('crash-d');
-    await runtime.store.saveRun({ ...record, status: 'running', pid: 2 ** 22 + 999 });
+    runtime.checkpointer.saveRun({ ...record, status: 'running', pid: 2 ** 22 + 999 });
     const result = await runtime.resume('crash-d', { executor }).result;
     expect(result.status).toBe('paused');
     expect(result.pendingDecisions).toHaveLength(1);
@@ -189,3 +188,15 @@ describe('Runtime: decisions across a crash', () => {
     expect(executor.count('deploy')).toBe(0);
   });
 });
+
+async function listDecisions(runtime: Runtime, filter: { runId?: string; status?: 'pending' }) {
+  return (await runtime.store.decisions(filter)).decisions;
+}
+
+function approveDecision(runtime: Runtime, id: string, options: { note?: string } = {}) {
+  return runtime.store.decide(id, 'approve', options);
+}
+
+function rejectDecision(runtime: Runtime, id: string, options: { note?: string } = {}) {
+  return runtime.store.decide(id, 'reject', options);
+}

@@ -1,12 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { delay } from '@baton/core';
+import { delay, formatEventLine, type GraphHooks, RetryableError, RunEmitter } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log.js';
 import { compilePlan } from './compile-plan.js';
-import { Runtime } from './engine.js';
-import { formatEventLine, RunEmitter } from './events.js';
-import { RetryableError } from './retryable.js';
+import { Runtime } from './runtime.js';
 import { collect, graphOf, scriptedExecutor, tempBatonDir, waitFor } from './test-helpers.js';
 
 const noEscalation = { onFailure: false } as const;
@@ -28,11 +26,19 @@ describe('Runtime: running graphs', () => {
     expect(result.progress.percent).toBe(100);
     expect(executor.calls.map((call) => call.agentId)).toEqual(['a', 'b', 'c']);
     expect(executor.calls[1]!.context).toMatchObject({ task: 'write docs', a: 'a done' });
-    expect(readdirSync(join(dir, 'runs', 'run-1', 'steps')).sort()).toEqual([
-      'a.json',
-      'b.json',
-      'c.json',
+    // Every finished step is committed to the run's event log (its step-end line).
+    const committed = readFileSync(join(dir, 'runs', 'run-1', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((event) => event.type === 'step-end')
+      .map((event) => [event.stepId, event.status, event.attempts.length]);
+    expect(committed).toEqual([
+      ['a', 'succeeded', 1],
+      ['b', 'succeeded', 1],
+      ['c', 'succeeded', 1],
     ]);
+    expect(readdirSync(join(dir, 'runs', 'run-1')).sort()).toEqual(['events.jsonl', 'run.json']);
     const record = JSON.parse(readFileSync(join(dir, 'runs', 'run-1', 'run.json'), 'utf8'));
     expect(record.status).toBe('succeeded');
     expect(record.state).toBe('idle');
@@ -97,15 +103,40 @@ describe('Runtime: running graphs', () => {
     expect(result.status).toBe('failed');
     expect(result.success).toBe(false);
     expect(result.steps.r).toMatchObject({ status: 'failed', reason: 'agent-reported' });
-    expect(result.steps.r!.result).toMatchObject({ success: false, error: 'review found nothing' });
+    expect(result.steps.r!.result).toMatchObject({
+      success: false,
+      error: 'Agent "r" reported failure: review found nothing',
+    });
     expect(result.steps.p).toMatchObject({ status: 'skipped', reason: 'dependency-failed' });
     expect(executor.count('p')).toBe(0);
   });
 
-  it('a parallel join fails when a branch fails, even though other branches succeeded', async () => {
+  it('a parallel run fails when a branch fails, even though other branches succeeded', async () => {
     const executor = scriptedExecutor({ b: [new Error('boom')] });
     const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
     const graph = compilePlan({ strategy: 'parallel', agents: [{ id: 'a' }, { id: 'b' }] });
+    const result = await runtime.run(graph, { executor, escalation: noEscalation });
+    expect(result.steps.a).toMatchObject({ status: 'succeeded' });
+    expect(result.steps.b).toMatchObject({ status: 'failed', reason: 'error' });
+    expect(result.errors).toEqual(['Agent "b" failed: boom']);
+    expect(result.aggregatedOutput).toMatchObject({ numAgents: 2, allSucceeded: false });
+    expect(result.status).toBe('failed');
+  });
+
+  it('a join step of a graph without a strategy fails when a branch fails', async () => {
+    const executor = scriptedExecutor({ b: [new Error('boom')] });
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    const graph = graphOf([
+      { id: 'a' },
+      { id: 'b' },
+      {
+        id: 'join',
+        kind: 'join',
+        agent: undefined,
+        dependsOn: ['a', 'b'],
+        onDependencyFailure: 'run',
+      },
+    ]);
     const result = await runtime.run(graph, { executor, escalation: noEscalation });
     expect(result.steps.join).toMatchObject({ status: 'failed', reason: 'dependency-failed' });
     expect(result.steps.join!.result!.error).toBe('failed dependencies: b');
@@ -215,7 +246,7 @@ describe('Runtime: retries and fallbacks', () => {
     expect(failed.steps.a).toMatchObject({
       status: 'failed',
       reason: 'agent-reported',
-      result: { error: 'Authentication failed (401): check THE_KEY' },
+      result: { error: 'Agent "a" reported failure: Authentication failed (401): check THE_KEY' },
     });
     expect(failed.spend.total).toMatchObject({ agents: 1, totalTokens: 0, unmeasuredAttempts: 0 });
   });
@@ -335,6 +366,54 @@ describe('Runtime: conditional steps', () => {
   });
 });
 
+describe('Runtime: a run with its own hooks', () => {
+  it('uses the hooks given with the run instead of the graph strategy, also on resume', async () => {
+    const dir = tempBatonDir();
+    const graph = graphOf(
+      [
+        { id: 'first' },
+        { id: 'second', dependsOn: ['first'] },
+        { id: 'third', dependsOn: ['first'] },
+      ],
+      { strategy: 'workflow-of-its-own' },
+    );
+    const hooks: GraphHooks = {
+      shouldRun: (step) => step.id !== 'third',
+      contextFor: (step, view, base) =>
+        step.id === 'second' ? { ...base, seen: view.result('first')?.output } : base,
+    };
+    const controller = new AbortController();
+    const executor = scriptedExecutor({});
+    // The second step is cancelled while it runs; the first is committed by then.
+    let cancelled = false;
+    const stopping: typeof executor = Object.assign(
+      async (...args: Parameters<typeof executor>) => {
+        if (args[0].id === 'second' && !cancelled) {
+          cancelled = true;
+          controller.abort('stop in the second');
+          throw new Error('aborted');
+        }
+        return executor(...args);
+      },
+      executor,
+    );
+    const runtime = new Runtime({ dir, fsync: false });
+    const stopped = await runtime.run(graph, {
+      executor: stopping,
+      hooks,
+      signal: controller.signal,
+      runId: 'own-hooks',
+    });
+    expect(stopped.status).toBe('cancelled');
+    const resumed = await runtime.resume('own-hooks', { executor, hooks }).result;
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.steps.third).toMatchObject({ status: 'skipped', reason: 'condition-not-met' });
+    // The first step is not run again; the second sees it through the hook.
+    expect(executor.calls.map((call) => call.agentId)).toEqual(['first', 'second']);
+    expect(executor.calls[1]!.context.seen).toBe('first done');
+  });
+});
+
 describe('Runtime: budgets and cost attribution', () => {
   it('refuses to start a step past --max-agents and ends budget-exceeded with partial results', async () => {
     const dir = tempBatonDir();
@@ -355,10 +434,16 @@ describe('Runtime: budgets and cost attribution', () => {
     });
     expect(result.status).toBe('budget-exceeded');
     // The next step needs one more agent (2 committed + 1 > 2), not "0".
-    expect(result.budgetStop).toEqual({ limit: 'maxAgents', max: 2, committed: 2, needed: 1 });
+    expect(result.budgetStop).toEqual({
+      limit: 'maxAgents',
+      max: 2,
+      committed: 2,
+      needed: 1,
+      message: '2 agent run(s) started or running, the limit is 2',
+    });
     const stop = seen.find((event) => event.type === 'budget-exceeded');
     expect(stop === undefined ? '' : formatEventLine(stop)).toMatch(
-      /budget maxAgents reached: 2 committed \+ 1 needed > 2$/,
+      /budget maxAgents reached: 2 agent run\(s\) started or running, the limit is 2$/,
     );
     expect(result.steps.a!.status).toBe('succeeded');
     expect(result.steps.c!.status).toBe('pending');
@@ -397,18 +482,70 @@ describe('Runtime: budgets and cost attribution', () => {
     expect(executor.count('b')).toBe(0);
   });
 
-  it('a cost limit reached by steps without a known price says the next need is unknown, not 0', async () => {
-    const executor = scriptedExecutor({
-      a: [{ output: 'x', usage: { inputTokens: 100, outputTokens: 50, costUsd: 0.02 } }],
-    });
-    const graph = graphOf([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
+  it('a cost limit that cannot be enforced (no price for an agent) is refused before the run starts', async () => {
+    const executor = scriptedExecutor({});
+    const graph = graphOf([
+      { id: 'a', agent: { id: 'a', tier: 'CHEAP' } },
+      { id: 'b', dependsOn: ['a'] },
+    ]);
+    const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
+    expect(() => runtime.start(graph, { executor, budget: { maxCostUsd: 0.01 } })).toThrow(
+      'budget.maxCostUsd: cannot be enforced: the cost of a (CHEAP), b is not known before it runs (no price for its model); limit tokens instead (maxTokens, --max-tokens)',
+    );
+    expect(executor.calls).toEqual([]);
+    expect((await runtime.store.list()).runs).toEqual([]);
+  });
+
+  it('never runs two agents whose spend is known only afterwards at once under a limit, and stops before one that could pass it', async () => {
+    // Agents like coding-agent CLIs: their estimate is not a bound; each spends $0.03.
+    let active = 0;
+    let peak = 0;
+    const spend = async () => {
+      active += 1;
+      peak = Math.max(peak, active);
+      await delay(10);
+      active -= 1;
+      return { output: 'ok', usage: { inputTokens: 10, outputTokens: 10, costUsd: 0.03 } };
+    };
+    const executor = scriptedExecutor(
+      Object.fromEntries(['a', 'b', 'c', 'd'].map((id) => [id, [spend]])),
+    );
+    const graph = compilePlan(
+      {
+        strategy: 'parallel',
+        agents: ['a', 'b', 'c', 'd'].map((id) => ({ id, tier: 'CHEAP' as const })),
+      },
+      { tierFallback: false },
+    );
     const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(graph, {
       executor,
-      budget: { maxCostUsd: 0.01 }, // no prices: the steps' cost is not known in advance
+      budget: { maxCostUsd: 0.05 },
+      estimate: () => ({ costUsd: 0.001, tokens: 100, bounded: false }),
     });
+    expect(peak).toBe(1);
     expect(result.status).toBe('budget-exceeded');
-    expect(result.budgetStop).toEqual({ limit: 'maxCostUsd', max: 0.01, committed: 0.02 });
-    expect(executor.count('b')).toBe(0);
+    expect(result.spend.total.costUsd).toBeCloseTo(0.03);
+    expect(result.budgetStop).toMatchObject({ limit: 'maxCostUsd', needed: 0.03 });
+    expect(Object.values(result.steps).filter((step) => step.status === 'succeeded')).toHaveLength(
+      1,
+    );
+  });
+
+  it('ends budget-exceeded, not succeeded, when measured spend passed the limit', async () => {
+    const executor = scriptedExecutor({
+      a: [{ output: 'x', usage: { inputTokens: 10, outputTokens: 10, costUsd: 0.2 } }],
+    });
+    const result = await new Runtime({ dir: tempBatonDir(), fsync: false }).run(
+      graphOf([{ id: 'a', agent: { id: 'a', tier: 'CHEAP' } }]),
+      {
+        executor,
+        budget: { maxCostUsd: 0.1 },
+        estimate: () => ({ costUsd: 0.01, bounded: false }),
+      },
+    );
+    expect(result.status).toBe('budget-exceeded');
+    expect(result.success).toBe(false);
+    expect(result.budgetStop).toMatchObject({ limit: 'maxCostUsd', committed: 0.2 });
   });
 
   it('attributes cost per step, agent, strategy, tier and parent, summing across parallel steps', async () => {
@@ -432,7 +569,7 @@ describe('Runtime: budgets and cost attribution', () => {
       agents: [
         { id: 'pro', tier: 'CHEAP' },
         { id: 'con', tier: 'CAPABLE' },
-        { id: 'debate_synthesizer', tier: 'PREMIUM' },
+        { id: 'debate_synthesizer', tier: 'PREMIUM', strategyRole: 'synthesizer' },
       ],
     });
     const events = new RunEmitter();
@@ -510,10 +647,13 @@ describe('Runtime: checking executor answers', () => {
     );
     expect(result.steps.bad).toMatchObject({ status: 'failed', reason: 'agent-reported' });
     expect(result.steps.bad!.result!.error).toBe(
-      'confidence: must be a number between 0 and 1 (got 7)',
+      'Agent "bad" returned invalid output: confidence: must be a number from 0 to 1 (got 7)',
     );
-    expect(result.steps.usage!.result!.error).toMatch(/^usage\.inputTokens: /);
-    expect(result.steps.silent!.result).toMatchObject({ success: true, confidence: 0 });
+    expect(result.steps.usage!.result!.error).toMatch(
+      /^Agent "usage" returned invalid output: usage\.inputTokens: /,
+    );
+    // Nobody reported a confidence: it is unknown, not 0.
+    expect(result.steps.silent!.result).toMatchObject({ success: true, confidence: null });
     expect(result.spend.total.totalTokens).toBe(0);
   });
 });
@@ -588,7 +728,7 @@ describe('Runtime: step context', () => {
       c: [{ output: 'C', confidence: 0.9 }],
       pro: [{ output: 'yes', confidence: 0.8 }],
       con: [{ output: 'no', confidence: 0.6 }],
-      judge_synthesizer: [{ output: 'maybe', confidence: 0.9 }],
+      judge: [{ output: 'maybe', confidence: 0.9 }],
     });
     const runtime = new Runtime({ dir: tempBatonDir(), fsync: false });
     await runtime.run(
@@ -611,11 +751,11 @@ describe('Runtime: step context', () => {
     await runtime.run(
       compilePlan({
         strategy: 'debate',
-        agents: [{ id: 'pro' }, { id: 'con' }, { id: 'judge_synthesizer' }],
+        agents: [{ id: 'pro' }, { id: 'con' }, { id: 'judge', strategyRole: 'synthesizer' }],
       }),
       { executor },
     );
-    const judge = executor.calls.find((call) => call.agentId === 'judge_synthesizer')!.context;
+    const judge = executor.calls.find((call) => call.agentId === 'judge')!.context;
     expect((judge.opinions as Array<{ output: unknown }>).map((opinion) => opinion.output)).toEqual(
       ['yes', 'no'],
     );
@@ -632,12 +772,13 @@ describe('Runtime: engine errors', () => {
   it('stops with a failed, resumable run when a checkpoint cannot be written', async () => {
     const dir = tempBatonDir();
     const runtime = new Runtime({ dir, fsync: false, retention: false });
-    const original = runtime.store.saveStep.bind(runtime.store);
+    const checkpointer = runtime.checkpointer;
+    const original = checkpointer.commitStep.bind(checkpointer);
     let calls = 0;
-    runtime.store.saveStep = async (runId, checkpoint) => {
+    checkpointer.commitStep = (runId, checkpoint, events) => {
       calls += 1;
       if (calls === 2) throw new Error('disk full');
-      return original(runId, checkpoint);
+      return original(runId, checkpoint, events);
     };
     const executor = scriptedExecutor({});
     const result = await runtime.run(
@@ -649,8 +790,8 @@ describe('Runtime: engine errors', () => {
     );
     expect(result.status).toBe('failed');
     expect(result.error).toBe('engine error: disk full');
-    expect((await runtime.store.list())[0]).toMatchObject({ id: 'disk-1', resumable: true });
-    runtime.store.saveStep = original;
+    expect((await runtime.store.list()).runs[0]).toMatchObject({ id: 'disk-1', resumable: true });
+    checkpointer.commitStep = original;
     const resumed = await runtime.resume('disk-1', { executor }).result;
     expect(resumed.status).toBe('succeeded');
     expect(executor.count('a')).toBe(1);

@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import {
+  CostLedger,
+  computeProgress,
+  estimateAgentCost,
+  formatEventLine,
+  formatProgressBar,
+  isRetryableError,
+  RetryableError,
+  RunEmitter,
+  retryAfterMsOf,
+} from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { CostLedger, estimateAgentCost } from './budget.js';
-import { Runtime } from './engine.js';
-import { formatEventLine, JsonlEventWriter, RunEmitter } from './events.js';
-import { computeProgress, formatProgressBar } from './progress.js';
-import { isRetryableError, RetryableError, retryAfterMsOf } from './retryable.js';
+import { JsonlEventWriter } from './events.js';
+import { Runtime } from './runtime.js';
 import { graphOf, scriptedExecutor, tempBatonDir } from './test-helpers.js';
 
 describe('events', () => {
@@ -58,7 +66,7 @@ describe('events', () => {
     });
     expect(lines).toContain('[run ev-1] step a: 3 tokens +$0.5000');
     expect(lines.find((line) => line.includes('step a: succeeded'))).toMatch(
-      /\(confidence 0.8, \d+\.\ds\) 100%$/,
+      /\(confidence 0.80, \d+\.\ds\) 100%$/,
     );
     expect(lines.at(-1)).toMatch(/^\[run ev-1\] succeeded after \d+\.\ds, 1\/1 steps, \$0\.5000$/);
   });

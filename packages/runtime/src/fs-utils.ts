@@ -1,4 +1,12 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -9,6 +17,11 @@ export interface AtomicWriteOptions {
   /** Flush the data to disk before the rename (durable across power loss). Default true. */
   fsync?: boolean;
 }
+
+/** Files Baton writes are readable by their owner alone. */
+export const FILE_MODE = 0o600;
+/** Folders Baton makes are private to their owner. */
+export const FOLDER_MODE = 0o700;
 
 const knownDirectories = new Set<string>();
 let temporaryCounter = 0;
@@ -27,7 +40,7 @@ export function writeFileAtomic(
   temporaryCounter += 1;
   const temporary = `${path}.${process.pid}.${temporaryCounter}.tmp`;
   try {
-    const descriptor = openSync(temporary, 'w');
+    const descriptor = openSync(temporary, 'w', FILE_MODE);
     try {
       writeSync(descriptor, data);
       if (options.fsync !== false) fsyncSync(descriptor);
@@ -59,7 +72,7 @@ export async function writeJsonAtomic(
 ): Promise<void> {
   const folder = dirname(path);
   if (!knownDirectories.has(folder)) {
-    await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
     knownDirectories.add(folder);
   }
   const text = `${JSON.stringify(value, null, 2)}\n`;
@@ -129,22 +142,20 @@ export function isProcessAlive(pid: number | undefined, host?: string): boolean 
   if (host !== undefined && host !== HOSTNAME) return undefined;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A process that has ended but was not reaped yet (a zombie) is not running.
+  return !isZombie(pid);
 }
 
-/** A value that `JSON.stringify` can store: non-serialisable parts become descriptive strings. */
-export function toJsonSafe(value: unknown): unknown {
-  if (value === undefined) return null;
+/** Whether a process has ended and waits to be reaped (Linux `/proc`; false where unknown). */
+export function isZombie(pid: number): boolean {
   try {
-    const text = JSON.stringify(value, (_key, inner: unknown) =>
-      typeof inner === 'bigint' ? inner.toString() : inner,
-    );
-    return text === undefined ? null : (JSON.parse(text) as unknown);
-  } catch (error) {
-    return `[unserialisable output: ${describeError(error)}]`;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -1,83 +1,76 @@
+/**
+ * Durable runs for Baton: a file checkpointer under `.baton/runs/`, the `Runtime` that runs any
+ * task graph on the one engine of `@baton/core` with checkpoints, resume, cancellation from other
+ * processes, budgets, decisions and an audit log, plans compiled into their strategy's graph,
+ * planner-model decomposition, and what the CLI shows of runs.
+ *
+ * @packageDocumentation
+ */
+
+// The engine's names a runtime user needs, from the one place they live.
+export {
+  assertRunId,
+  type Budget,
+  BudgetGuard,
+  type BudgetRefusal,
+  budgetSchema,
+  CostLedger,
+  computeProgress,
+  createTaskGraph,
+  criticalPath,
+  DEFAULT_APPROVAL_RULES,
+  type Decision,
+  type DecisionAction,
+  type DecisionHandler,
+  type DecisionKind,
+  decisionSchema,
+  type EscalationOptions,
+  executionLevels,
+  findCycle,
+  formatEventLine,
+  formatProgressBar,
+  GraphCycleError,
+  isRetryableError,
+  newRunId,
+  type ProgressSnapshot,
+  RetryableError,
+  RunEmitter,
+  type RunEvent,
+  type RunHandle,
+  type RunRecord,
+  type RunResult,
+  RunState,
+  RunStateMachine,
+  type RunStatus,
+  runStatusSchema,
+  type SpendReport,
+  type SpendTotals,
+  type StepAgent,
+  type StepCheckpoint,
+  type StepEstimate,
+  type StepStatus,
+  summarizeGraph,
+  type TaskGraph,
+  type TaskStep,
+  type TierPrices,
+  topologicalOrder,
+} from '@baton/core';
 export {
   type AuditEntry,
   type AuditEntryType,
   AuditLog,
   type AuditLogOptions,
 } from './audit-log.js';
-export {
-  type Budget,
-  BudgetGuard,
-  type BudgetLimit,
-  type BudgetRefusal,
-  budgetSchema,
-  CostLedger,
-  estimateAgentCost,
-  type LedgerEntry,
-  type SpendReport,
-  type SpendTotals,
-  type StepEstimate,
-  type TierPrices,
-} from './budget.js';
 export { type CompilablePlan, type CompilePlanOptions, compilePlan } from './compile-plan.js';
+export { JsonlEventWriter } from './events.js';
+export { FileCheckpointer, type FileCheckpointerOptions } from './file-checkpointer.js';
 export {
-  type ApprovalRule,
-  type ApprovalRuleInput,
-  approvalRuleSchema,
-  DEFAULT_APPROVAL_RULES,
-  type Decision,
-  type DecisionAction,
-  type DecisionKind,
-  DecisionStore,
-  type DecisionStoreOptions,
-  decisionSchema,
-  matchApprovalRule,
-  type NewDecision,
-  parseApprovalRules,
-} from './decisions.js';
-export {
-  type CancelResult,
-  DEFAULT_STEP_TIMEOUT_SECONDS,
-  type DecisionHandler,
-  type EscalationOptions,
-  type ExecuteOptions,
-  type PlanningRecord,
-  type RunHandle,
-  type RunResult,
-  Runtime,
-  type RuntimeOptions,
-  type StartOptions,
-  type StartTaskOptions,
-  type StepOutcome,
-} from './engine.js';
-export {
-  type BudgetExceededEvent,
-  type DecisionPendingEvent,
-  type DecisionResolvedEvent,
-  formatEventLine,
-  JsonlEventWriter,
-  RunEmitter,
-  type RunEndEvent,
-  type RunEvent,
-  type RunEventBase,
-  type RunEventMap,
-  type RunStartEvent,
-  type StateChangeEvent,
-  type StepEndEvent,
-  type StepFallbackEvent,
-  type StepRetryEvent,
-  type StepStartEvent,
-  type StepUsageEvent,
-} from './events.js';
-export { type AtomicWriteOptions, isProcessAlive, writeFileAtomic } from './fs-utils.js';
-export {
-  type CriticalPath,
-  criticalPath,
-  executionLevels,
-  findCycle,
-  GraphCycleError,
-  type GraphNode,
-  topologicalOrder,
-} from './graph-algorithms.js';
+  type AtomicWriteOptions,
+  FILE_MODE,
+  FOLDER_MODE,
+  isProcessAlive,
+  writeFileAtomic,
+} from './fs-utils.js';
 export {
   type LiveProgress,
   ProgressTracker,
@@ -94,66 +87,30 @@ export {
   plannerOutputSchema,
   planTask,
 } from './planner.js';
-export { killGroupOnAbort, killProcessGroup } from './process-group.js';
 export {
-  computeProgress,
-  FINISHED_STEP_STATUSES,
-  formatProgressBar,
-  isFinishedStatus,
-  type ProgressSnapshot,
-  type StepStatus,
-} from './progress.js';
-export { type AttemptRecord, attemptRecordSchema } from './records.js';
+  describeAgentProcess,
+  endLeftoverAgent,
+  endProcessGroup,
+  killGroupOnAbort,
+  killProcessGroup,
+  processStartTime,
+} from './process-group.js';
 export { type RenderGraphOptions, renderGraph } from './render-graph.js';
-export { isRetryableError, RetryableError, retryAfterMsOf } from './retryable.js';
-export { assertRunId, newRunId } from './run-paths.js';
+export { type ProjectLayout, projectLayout, RUN_FILES, runDirectory } from './run-paths.js';
 export {
   DEFAULT_RETENTION,
   type PruneOptions,
-  RESUMABLE_STATUSES,
   type RunDetails,
-  type RunRecord,
-  type RunStatus,
   RunStore,
   type RunStoreOptions,
   type RunSummary,
-  runRecordSchema,
-  runStatusSchema,
-  type StepCheckpoint,
-  type StepFailureKind,
-  stepCheckpointSchema,
-  stepFailureKindSchema,
 } from './run-store.js';
 export {
-  IllegalTransitionError,
-  RUN_STATES,
-  RUN_TRANSITIONS,
-  RunState,
-  RunStateMachine,
-  type RunStateMachineOptions,
-  RunTrigger,
-  type TransitionRecord,
-  type TransitionRule,
-} from './state-machine.js';
-export {
-  createTaskGraph,
-  type GraphSummary,
-  type RetryPolicy,
-  type RetryPolicyInput,
-  retryPolicySchema,
-  type StepAgent,
-  type StepCondition,
-  type StepFallback,
-  stepAgentSchema,
-  stepConditionSchema,
-  stepFallbackSchema,
-  stepIdSchema,
-  stepLabel,
-  summarizeGraph,
-  type TaskGraph,
-  type TaskGraphInput,
-  type TaskStep,
-  type TaskStepInput,
-  taskGraphSchema,
-  taskStepSchema,
-} from './task-graph.js';
+  type CancelResult,
+  type ExecuteOptions,
+  type PlanningRecord,
+  Runtime,
+  type RuntimeOptions,
+  type StartOptions,
+  type StartTaskOptions,
+} from './runtime.js';

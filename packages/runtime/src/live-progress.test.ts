@@ -1,7 +1,7 @@
+import { RunEmitter } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { Runtime } from './engine.js';
-import { RunEmitter } from './events.js';
 import { ProgressTracker, renderProgress } from './live-progress.js';
+import { Runtime } from './runtime.js';
 import { graphOf, scriptedExecutor, tempBatonDir } from './test-helpers.js';
 
 describe('ProgressTracker', () => {

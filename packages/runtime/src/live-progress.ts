@@ -1,11 +1,12 @@
-import type { RunEvent } from './events.js';
 import {
   computeProgress,
   formatProgressBar,
   type ProgressSnapshot,
+  type RunEvent,
   type StepStatus,
-} from './progress.js';
-import { stepLabel, type TaskGraph } from './task-graph.js';
+  stepLabel,
+  type TaskGraph,
+} from '@baton/core';
 
 /** A step that is running now. */
 export interface RunningStep {

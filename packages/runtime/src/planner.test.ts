@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Logger } from '@baton/core';
+import { executionLevels } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log.js';
 import { compilePlan } from './compile-plan.js';
-import { executionLevels } from './graph-algorithms.js';
 import { parsePlannerOutput, planTask } from './planner.js';
 import { tempBatonDir } from './test-helpers.js';
 

@@ -1,15 +1,18 @@
 import {
+  createTaskGraph,
   describeError,
   type Logger,
   noopLogger,
   parseWith,
+  type StepAgent,
+  stepIdSchema,
+  type TaskGraph,
   tierSchema,
   ValidationError,
   withTimeout,
 } from '@baton/core';
 import { z } from 'zod';
 import type { AuditLog } from './audit-log.js';
-import { createTaskGraph, type StepAgent, stepIdSchema, type TaskGraph } from './task-graph.js';
 
 /** The JSON a planner model must return. */
 export const plannerOutputSchema = z.object({

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Runtime } from './engine.js';
+import { FileCheckpointer } from './file-checkpointer.js';
 import { isProcessAlive } from './fs-utils.js';
+import { Runtime } from './runtime.js';
 import { scriptedExecutor, tempBatonDir, waitFor } from './test-helpers.js';
 
 // These tests run the built package (dist) in real child processes: `pnpm test` builds first.
@@ -44,6 +45,15 @@ function calls(markerDir: string, stepId: string): number {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').length : 0;
 }
 
+/** The steps whose checkpoint a run has committed (read as another process would). */
+function committed(dir: string, runId: string): string[] {
+  try {
+    return [...new FileCheckpointer({ dir }).loadSteps(runId).steps.keys()];
+  } catch {
+    return [];
+  }
+}
+
 function setup() {
   const dir = tempBatonDir();
   const markers = join(dirname(dir), 'markers');
@@ -55,24 +65,16 @@ describe('real processes', () => {
   it('survives SIGKILL mid-run: resume in a new process finishes without re-running finished steps', async () => {
     const { dir, markers } = setup();
     const first = runChild(['start', dir, 'crash-1', markers, '100']);
-    const steps = join(dir, 'runs', 'crash-1', 'steps');
-    await waitFor(
-      () =>
-        existsSync(steps) &&
-        readdirSync(steps).filter((name) => name.endsWith('.json')).length >= 2,
-      10_000,
-    );
+    await waitFor(() => committed(dir, 'crash-1').length >= 2, 10_000);
     first.child.kill('SIGKILL');
     const killed = await first.exit;
     expect(killed.signal).toBe('SIGKILL');
 
-    const finishedBeforeKill = readdirSync(steps)
-      .filter((name) => name.endsWith('.json'))
-      .map((name) => name.replace('.json', ''));
+    const finishedBeforeKill = committed(dir, 'crash-1');
     expect(finishedBeforeKill.length).toBeGreaterThanOrEqual(2);
     expect(finishedBeforeKill.length).toBeLessThan(6);
     const store = new Runtime({ dir }).store;
-    const [summary] = await store.list();
+    const [summary] = (await store.list()).runs;
     expect(summary).toMatchObject({
       id: 'crash-1',
       status: 'running',
@@ -109,18 +111,10 @@ describe('real processes', () => {
   it('survives SIGKILL with parallel steps in flight: finished steps are not re-run', async () => {
     const { dir, markers } = setup();
     const first = runChild(['start', dir, 'crash-2', markers, '100', 'fanout']);
-    const steps = join(dir, 'runs', 'crash-2', 'steps');
-    await waitFor(
-      () =>
-        existsSync(steps) &&
-        readdirSync(steps).filter((name) => name.endsWith('.json')).length >= 3,
-      10_000,
-    );
+    await waitFor(() => committed(dir, 'crash-2').length >= 3, 10_000);
     first.child.kill('SIGKILL');
     await first.exit;
-    const finished = readdirSync(steps)
-      .filter((name) => name.endsWith('.json'))
-      .map((name) => name.replace('.json', ''));
+    const finished = committed(dir, 'crash-2');
     expect(finished.length).toBeLessThan(7);
     const second = runChild(['resume', dir, 'crash-2', markers, '10', 'fanout']);
     const resumed = await second.exit;
@@ -166,6 +160,39 @@ describe('real processes', () => {
       's5',
       's6',
     ]);
+  });
+
+  it('records the agent process groups of a run: a resume after SIGKILL ends a leftover that ignores SIGTERM, and says so', async () => {
+    const { dir, markers } = setup();
+    const first = runChild(['start', dir, 'orphan-1', markers, '60000', 'stubborn-agent']);
+    // The agent ignores SIGTERM once it says it is ready.
+    await waitFor(() => existsSync(join(markers, 's1.ready')), 10_000);
+    const agent = Number(readFileSync(join(markers, 's1.grandchild'), 'utf8'));
+    const runtime = new Runtime({ dir, killGraceMs: 300 });
+    await waitFor(
+      async () => (await runtime.store.loadRun('orphan-1')).processes?.s1 !== undefined,
+      5000,
+    );
+    first.child.kill('SIGKILL');
+    await first.exit;
+    // The runner is gone; its agent, in a process group of its own, is not.
+    expect(isProcessAlive(agent)).toBe(true);
+    const record = await runtime.store.loadRun('orphan-1');
+    expect(record.processes?.s1?.[0]).toMatchObject({ pid: agent, command: 'stubborn' });
+
+    const executor = scriptedExecutor({});
+    const resumed = await runtime.resume('orphan-1', { executor, approvalRules: [] }).result;
+    expect(resumed.status).toBe('succeeded');
+    expect(isProcessAlive(agent)).toBe(false);
+    expect(resumed.notices).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^step s1: agent process \d+ \(stubborn\) and its process group were still running from the stopped run: killed with SIGKILL after SIGTERM was ignored before the step runs again$/,
+        ),
+        'step s1 was running when the run stopped; it runs again (its interrupted attempt is repeated)',
+      ]),
+    );
+    expect((await runtime.store.loadRun('orphan-1')).processes).toBeUndefined();
   });
 
   it('Ctrl-C (SIGINT) cancels the run and saves it as cancelled', async () => {

@@ -1,13 +1,22 @@
-import { executionLevels } from './graph-algorithms.js';
-import { stepLabel, summarizeGraph, type TaskGraph, type TaskStep } from './task-graph.js';
+import {
+  executionLevels,
+  type GraphHooks,
+  stepLabel,
+  summarizeGraph,
+  type TaskGraph,
+  type TaskStep,
+} from '@baton/core';
+import { strategyHooks } from '@baton/strategies';
 
 /** Options of {@link renderGraph}. */
 export interface RenderGraphOptions {
   /** `text` (default): levels, dependencies and the critical path; `mermaid`: a flowchart. */
   format?: 'text' | 'mermaid';
+  /** The graph's rules, which say when its conditional steps run. Default: its strategy's. */
+  hooks?: GraphHooks | undefined;
 }
 
-function describeStep(step: TaskStep): string {
+function describeStep(step: TaskStep, graph: TaskGraph, hooks: GraphHooks | undefined): string {
   const parts: string[] = [];
   if (step.kind === 'join') parts.push('join');
   else {
@@ -15,11 +24,8 @@ function describeStep(step: TaskStep): string {
     parts.push(agent.tier === undefined ? `agent ${agent.id}` : `agent ${agent.id} ${agent.tier}`);
   }
   if (step.estimatedDurationSeconds > 0) parts.push(`~${step.estimatedDurationSeconds}s`);
-  if (step.condition?.type === 'below-confidence') {
-    parts.push(`if ${step.condition.stepId} confidence < ${step.condition.threshold}`);
-  } else if (step.condition?.type === 'adaptive-select') {
-    parts.push(`if selected by ${step.condition.classifierStepId}`);
-  }
+  const when = hooks?.describe?.(step, graph);
+  if (when !== undefined) parts.push(when);
   if (!step.critical) parts.push('non-critical');
   if (step.risky) parts.push('risky');
   if (step.fallbacks.length > 0) {
@@ -42,7 +48,8 @@ function describeStep(step: TaskStep): string {
  * ```
  */
 export function renderGraph(graph: TaskGraph, options: RenderGraphOptions = {}): string {
-  if (options.format === 'mermaid') return renderMermaid(graph);
+  const hooks = options.hooks ?? strategyHooks(graph);
+  if (options.format === 'mermaid') return renderMermaid(graph, hooks);
   const summary = summarizeGraph(graph);
   const byId = new Map(graph.steps.map((step) => [step.id, step]));
   const lines: string[] = [];
@@ -56,7 +63,7 @@ export function renderGraph(graph: TaskGraph, options: RenderGraphOptions = {}):
     for (const id of level) {
       const step = byId.get(id)!;
       const name = stepLabel(step) === step.id ? step.id : `${step.id} "${stepLabel(step)}"`;
-      lines.push(`  ${name}  [${describeStep(step)}]`);
+      lines.push(`  ${name}  [${describeStep(step, graph, hooks)}]`);
       if (step.dependsOn.length > 0) {
         const after = step.onDependencyFailure === 'run' ? ' (even if they fail)' : '';
         lines.push(`    after ${step.dependsOn.join(', ')}${after}`);
@@ -74,7 +81,7 @@ function mermaidId(id: string): string {
   return id.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-function renderMermaid(graph: TaskGraph): string {
+function renderMermaid(graph: TaskGraph, hooks: GraphHooks | undefined): string {
   executionLevels(graph.steps); // validates: throws on cycles
   const lines = ['flowchart TD'];
   for (const step of graph.steps) {
@@ -87,7 +94,8 @@ function renderMermaid(graph: TaskGraph): string {
   }
   for (const step of graph.steps) {
     for (const dependency of step.dependsOn) {
-      const arrow = step.condition === undefined ? '-->' : '-.->';
+      // A step that runs only under a condition is drawn dashed.
+      const arrow = hooks?.describe?.(step, graph) === undefined ? '-->' : '-.->';
       lines.push(`  ${mermaidId(dependency)} ${arrow} ${mermaidId(step.id)}`);
     }
   }

@@ -1,30 +1,47 @@
 import { resolve, sep } from 'node:path';
-import { ValidationError } from '@baton/core';
+import { assertRunId, BATON_LAYOUT, ValidationError } from '@baton/core';
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-/** Checks a run id before any path is built from it (no separators, no `..`). */
-export function assertRunId(runId: string, field = 'runId'): void {
-  if (typeof runId !== 'string' || !RUN_ID.test(runId) || runId.includes('..')) {
-    throw new ValidationError(field, `"${String(runId)}" is not a valid run id`);
-  }
-}
+/** The files of a run folder (`<.baton>/runs/<run-id>/`). */
+export const RUN_FILES = BATON_LAYOUT.run;
 
 /** `<dir>/runs/<runId>`, checked to stay inside `<dir>/runs`. */
 export function runDirectory(dir: string, runId: string): string {
   assertRunId(runId);
-  const root = resolve(dir, 'runs');
+  const root = resolve(dir, BATON_LAYOUT.runs);
   const path = resolve(root, runId);
   if (!path.startsWith(root + sep))
     throw new ValidationError('runId', `"${runId}" escapes the runs folder`);
   return path;
 }
 
-/** A new sortable run id, e.g. `20260101-120000-1a2b3c`. */
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const random = Math.floor(Math.random() * 0xffffff)
-    .toString(16)
-    .padStart(6, '0');
-  return `${stamp}-${random}`;
+/** Where Baton keeps a project's state: every path under its `.baton/` folder. */
+export interface ProjectLayout {
+  /** The project's `.baton` folder. */
+  dir: string;
+  runs: string;
+  compositions: string;
+  patterns: string;
+  audit: string;
+  serverToken: string;
+}
+
+/**
+ * The `.baton/` folder of a project and what is in it: the one place that knows the layout.
+ *
+ * @example
+ * ```ts
+ * const layout = projectLayout('/work/app');
+ * layout.compositions; // '/work/app/.baton/compositions'
+ * ```
+ */
+export function projectLayout(projectDir: string): ProjectLayout {
+  const dir = resolve(projectDir, BATON_LAYOUT.dir);
+  return {
+    dir,
+    runs: resolve(dir, BATON_LAYOUT.runs),
+    compositions: resolve(dir, BATON_LAYOUT.compositions),
+    patterns: resolve(dir, BATON_LAYOUT.patterns),
+    audit: resolve(dir, BATON_LAYOUT.audit),
+    serverToken: resolve(dir, BATON_LAYOUT.serverToken),
+  };
 }

@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Runtime } from './engine.js';
+import { FileCheckpointer } from './file-checkpointer.js';
 import { RunStore } from './run-store.js';
+import { Runtime } from './runtime.js';
 import { graphOf, scriptedExecutor, tempBatonDir } from './test-helpers.js';
 
 async function runs(dir: string, ids: string[]) {
@@ -26,7 +27,8 @@ describe('RunStore', () => {
     const dir = tempBatonDir();
     await runs(dir, ['r1', 'r2']);
     const store = new RunStore({ dir });
-    const list = await store.list();
+    const { runs: list, problems } = await store.list();
+    expect(problems).toEqual([]);
     expect(list.map((run) => run.id)).toEqual(['r2', 'r1']);
     expect(list[0]).toMatchObject({
       status: 'succeeded',
@@ -38,43 +40,60 @@ describe('RunStore', () => {
     expect(Object.keys(details.steps).sort()).toEqual(['a', 'b']);
     expect(details.steps.a!.result!.output).toBe('a done');
     expect(details.cancelRequested).toBe(false);
-    expect(await store.list({ limit: 1 })).toHaveLength(1);
+    expect((await store.list({ limit: 1 })).runs).toHaveLength(1);
     await expect(store.show('nope')).rejects.toThrow('No run "nope"');
     await expect(store.show('../etc')).rejects.toThrow('runId');
   });
 
-  it('writes checkpoints atomically: no temporary files are left behind', async () => {
+  it('writes a run as its record and one event log, private to the owner, no temporary files left behind', async () => {
     const dir = tempBatonDir();
     await runs(dir, ['r1']);
-    const files = readdirSync(join(dir, 'runs', 'r1', 'steps'));
-    expect(files.sort()).toEqual(['a.json', 'b.json']);
-    const store = new RunStore({ dir });
-    const size = await store.checkpointBytes('r1');
+    expect(readdirSync(join(dir, 'runs', 'r1')).sort()).toEqual(['events.jsonl', 'run.json']);
+    for (const file of ['events.jsonl', 'run.json']) {
+      expect(statSync(join(dir, 'runs', 'r1', file)).mode & 0o777).toBe(0o600);
+    }
+    expect(statSync(join(dir, 'runs', 'r1')).mode & 0o777).toBe(0o700);
+    const size = new FileCheckpointer({ dir }).runBytes('r1');
     expect(size.files).toBe(2);
     expect(size.bytes).toBeGreaterThan(100);
   });
 
-  it('skips corrupt runs and checkpoints with a warning instead of failing', async () => {
+  it('reports unreadable runs and event lines by name instead of treating them as absent', async () => {
+    const dir = tempBatonDir();
+    await runs(dir, ['r1', 'r2']);
+    writeFileSync(join(dir, 'runs', 'r2', 'run.json'), '{ "version": 2, "id": "r2", "trunc');
+    const events = join(dir, 'runs', 'r1', 'events.jsonl');
+    const lines = readFileSync(events, 'utf8').split('\n');
+    const stepA = lines.findIndex(
+      (line) => line.includes('"type":"step-end"') && line.includes('"stepId":"a"'),
+    );
+    lines[stepA] = lines[stepA]!.slice(0, 40);
+    writeFileSync(events, lines.join('\n'));
+    const store = new RunStore({ dir });
+    const { runs: listed, problems } = await store.list();
+    expect(listed.map((run) => run.id)).toEqual(['r1']);
+    expect(problems.map((problem) => [problem.kind, problem.record])).toEqual([
+      ['corrupt', 'run r2'],
+      ['corrupt', 'events of run r1'],
+    ]);
+    expect(problems[0]!.message).toContain('r2/run.json is not valid JSON');
+    expect(problems[1]!.message).toContain(`line ${stepA + 1} of`);
+    await expect(store.show('r2')).rejects.toThrow('the run record is damaged');
+    const details = await store.show('r1');
+    expect(Object.keys(details.steps)).toEqual(['b']);
+    expect(details.problems.map((problem) => problem.kind)).toEqual(['corrupt']);
+  });
+
+  it('reports a record cut short by a crash as torn; that step runs again on resume', async () => {
     const dir = tempBatonDir();
     await runs(dir, ['r1']);
-    mkdirSync(join(dir, 'runs', 'broken'), { recursive: true });
-    writeFileSync(join(dir, 'runs', 'broken', 'run.json'), '{ not json');
-    writeFileSync(join(dir, 'runs', 'r1', 'steps', 'b.json'), '{"half":');
-    const warnings: string[] = [];
-    const logger = {
-      debug() {},
-      info() {},
-      error() {},
-      warn: (message: string) => void warnings.push(message),
-    };
-    const store = new RunStore({ dir, logger });
-    expect((await store.list()).map((run) => run.id)).toEqual(['r1']);
-    expect(Object.keys(await store.loadSteps('r1'))).toEqual(['a']);
-    expect(warnings).toEqual([
-      'Skipping unreadable run',
-      'Skipping unreadable step checkpoint',
-      'Skipping unreadable step checkpoint',
-    ]);
+    const events = join(dir, 'runs', 'r1', 'events.jsonl');
+    appendFileSync(events, '{"type":"step-end","stepId":"x","sta');
+    const stored = new FileCheckpointer({ dir }).loadSteps('r1');
+    expect(stored.problems).toHaveLength(1);
+    expect(stored.problems[0]).toMatchObject({ kind: 'torn', runId: 'r1' });
+    expect(stored.problems[0]!.message).toContain('cut short, most likely by a crash');
+    expect([...stored.steps.keys()]).toEqual(['a', 'b']);
   });
 
   it('prunes by retention: older than keepDays, except the newest keepLast', async () => {
@@ -83,9 +102,9 @@ describe('RunStore', () => {
     const later = new RunStore({ dir, now: () => new Date(Date.UTC(2026, 0, 20)) });
     expect(await later.prune({ keepDays: 30 })).toEqual([]);
     expect(await later.prune({ keepDays: 7, keepLast: 2, dryRun: true })).toEqual(['r2', 'r1']);
-    expect((await later.list()).length).toBe(4);
+    expect((await later.list()).runs.length).toBe(4);
     expect(await later.prune({ keepDays: 7, keepLast: 2 })).toEqual(['r2', 'r1']);
-    expect((await later.list()).map((run) => run.id)).toEqual(['r4', 'r3']);
+    expect((await later.list()).runs.map((run) => run.id)).toEqual(['r4', 'r3']);
     expect(await later.prune({ keepLast: 1 })).toEqual(['r3']);
     await expect(later.prune({})).rejects.toThrow('keepDays: give keepDays and/or keepLast');
     await expect(later.prune({ keepLast: -1 })).rejects.toThrow(
@@ -98,13 +117,13 @@ describe('RunStore', () => {
     const runtime = await runs(dir, ['r1']);
     const record = await runtime.store.loadRun('r1');
     // A run whose owner died: status running with a pid that does not exist.
-    await runtime.store.saveRun({
+    runtime.checkpointer.saveRun({
       ...record,
       status: 'running',
       state: 'monitoring',
       pid: 2 ** 22 + 12345,
     });
-    expect((await runtime.store.list())[0]).toMatchObject({ crashed: true, resumable: true });
+    expect((await runtime.store.list()).runs[0]).toMatchObject({ crashed: true, resumable: true });
     expect(await runtime.cancel('r1')).toEqual({ status: 'cancelled', via: 'store' });
     expect(await runtime.store.loadRun('r1')).toMatchObject({
       status: 'cancelled',
@@ -141,10 +160,13 @@ describe('retention and following logs', () => {
       await runtime.run(graphOf([{ id: 'a' }]), { executor, runId: id });
       clock += 3 * 86_400_000;
     }
-    expect((await runtime.store.list()).map((run) => run.id)).toEqual(['new-1']);
+    expect((await runtime.store.list()).runs.map((run) => run.id)).toEqual(['new-1']);
     const keepAll = new Runtime({ dir, fsync: false, retention: false });
     await keepAll.run(graphOf([{ id: 'a' }]), { executor, runId: 'kept' });
-    expect((await keepAll.store.list()).map((run) => run.id).sort()).toEqual(['kept', 'new-1']);
+    expect((await keepAll.store.list()).runs.map((run) => run.id).sort()).toEqual([
+      'kept',
+      'new-1',
+    ]);
   });
 
   it('follows a live run event by event until run-end (`baton runs logs --follow`)', async () => {

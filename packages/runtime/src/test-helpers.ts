@@ -1,10 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentExecutionOutput, AgentExecutor, ExecutableAgent } from '@baton/core';
+import {
+  type AgentExecutionOutput,
+  type AgentExecutor,
+  createTaskGraph,
+  type ExecutableAgent,
+  type RunEvent,
+  type TaskGraph,
+  type TaskStepInput,
+} from '@baton/core';
 import { afterEach } from 'vitest';
-import type { RunEvent } from './events.js';
-import { createTaskGraph, type TaskGraph, type TaskStepInput } from './task-graph.js';
 
 const created: string[] = [];
 

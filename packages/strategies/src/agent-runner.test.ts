@@ -1,4 +1,10 @@
-import { BatonEmitter, type BatonEventMap, type Logger, TimeoutError } from '@baton/core';
+import {
+  BatonEmitter,
+  type BatonEventMap,
+  type Logger,
+  type RunEvent,
+  TimeoutError,
+} from '@baton/core';
 import { describe, expect, it, vi } from 'vitest';
 import { runAgent } from './agent-runner.js';
 import {
@@ -42,9 +48,11 @@ describe('runAgent', () => {
     expect(durationSeconds).toBeLessThan(1);
   });
 
-  it('reports confidence 0 when the executor reports none, instead of inventing one', async () => {
+  it('reports an unknown confidence (null) when the executor reports none, never 0', async () => {
     const { result } = run(agent('a'), () => ({ output: 'x' }));
-    expect(await result).toMatchObject({ success: true, confidence: 0, output: 'x' });
+    expect(await result).toMatchObject({ success: true, confidence: null, output: 'x' });
+    const reportedNull = run(agent('b'), () => ({ output: 'y', confidence: null }));
+    expect(await reportedNull.result).toMatchObject({ success: true, confidence: null });
   });
 
   it('keeps a reported failure with its error text and reported confidence', async () => {
@@ -67,7 +75,7 @@ describe('runAgent', () => {
     expect(await result).toMatchObject({
       agentId: 'a',
       success: false,
-      confidence: 0,
+      confidence: null,
       error: 'Agent "a" failed: boom',
     });
   });
@@ -105,7 +113,7 @@ describe('runAgent', () => {
     const settled = await result;
     expect(settled).toMatchObject({
       success: false,
-      confidence: 0,
+      confidence: null,
       error: 'Agent "slow" timed out after 0.05s',
     });
     expect(settled.durationSeconds).toBeGreaterThanOrEqual(0.045);
@@ -139,7 +147,7 @@ describe('runAgent', () => {
     expect(await result).toMatchObject({
       success: false,
       output: 'kept',
-      confidence: 0,
+      confidence: null,
       error: 'Agent "a" returned invalid output: confidence: must be a number from 0 to 1 (got 85)',
     });
   });
@@ -203,41 +211,43 @@ describe('runAgent', () => {
     expect(context).toEqual({ list: [1], value: 'original' });
   });
 
-  it('emits agent-start, usage-add and agent-end with timestamps', async () => {
+  it('emits step-start, step-usage and step-end of one run, with ISO timestamps and rising seq', async () => {
     const events = new BatonEmitter();
-    const seen: Array<[keyof BatonEventMap, unknown]> = [];
-    for (const name of ['agent-start', 'usage-add', 'agent-end'] as const) {
-      events.on(name, (event: unknown) => seen.push([name, event]));
+    const seen: Array<[keyof BatonEventMap, RunEvent]> = [];
+    for (const name of ['step-start', 'step-usage', 'step-end'] as const) {
+      events.on(name, (event: RunEvent) => seen.push([name, event]));
     }
     const usage = { inputTokens: 1, outputTokens: 2 };
     const { result } = run(agent('a', { tier: 'CHEAP' }), () => ({ output: 'o', usage }), {
       events,
-      strategy: 'sequential',
-      runId: 'run-1',
     });
     const settled = await result;
-    expect(seen.map(([name]) => name)).toEqual(['agent-start', 'usage-add', 'agent-end']);
-    expect(seen[0]![1]).toEqual({
+    expect(seen.map(([name]) => name)).toEqual(['step-start', 'step-usage', 'step-end']);
+    expect(seen[0]![1]).toMatchObject({
       agentId: 'a',
       tier: 'CHEAP',
-      strategy: 'sequential',
-      runId: 'run-1',
-      timestamp: expect.any(Number),
+      via: 'primary',
+      attempt: 1,
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
-    expect(seen[1]![1]).toMatchObject({ agentId: 'a', usage, runId: 'run-1' });
-    expect(seen[2]![1]).toMatchObject({ agentId: 'a', result: settled, strategy: 'sequential' });
+    expect(seen[1]![1]).toMatchObject({ agentId: 'a', usage, tokensDelta: 3 });
+    expect(seen[2]![1]).toMatchObject({ agentId: 'a', status: 'succeeded', result: settled });
+    const runIds = new Set(seen.map(([, event]) => event.runId));
+    expect(runIds.size).toBe(1);
+    const seqs = seen.map(([, event]) => event.seq);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
   });
 
   it('logs a throwing event listener instead of failing the agent', async () => {
     const events = new BatonEmitter();
-    events.on('agent-start', () => {
+    events.on('step-start', () => {
       throw new Error('listener bug');
     });
     const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
     const { result } = run(agent('a'), () => ({ output: 'fine' }), { events, logger });
     expect((await result).success).toBe(true);
-    expect(logger.error).toHaveBeenCalledWith('event listener threw', {
-      event: 'agent-start',
+    expect(logger.warn).toHaveBeenCalledWith('An event listener threw', {
+      type: 'step-start',
       error: 'listener bug',
     });
   });

@@ -33,7 +33,7 @@ describe('DebateStrategy', () => {
     expect(result.totalDuration).toBeGreaterThanOrEqual(slowest);
   });
 
-  it('gives the synthesizer every opinion and reports its synthesis', async () => {
+  it('gives the synthesizer the successful opinions, names the failed ones, and reports its synthesis', async () => {
     const { executor, calls } = scriptedExecutor({
       cost: throws('no budget data'),
       moderator: (context) => ({
@@ -57,14 +57,12 @@ describe('DebateStrategy', () => {
     });
     expect(moderatorCall.context.opinions).toEqual([
       expect.objectContaining({ agentId: 'scale', success: true, output: 'scale-out' }),
-      expect.objectContaining({
-        agentId: 'cost',
-        success: false,
-        error: 'Agent "cost" failed: no budget data',
-      }),
       expect.objectContaining({ agentId: 'simple', success: true }),
     ]);
-    expect(phases).toEqual(['opinions', 'synthesis']);
+    expect(moderatorCall.context.failedOpinions).toEqual([
+      { agentId: 'cost', error: 'Agent "cost" failed: no budget data' },
+    ]);
+    expect(phases).toEqual(['debate.opinions', 'debate.synthesis']);
     expect(result.outputs.map((output) => output.agentId)).toEqual([
       'scale',
       'cost',
@@ -73,8 +71,9 @@ describe('DebateStrategy', () => {
     ]);
     expect(result.aggregatedOutput).toMatchObject({
       opinions: ['scale-out', undefined, 'simple-out'],
-      consensus: { consensusReached: true, successVotes: 2, totalVotes: 3, avgConfidence: 0.6 },
-      synthesis: 'synthesis of 3',
+      // The failed participant reported no confidence: the mean is of the two that did.
+      consensus: { consensusReached: true, successVotes: 2, totalVotes: 3, avgConfidence: 0.9 },
+      synthesis: 'synthesis of 2',
     });
     // Consensus reached and synthesis produced: the debate succeeded; the failure is still listed.
     expect(result.success).toBe(true);
@@ -88,7 +87,7 @@ describe('DebateStrategy', () => {
       consensusReached: false,
       successVotes: 1,
       totalVotes: 2,
-      avgConfidence: 0.45,
+      avgConfidence: 0.9,
     });
     expect(result.success).toBe(false);
     expect(result.aggregatedOutput).not.toHaveProperty('synthesis');

@@ -1,22 +1,28 @@
 import {
   type AgentExecutor,
-  type AgentResult,
   type BatonEmitter,
   type CompositionPattern,
+  Engine,
   type ExecutableAgent,
   type Logger,
+  MemoryCheckpointer,
   noopLogger,
+  type RetryPolicyInput,
   type StrategyResult,
   ValidationError,
 } from '@baton/core';
-import { DEFAULT_AGENT_TIMEOUT_SECONDS, emit, runCheckedAgent } from './agent-runner.js';
+import { DEFAULT_AGENT_TIMEOUT_SECONDS } from './agent-runner.js';
+import { StoppedRunView, type StrategyGraph, type StrategyGraphOptions } from './strategy-graph.js';
 import { validateAgents, validateContext } from './validate-agents.js';
 
 /** Options every strategy takes. */
 export interface StrategyOptions<TAgent extends ExecutableAgent = ExecutableAgent> {
   /** Runs one agent: the seam to whatever actually executes agents (a model, a framework, a test). */
   executor: AgentExecutor<TAgent>;
-  /** Receives `strategy-start`, `phase-start`, `agent-start`, `agent-end`, `usage-add`, `strategy-end`. */
+  /**
+   * Receives the run's events: `run-start`, `phase-start`, `step-start`, `step-usage`,
+   * `step-retry`, `step-end`, `run-end` (the one vocabulary of every Baton layer).
+   */
   events?: BatonEmitter | undefined;
   /** Receives diagnostics. Defaults to a logger that drops everything. */
   logger?: Logger | undefined;
@@ -25,6 +31,11 @@ export interface StrategyOptions<TAgent extends ExecutableAgent = ExecutableAgen
    * Defaults to {@link DEFAULT_AGENT_TIMEOUT_SECONDS} (300); `Infinity` means no limit.
    */
   defaultTimeoutSeconds?: number | undefined;
+  /**
+   * How thrown retryable errors (rate limits, overloaded services, dropped connections) are
+   * retried. Default: up to 2 retries with backoff; `{ maxRetries: 0 }` never retries.
+   */
+  retry?: RetryPolicyInput | undefined;
 }
 
 /** Options of one `execute` call. */
@@ -34,30 +45,23 @@ export interface ExecuteOptions {
    * and `execute` resolves promptly with the results so far (see {@link ExecutionStrategy.execute}).
    */
   signal?: AbortSignal | undefined;
-  /** Ties every event of this run together. Defaults to a random UUID. */
+  /** Ties every event of this run together. Defaults to a new id. */
   runId?: string | undefined;
 }
 
-/** What a strategy's `run` gets to work with: one run's agent runner and event helpers. */
-export interface StrategyRun<TAgent extends ExecutableAgent> {
-  /** The run's abort signal, if any. */
-  readonly signal: AbortSignal | undefined;
-  /** Runs one agent with the strategy's executor, time limits, signal and events. Never rejects. */
-  runAgent(agent: TAgent, context: Record<string, unknown>): Promise<AgentResult>;
-  /** Emits `phase-start`. */
-  phase(name: string): void;
-}
-
 /**
- * The base of the six strategies: validates the team and the context, emits `strategy-start` and
- * `strategy-end`, and gives the strategy a runner that turns every throw, timeout or abort of an
- * agent into a failed {@link AgentResult}.
+ * The base of the six strategies. A strategy is a {@link StrategyGraph}: it builds the task graph
+ * of a team and owns the rules that run it; `execute` runs that graph on Baton's one engine with
+ * an in-memory checkpointer, the same engine that runs `baton run` durably, so a strategy means
+ * the same thing wherever it runs.
  *
  * @typeParam TAgent - the agent type of your framework; anything with an `id`.
  */
 export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = ExecutableAgent> {
   /** The strategy's name, as in `getStrategy(name)`. */
   abstract readonly name: CompositionPattern;
+  /** The strategy's graph builder and rules. */
+  protected abstract readonly graph: StrategyGraph;
   /** The executor that runs each agent. */
   protected readonly executor: AgentExecutor<TAgent>;
   /** Where events go, if anywhere. */
@@ -66,6 +70,7 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
   protected readonly logger: Logger;
   /** Time limit for agents that set none. */
   protected readonly defaultTimeoutSeconds: number;
+  readonly #retry: RetryPolicyInput | undefined;
 
   constructor(options: StrategyOptions<TAgent>) {
     if (typeof options !== 'object' || options === null) {
@@ -91,6 +96,17 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
     this.events = options.events;
     this.logger = options.logger ?? noopLogger;
     this.defaultTimeoutSeconds = timeout;
+    this.#retry = options.retry;
+  }
+
+  /** The options the strategy builds its graph with. */
+  protected graphOptions(): StrategyGraphOptions {
+    return {};
+  }
+
+  /** How many agents may run at once. */
+  protected maxConcurrency(): number {
+    return Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -99,8 +115,8 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
    * not an AbortSignal, an empty `runId`) rejects with a
    * {@link ValidationError} naming the field. After that, `execute` always resolves: a failing,
    * throwing, timed-out or aborted agent is a failed result in `outputs` and its error text is in
-   * `errors`. When the run is aborted, agents that had not started are recorded as failed results
-   * that say so, the strategy stops, and `success` is false.
+   * `errors`. When the run is aborted, agents that the strategy would still have run are recorded
+   * as failed results that say they were not started, and `success` is false.
    *
    * The caller's `context` is never changed; each agent gets its own shallow copy.
    */
@@ -110,7 +126,8 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
     options: ExecuteOptions = {},
   ): Promise<StrategyResult> {
     validateAgents(agents);
-    this.validateTeam(agents);
+    const graphOptions = this.graphOptions();
+    this.graph.validateTeam(agents, graphOptions);
     validateContext(context);
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new ValidationError('options', 'must be an object');
@@ -125,48 +142,55 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
     ) {
       throw new ValidationError('runId', 'must be a non-empty string');
     }
-    const runId = options.runId ?? createRunId();
-    const strategy = this.name;
-    const { events, logger } = this;
-    emit(events, logger, 'strategy-start', {
-      strategy,
-      agentIds: agents.map((agent) => agent.id),
-      runId,
-      timestamp: Date.now(),
+    const graph = this.graph.build(agents, graphOptions);
+    const hooks = this.graph.hooks;
+    const engine = new Engine({
+      checkpointer: new MemoryCheckpointer({ keepEvents: false }),
+      hooks,
+      logger: this.logger,
+      pollIntervalMs: 0,
     });
-    logger.debug('strategy started', { strategy, runId, agents: agents.length });
-    const run: StrategyRun<TAgent> = {
-      signal,
-      runAgent: (agent, agentContext) =>
-        runCheckedAgent(agent, agentContext, {
-          executor: this.executor,
-          signal,
-          events,
-          logger,
-          defaultTimeoutSeconds: this.defaultTimeoutSeconds,
-          strategy,
-          runId,
-        }),
-      phase: (phase) => {
-        logger.debug('phase started', { strategy, runId, phase });
-        emit(events, logger, 'phase-start', { strategy, phase, runId, timestamp: Date.now() });
-      },
+    const runId = options.runId === undefined ? undefined : runIdFor(options.runId);
+    const result = await engine.run(graph, {
+      executor: this.executor,
+      context,
+      concurrency: this.maxConcurrency(),
+      defaultTimeoutSeconds: this.defaultTimeoutSeconds,
+      ...(this.#retry === undefined ? {} : { retry: this.#retry }),
+      ...(this.events === undefined ? {} : { events: this.events }),
+      ...(signal === undefined ? {} : { signal }),
+      ...(runId === undefined ? {} : { runId }),
+    });
+    const view = new StoppedRunView({
+      graph,
+      context,
+      result,
+      hooks,
+      timing: (stepId) => result.timings[stepId],
+    });
+    const outcome = hooks.aggregate!(view);
+    const outputs = [];
+    for (const step of graph.steps) {
+      const stepResult = view.result(step.id);
+      if (stepResult !== undefined) outputs.push(stepResult);
+    }
+    return {
+      success: outcome.success && result.status === 'succeeded',
+      outputs,
+      aggregatedOutput: outcome.aggregatedOutput,
+      totalDuration: outcome.totalDuration ?? result.durationSeconds,
+      errors: outcome.errors,
     };
-    const result = await this.run(agents, { ...context }, run);
-    logger.debug('strategy ended', { strategy, runId, success: result.success });
-    emit(events, logger, 'strategy-end', { strategy, result, runId, timestamp: Date.now() });
-    return result;
   }
+}
 
-  /** Checks the team size the strategy needs; throws a {@link ValidationError} naming `agents`. */
-  protected validateTeam(_agents: readonly TAgent[]): void {}
-
-  /** The strategy itself. `context` is already a copy the strategy may extend. */
-  protected abstract run(
-    agents: readonly TAgent[],
-    context: Record<string, unknown>,
-    run: StrategyRun<TAgent>,
-  ): Promise<StrategyResult>;
+/** A run id the engine accepts, from any non-empty string a framework uses. */
+function runIdFor(raw: string): string {
+  const safe = raw
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[^A-Za-z0-9]/, 'r')
+    .slice(0, 128);
+  return safe.includes('..') ? safe.replace(/\.\.+/g, '_') : safe;
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {
@@ -176,62 +200,4 @@ function isAbortSignal(value: unknown): value is AbortSignal {
     typeof (value as AbortSignal).aborted === 'boolean' &&
     typeof (value as AbortSignal).addEventListener === 'function'
   );
-}
-
-let runCounter = 0;
-
-/** A random UUID where the runtime offers one (Node, Deno, Bun, secure browser pages), else a unique local id. */
-function createRunId(): string {
-  const uuid = globalThis.crypto?.randomUUID?.();
-  runCounter += 1;
-  return uuid ?? `run-${Date.now().toString(36)}-${runCounter}`;
-}
-
-/**
- * The default aggregate of a team's results: `{ numAgents, allSucceeded, avgConfidence, outputs }`
- * (`avgConfidence` is 0 for an empty list, `outputs` the agents' outputs in order).
- */
-export function aggregateResults(results: readonly AgentResult[]): {
-  numAgents: number;
-  allSucceeded: boolean;
-  avgConfidence: number;
-  outputs: unknown[];
-} {
-  return {
-    numAgents: results.length,
-    allSucceeded: results.every((result) => result.success),
-    avgConfidence: averageConfidence(results),
-    outputs: results.map((result) => result.output),
-  };
-}
-
-/** Mean confidence of the results, 0 for none. */
-export function averageConfidence(results: readonly AgentResult[]): number {
-  if (results.length === 0) return 0;
-  return results.reduce((sum, result) => sum + result.confidence, 0) / results.length;
-}
-
-/** The error texts of the failed results, in order. */
-export function errorsOf(results: readonly AgentResult[]): string[] {
-  return results.filter((result) => !result.success).map((result) => result.error);
-}
-
-/** Sum of the results' durations in seconds. */
-export function sumDurations(results: readonly AgentResult[]): number {
-  return results.reduce((sum, result) => sum + result.durationSeconds, 0);
-}
-
-/** Throws a {@link ValidationError} on `agents` when the team is smaller than `minimum`. */
-export function requireAtLeast(
-  agents: readonly unknown[],
-  minimum: number,
-  strategy: string,
-  shape: string,
-): void {
-  if (agents.length < minimum) {
-    throw new ValidationError(
-      'agents',
-      `the ${strategy} strategy needs at least ${minimum} agents ${shape} (got ${agents.length})`,
-    );
-  }
 }

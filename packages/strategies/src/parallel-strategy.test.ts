@@ -59,7 +59,8 @@ describe('ParallelStrategy', () => {
     expect(result.outputs.map((output) => output.success)).toEqual([false, true]);
     expect(result.success).toBe(false);
     expect(result.errors).toEqual(['Agent "bad" failed: crashed']);
-    expect(result.aggregatedOutput).toMatchObject({ allSucceeded: false, avgConfidence: 0.35 });
+    // The failed agent reported no confidence: the mean is of the one that was reported.
+    expect(result.aggregatedOutput).toMatchObject({ allSucceeded: false, avgConfidence: 0.7 });
   });
 
   it.each([

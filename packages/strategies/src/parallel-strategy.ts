@@ -1,17 +1,21 @@
 import {
+  agentResults,
+  aggregateResults,
   CompositionPattern,
   type ExecutableAgent,
-  type StrategyResult,
-  ValidationError,
-} from '@baton/core';
-import {
-  aggregateResults,
-  ExecutionStrategy,
   errorsOf,
-  type StrategyOptions,
-  type StrategyRun,
-} from './execution-strategy.js';
-import { runAll } from './run-all.js';
+  type GraphHooks,
+  ValidationError,
+  wallSeconds,
+} from '@baton/core';
+import { ExecutionStrategy, type StrategyOptions } from './execution-strategy.js';
+import {
+  agentStep,
+  type StrategyGraph,
+  type StrategyGraphOptions,
+  stepIdsFor,
+  strategyGraph,
+} from './strategy-graph.js';
 
 /** Options of {@link ParallelStrategy}. */
 export interface ParallelStrategyOptions<TAgent extends ExecutableAgent = ExecutableAgent>
@@ -19,6 +23,47 @@ export interface ParallelStrategyOptions<TAgent extends ExecutableAgent = Execut
   /** How many agents may run at once: a positive integer, default `Infinity` (all at once). */
   concurrency?: number | undefined;
 }
+
+const hooks: GraphHooks = {
+  contextFor: (_step, _view, base) => base,
+  aggregate(view) {
+    const results = agentResults(view);
+    return {
+      success:
+        results.length === view.graph.steps.length && results.every((result) => result.success),
+      aggregatedOutput: aggregateResults(results),
+      totalDuration: wallSeconds(
+        view,
+        view.graph.steps.map((step) => step.id),
+      ),
+      errors: errorsOf(results),
+    };
+  },
+};
+
+/**
+ * The parallel strategy's graph (A ‖ B ‖ C): every agent at once with the same input; a failure
+ * does not cancel the others; the run succeeds when every agent did; its duration is the wall time.
+ */
+export const parallelGraph: StrategyGraph = {
+  name: CompositionPattern.PARALLEL,
+  validateTeam() {},
+  build(team: readonly ExecutableAgent[], options: StrategyGraphOptions = {}) {
+    const ids = stepIdsFor(team, options);
+    return strategyGraph(
+      CompositionPattern.PARALLEL,
+      team.map((agent, index) =>
+        agentStep(ids[index]!, agent, {
+          role: 'worker',
+          strategy: CompositionPattern.PARALLEL,
+          parentId: 'parallel',
+        }),
+      ),
+      options,
+    );
+  },
+  hooks,
+};
 
 /**
  * Parallel composition (A ‖ B ‖ C): runs all agents at once (at most `concurrency` at a time), each
@@ -37,6 +82,7 @@ export class ParallelStrategy<
   TAgent extends ExecutableAgent = ExecutableAgent,
 > extends ExecutionStrategy<TAgent> {
   readonly name = CompositionPattern.PARALLEL;
+  protected readonly graph = parallelGraph;
   /** How many agents may run at once. */
   readonly concurrency: number;
 
@@ -45,19 +91,8 @@ export class ParallelStrategy<
     this.concurrency = validateConcurrency(options.concurrency);
   }
 
-  protected override async run(
-    agents: readonly TAgent[],
-    context: Record<string, unknown>,
-    run: StrategyRun<TAgent>,
-  ): Promise<StrategyResult> {
-    const { results, wallSeconds } = await runAll(agents, context, run, this.concurrency);
-    return {
-      success: results.every((result) => result.success),
-      outputs: results,
-      aggregatedOutput: aggregateResults(results),
-      totalDuration: wallSeconds,
-      errors: errorsOf(results),
-    };
+  protected override maxConcurrency(): number {
+    return this.concurrency;
   }
 }
 

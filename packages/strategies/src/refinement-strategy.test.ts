@@ -30,7 +30,7 @@ describe('RefinementStrategy', () => {
         stageOutputs: ['draft', 'draft reviewed'],
       },
     ]);
-    expect(phases).toEqual(['stage-1', 'stage-2', 'stage-3']);
+    expect(phases).toEqual(['refinement.stage-1', 'refinement.stage-2', 'refinement.stage-3']);
     expect(result.success).toBe(true);
     expect(result.aggregatedOutput).toEqual({
       refinementStages: 3,

@@ -1,11 +1,29 @@
-import { type ExecutableAgent, ValidationError } from '@baton/core';
-import { AdaptiveStrategy, type AdaptiveStrategyOptions } from './adaptive-strategy.js';
-import { DebateStrategy, type DebateStrategyOptions } from './debate-strategy.js';
+import {
+  type ExecutableAgent,
+  type GraphHooks,
+  type TaskGraph,
+  ValidationError,
+} from '@baton/core';
+import {
+  AdaptiveStrategy,
+  type AdaptiveStrategyOptions,
+  adaptiveGraph,
+} from './adaptive-strategy.js';
+import { DebateStrategy, type DebateStrategyOptions, debateGraph } from './debate-strategy.js';
 import type { ExecutionStrategy } from './execution-strategy.js';
-import { ParallelStrategy, type ParallelStrategyOptions } from './parallel-strategy.js';
-import { RefinementStrategy } from './refinement-strategy.js';
-import { SequentialStrategy } from './sequential-strategy.js';
-import { TeachingStrategy, type TeachingStrategyOptions } from './teaching-strategy.js';
+import {
+  ParallelStrategy,
+  type ParallelStrategyOptions,
+  parallelGraph,
+} from './parallel-strategy.js';
+import { RefinementStrategy, refinementGraph } from './refinement-strategy.js';
+import { SequentialStrategy, sequentialGraph } from './sequential-strategy.js';
+import type { StrategyGraph } from './strategy-graph.js';
+import {
+  TeachingStrategy,
+  type TeachingStrategyOptions,
+  teachingGraph,
+} from './teaching-strategy.js';
 
 /**
  * The six strategies by name, as in the plan's `strategy` field (`CompositionPattern` values).
@@ -83,4 +101,46 @@ export function getStrategy<TAgent extends ExecutableAgent>(
   }
   const Strategy = STRATEGY_REGISTRY[name as StrategyName];
   return new Strategy<TAgent>(options);
+}
+
+/**
+ * The six strategies as graph builders with their rules, by name: what `@baton/runtime` compiles
+ * plans with and runs durably, on the same engine and with the same rules as the classes.
+ *
+ * @example
+ * ```ts
+ * const graph = STRATEGY_GRAPHS.teaching.build([junior, expert], { task: 'update the docs' });
+ * const result = await new Engine({ hooks: STRATEGY_GRAPHS.teaching.hooks }).run(graph, { executor });
+ * ```
+ */
+export const STRATEGY_GRAPHS: Readonly<Record<StrategyName, StrategyGraph>> = Object.freeze({
+  sequential: sequentialGraph,
+  parallel: parallelGraph,
+  debate: debateGraph,
+  teaching: teachingGraph,
+  refinement: refinementGraph,
+  adaptive: adaptiveGraph,
+});
+
+/**
+ * The rules a graph runs by: its strategy's hooks, or undefined for a graph without one of the six
+ * strategies (the engine's defaults then apply). Pass it as the engine's `hooks`.
+ */
+export function strategyHooks(graph: Pick<TaskGraph, 'strategy'>): GraphHooks | undefined {
+  const name = graph.strategy;
+  if (name === undefined || !Object.hasOwn(STRATEGY_GRAPHS, name)) return undefined;
+  return STRATEGY_GRAPHS[name as StrategyName].hooks;
+}
+
+/** The graph builder of a strategy; `Unknown strategy: X` (a ValidationError) for any other name. */
+export function strategyGraphFor(name: string): StrategyGraph {
+  if (typeof name !== 'string' || !Object.hasOwn(STRATEGY_GRAPHS, name)) {
+    const error = new ValidationError(
+      'strategy',
+      `must be one of ${Object.keys(STRATEGY_GRAPHS).join(', ')}`,
+    );
+    error.message = `Unknown strategy: ${String(name)}`;
+    throw error;
+  }
+  return STRATEGY_GRAPHS[name as StrategyName];
 }

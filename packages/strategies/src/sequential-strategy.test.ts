@@ -102,37 +102,42 @@ describe('SequentialStrategy', () => {
     expect(context).toEqual({ root: '.', nested: { n: 1 } });
   });
 
-  it('emits strategy-start, agent events and strategy-end for one run id', async () => {
+  it('emits run-start, step events and run-end for one run id', async () => {
     const events = new BatonEmitter();
     const seen: string[] = [];
     const runIds = new Set<string | undefined>();
-    events.on('strategy-start', (event) => {
-      seen.push(`start:${event.agentIds.join(',')}`);
+    events.on('run-start', (event) => {
+      seen.push(`start:${event.strategy}:${event.totalSteps}`);
       runIds.add(event.runId);
-      expect(event.timestamp).toBeGreaterThan(0);
+      expect(Date.parse(event.timestamp)).toBeGreaterThan(0);
     });
-    events.on('agent-start', (event) => {
-      seen.push(`agent-start:${event.agentId}`);
-      runIds.add(event.runId);
-    });
-    events.on('agent-end', (event) => {
-      seen.push(`agent-end:${event.agentId}:${event.result.success}`);
+    events.on('step-start', (event) => {
+      seen.push(`step-start:${event.agentId}`);
       runIds.add(event.runId);
     });
-    events.on('strategy-end', (event) => {
-      seen.push(`end:${event.strategy}:${event.result.success}`);
+    events.on('step-end', (event) => {
+      seen.push(`step-end:${event.agentId}:${event.result?.success}`);
+      runIds.add(event.runId);
+    });
+    events.on('run-end', (event) => {
+      seen.push(`end:${event.status}:${event.success}`);
       runIds.add(event.runId);
     });
     const { executor } = scriptedExecutor();
-    await new SequentialStrategy({ executor, events }).execute([agent('a'), agent('b')], {});
+    await new SequentialStrategy({ executor, events }).execute(
+      [agent('a'), agent('b')],
+      {},
+      { runId: 'run-1' },
+    );
     expect(seen).toEqual([
-      'start:a,b',
-      'agent-start:a',
-      'agent-end:a:true',
-      'agent-start:b',
-      'agent-end:b:true',
-      'end:sequential:true',
+      'start:sequential:2',
+      'step-start:a',
+      'step-end:a:true',
+      'step-start:b',
+      'step-end:b:true',
+      'end:succeeded:true',
     ]);
+    expect([...runIds]).toEqual(['run-1']);
     expect(runIds.size).toBe(1);
     expect([...runIds][0]).toMatch(/./);
   });

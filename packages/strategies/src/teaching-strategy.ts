@@ -2,16 +2,23 @@ import {
   type AgentResult,
   CompositionPattern,
   type ExecutableAgent,
-  type StrategyResult,
+  errorsOf,
+  type GraphHooks,
+  type RunView,
+  sumDurations,
   ValidationError,
 } from '@baton/core';
+import { ExecutionStrategy, type StrategyOptions } from './execution-strategy.js';
 import {
-  ExecutionStrategy,
-  errorsOf,
-  type StrategyOptions,
-  type StrategyRun,
-  sumDurations,
-} from './execution-strategy.js';
+  agentStep,
+  type StrategyGraph,
+  type StrategyGraphOptions,
+  stepIdsFor,
+  stepWithRole,
+  strategyGraph,
+  unitParam,
+  validateUnitInterval,
+} from './strategy-graph.js';
 
 /** The junior's confidence needed for its answer to stand, unless configured. */
 export const DEFAULT_QUALITY_THRESHOLD = 0.7;
@@ -23,12 +30,114 @@ export interface TeachingStrategyOptions<TAgent extends ExecutableAgent = Execut
   qualityThreshold?: number | undefined;
 }
 
+function juniorResult(view: RunView): AgentResult | undefined {
+  const junior = stepWithRole(view, 'junior');
+  return junior === undefined ? undefined : view.result(junior.id);
+}
+
+/** Whether the junior's answer stands: it succeeded with a reported confidence at the threshold. */
+function juniorStands(view: RunView): boolean {
+  const result = juniorResult(view);
+  const threshold = unitParam(view.graph, 'qualityThreshold', DEFAULT_QUALITY_THRESHOLD);
+  return result?.success === true && result.confidence !== null && result.confidence >= threshold;
+}
+
+const hooks: GraphHooks = {
+  // The expert takes over when the junior failed or was not confident enough; a failed junior
+  // goes to the expert without asking anyone.
+  shouldRun: (step, view) => step.role !== 'expert' || !juniorStands(view),
+  contextFor(step, view, base) {
+    if (step.role === 'expert') base.juniorAttempt = juniorResult(view)?.output;
+    return base;
+  },
+  describe(step, graph) {
+    if (step.role !== 'expert') return undefined;
+    const junior = graph.steps.find((candidate) => candidate.role === 'junior');
+    const threshold = unitParam(graph, 'qualityThreshold', DEFAULT_QUALITY_THRESHOLD);
+    return `if ${junior?.id ?? 'the junior'} fails or reports confidence < ${threshold}`;
+  },
+  aggregate(view) {
+    const junior = juniorResult(view);
+    const expertStep = stepWithRole(view, 'expert');
+    const expert = expertStep === undefined ? undefined : view.result(expertStep.id);
+    const results = [junior, expert].filter(
+      (result): result is AgentResult => result !== undefined,
+    );
+    if (expert === undefined) {
+      return {
+        success: junior?.success === true && juniorStands(view),
+        aggregatedOutput: { outcome: 'junior_success', juniorOutput: junior?.output },
+        totalDuration: sumDurations(results),
+        errors: errorsOf(results),
+      };
+    }
+    return {
+      success: expert.success,
+      aggregatedOutput: {
+        outcome: 'expert_takeover',
+        juniorOutput: junior?.output,
+        expertOutput: expert.output,
+      },
+      totalDuration: sumDurations(results),
+      errors: errorsOf(results),
+    };
+  },
+};
+
+/**
+ * The teaching strategy's graph (junior → expert): the junior runs first (phase `teaching.junior`);
+ * the expert (phase `teaching.expert-takeover`) runs only when the junior failed or reported a
+ * confidence below the threshold, with the junior's attempt in its context.
+ */
+export const teachingGraph: StrategyGraph = {
+  name: CompositionPattern.TEACHING,
+  validateTeam(team) {
+    if (team.length !== 2) {
+      throw new ValidationError(
+        'agents',
+        `the teaching strategy needs exactly 2 agents [junior, expert] (got ${team.length})`,
+      );
+    }
+  },
+  build(team, options: StrategyGraphOptions = {}) {
+    teachingGraph.validateTeam(team, options);
+    const [junior, expert] = team as readonly [ExecutableAgent, ExecutableAgent];
+    const ids = stepIdsFor(team, options);
+    const threshold = validateUnitInterval(
+      options.qualityThreshold ?? DEFAULT_QUALITY_THRESHOLD,
+      'qualityThreshold',
+    );
+    return strategyGraph(
+      CompositionPattern.TEACHING,
+      [
+        agentStep(ids[0]!, junior, {
+          role: 'junior',
+          strategy: CompositionPattern.TEACHING,
+          parentId: 'teaching.junior',
+          critical: false,
+          escalate: false,
+        }),
+        agentStep(ids[1]!, expert, {
+          role: 'expert',
+          strategy: CompositionPattern.TEACHING,
+          parentId: 'teaching.expert-takeover',
+          dependsOn: [ids[0]!],
+          onDependencyFailure: 'run',
+        }),
+      ],
+      options,
+      { qualityThreshold: threshold },
+    );
+  },
+  hooks,
+};
+
 /**
  * Teaching composition (junior → expert). Exactly two agents, `[junior, expert]`. The junior runs
- * first (phase `junior`); when it succeeds with confidence >= `qualityThreshold` its answer stands
- * (outcome `junior_success`). Otherwise the expert runs (phase `expert-takeover`) with the junior's
- * output in its context as `juniorAttempt` (outcome `expert_takeover`). A junior that reports no
- * confidence counts as confidence 0, so the expert takes over.
+ * first; when it succeeds with confidence >= `qualityThreshold` its answer stands (outcome
+ * `junior_success`). Otherwise the expert runs with the junior's output in its context as
+ * `juniorAttempt` (outcome `expert_takeover`). A junior that reports no confidence has not shown
+ * it is confident enough: the expert takes over.
  *
  * `aggregatedOutput` is `{ outcome, juniorOutput, expertOutput? }` (`expertOutput` only after a
  * takeover). `success` is the success of the agent whose answer stands: the junior's, or after a
@@ -46,6 +155,7 @@ export class TeachingStrategy<
   TAgent extends ExecutableAgent = ExecutableAgent,
 > extends ExecutionStrategy<TAgent> {
   readonly name = CompositionPattern.TEACHING;
+  protected readonly graph = teachingGraph;
   /** Minimum junior confidence for its answer to stand. */
   readonly qualityThreshold: number;
 
@@ -57,60 +167,7 @@ export class TeachingStrategy<
     );
   }
 
-  protected override validateTeam(agents: readonly TAgent[]): void {
-    if (agents.length !== 2) {
-      throw new ValidationError(
-        'agents',
-        `the teaching strategy needs exactly 2 agents [junior, expert] (got ${agents.length})`,
-      );
-    }
+  protected override graphOptions(): StrategyGraphOptions {
+    return { qualityThreshold: this.qualityThreshold };
   }
-
-  protected override async run(
-    agents: readonly TAgent[],
-    context: Record<string, unknown>,
-    run: StrategyRun<TAgent>,
-  ): Promise<StrategyResult> {
-    const [junior, expert] = agents as readonly [TAgent, TAgent];
-    run.phase('junior');
-    const juniorResult = await run.runAgent(junior, context);
-    if (juniorResult.success && juniorResult.confidence >= this.qualityThreshold) {
-      return finish([juniorResult], juniorResult, {
-        outcome: 'junior_success',
-        juniorOutput: juniorResult.output,
-      });
-    }
-    run.phase('expert-takeover');
-    const expertResult = await run.runAgent(expert, {
-      ...context,
-      juniorAttempt: juniorResult.output,
-    });
-    return finish([juniorResult, expertResult], expertResult, {
-      outcome: 'expert_takeover',
-      juniorOutput: juniorResult.output,
-      expertOutput: expertResult.output,
-    });
-  }
-}
-
-function finish(
-  results: AgentResult[],
-  decisive: AgentResult,
-  aggregatedOutput: Record<string, unknown>,
-): StrategyResult {
-  return {
-    success: decisive.success,
-    outputs: results,
-    aggregatedOutput,
-    totalDuration: sumDurations(results),
-    errors: errorsOf(results),
-  };
-}
-
-/** Checks a number in 0..1 for option `field`. */
-export function validateUnitInterval(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new ValidationError(field, `must be a number from 0 to 1 (got ${String(value)})`);
-  }
-  return value;
 }

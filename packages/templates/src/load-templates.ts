@@ -9,7 +9,6 @@ import {
   throwIfAborted,
   ValidationError,
 } from '@baton/core';
-import { parseAllDocuments } from 'yaml';
 import { parseTemplates, withSource } from './template-document.js';
 import type { TemplateRegistry } from './template-registry.js';
 
@@ -73,7 +72,7 @@ export async function loadTemplatesFromFile(
       { cause: error },
     );
   }
-  const templates = parseTemplates(parseText(text, path), { source: path });
+  const templates = parseTemplates(await parseText(text, path), { source: path });
   if (options.registry !== undefined) {
     try {
       options.registry.registerAll(templates, { override: options.override ?? false });
@@ -85,8 +84,11 @@ export async function loadTemplatesFromFile(
   return templates;
 }
 
-/** Parses the file text as JSON or YAML by extension; syntax errors name the file and position. */
-function parseText(text: string, path: string): unknown {
+/**
+ * Parses the file text as JSON or YAML by extension; syntax errors name the file and position.
+ * The YAML parser loads with the first YAML file.
+ */
+async function parseText(text: string, path: string): Promise<unknown> {
   if (extname(path).toLowerCase() === '.json') {
     try {
       return JSON.parse(text) as unknown;
@@ -94,6 +96,7 @@ function parseText(text: string, path: string): unknown {
       throw new ValidationError(`${path}: (document)`, `invalid JSON: ${describeError(error)}`);
     }
   }
+  const { parseAllDocuments } = await import('yaml');
   const documents = parseAllDocuments(text);
   const errors = documents.flatMap((document) => document.errors);
   if (errors.length > 0) {

@@ -1,4 +1,5 @@
-import { BatonError, BatonErrorCode, type BatonErrorOptions, parseRetryAfter } from '@baton/core';
+import { BatonError, BatonErrorCode, type BatonErrorOptions } from '../errors.js';
+import { parseRetryAfter } from '../retry.js';
 
 /**
  * An error an executor throws to say "try again": rate limits, overloaded services, dropped

@@ -1,5 +1,8 @@
-import { MAX_TIMER_MS, parseWith, tierSchema, ValidationError } from '@baton/core';
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '../abort.js';
+import { tierSchema } from '../constants.js';
+import { ValidationError } from '../errors.js';
+import { parseWith } from '../validate.js';
 import {
   type CriticalPath,
   criticalPath,
@@ -23,7 +26,8 @@ export const stepIdSchema = z
 
 /**
  * The agent a step runs: anything with an `id` (Baton's `Agent` and other frameworks' agents),
- * kept whole so the executor receives it as planned. Must be JSON-serialisable (it is checkpointed).
+ * kept whole so the executor receives it as planned. A durable run stores it, so it must then be
+ * JSON-serialisable.
  */
 export const stepAgentSchema = z.looseObject({
   id: z.string().min(1, 'must be a non-empty string'),
@@ -64,10 +68,15 @@ export type RetryPolicy = z.output<typeof retryPolicySchema>;
 /** Retry policy input (defaults not yet applied). */
 export type RetryPolicyInput = z.input<typeof retryPolicySchema>;
 
+/** The retry policy of a step that sets none and of an engine given none. */
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze(
+  retryPolicySchema.parse({}),
+);
+
 /** Where a step goes when its agent fails for good: another agent (e.g. a higher tier) and/or another named executor (e.g. the next CLI in the chain). */
 export const stepFallbackSchema = z
   .object({
-    /** Shown in events and the audit log, e.g. `tier CAPABLE` or `cli codex`. */
+    /** Shown in events and the audit log, e.g. `tier CAPABLE` or `executor codex`. */
     label: z.string().min(1, 'must be a non-empty string'),
     /** The agent to run instead; the step's own agent when omitted. */
     agent: stepAgentSchema.optional(),
@@ -81,32 +90,12 @@ export const stepFallbackSchema = z
 export type StepFallback = z.output<typeof stepFallbackSchema>;
 
 /**
- * When a conditional step runs. Conditions are data (they are checkpointed with the run):
- * - `below-confidence`: run when step `stepId` failed, was skipped or reported a confidence
- *   below `threshold` (teaching: the expert takes over from the junior).
- * - `adaptive-select`: run when this step is the specialist the classifier step selects:
- *   classifier failed -> the first candidate; confidence > `threshold` -> the cheapest
- *   candidate; otherwise the most expensive (ties: the first).
+ * One step of a task graph. Graphs are data (a durable run stores its graph): the rules that
+ * decide whether a step runs, what it sees and what the run's verdict is are the hooks of the
+ * strategy named by the graph (see `GraphHooks`), looked up by name.
  */
-export const stepConditionSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('below-confidence'),
-    stepId: stepIdSchema,
-    threshold: z.number().min(0, 'must be >= 0').max(1, 'must be <= 1'),
-  }),
-  z.object({
-    type: z.literal('adaptive-select'),
-    classifierStepId: stepIdSchema,
-    candidates: z.array(stepIdSchema).min(1, 'must list at least one candidate'),
-    threshold: z.number().min(0, 'must be >= 0').max(1, 'must be <= 1').default(0.8),
-  }),
-]);
-/** When a conditional step runs. */
-export type StepCondition = z.output<typeof stepConditionSchema>;
-
-/** One step of a task graph. */
 export const taskStepSchema = z.object({
-  /** Unique in the graph; used as the checkpoint file name. */
+  /** Unique in the graph; used as the checkpoint key. */
   id: stepIdSchema,
   /** Human-readable name; defaults to the id. */
   label: z.string().optional(),
@@ -118,17 +107,22 @@ export const taskStepSchema = z.object({
   dependsOn: z.array(stepIdSchema).default([]),
   /** What to do when a dependency failed: `skip` this step (default) or `run` it anyway. */
   onDependencyFailure: z.enum(['skip', 'run']).default('skip'),
-  /** Runs only when the condition holds; otherwise the step is skipped (and counts as done). */
-  condition: stepConditionSchema.optional(),
-  /** Whether the step's failure fails the run (default true). */
+  /** The part the step plays in its strategy (e.g. `junior`, `synthesizer`); read by the hooks. */
+  role: z.string().optional(),
+  /** Whether the step's failure fails the run under the default verdict (default true). */
   critical: z.boolean().default(true),
+  /**
+   * Whether a person may be asked when the step fails for good. False when the strategy itself
+   * recovers from the failure (a teaching junior, an adaptive classifier, a debate opinion).
+   */
+  escalate: z.boolean().default(true),
   /** Risky steps escalate to a person when their confidence is below the threshold. */
   risky: z.boolean().default(false),
   /** Estimated duration in seconds (critical path, progress weighting). */
   estimatedDurationSeconds: z.number().min(0, 'must be >= 0').default(0),
   /** The strategy this step belongs to (cost attribution). */
   strategy: z.string().optional(),
-  /** The phase or group the step belongs to (correlation `parentId`, cost roll-up). */
+  /** The phase or group the step belongs to (`phase-start` events, correlation, cost roll-up). */
   parentId: z.string().optional(),
   /** Fallbacks tried in order when retries are exhausted. */
   fallbacks: z.array(stepFallbackSchema).default([]),
@@ -146,8 +140,10 @@ export type TaskStepInput = z.input<typeof taskStepSchema>;
 export const taskGraphSchema = z.object({
   /** The task the graph carries out. */
   task: z.string().optional(),
-  /** The strategy it was compiled from, if any. */
+  /** The strategy whose hooks run it (one of the six), if any. */
   strategy: z.string().optional(),
+  /** The strategy's parameters (thresholds), read by its hooks. */
+  params: z.record(z.string(), z.unknown()).optional(),
   /** How the graph was made, e.g. `plan`, `planner-model`, `heuristic`. */
   source: z.string().optional(),
   steps: z.array(taskStepSchema).min(1, 'must contain at least one step'),
@@ -158,8 +154,8 @@ export type TaskGraph = z.output<typeof taskGraphSchema>;
 export type TaskGraphInput = z.input<typeof taskGraphSchema>;
 
 /**
- * Validates a task graph: schema, unique ids, known dependencies, agents on agent steps,
- * conditions that refer to dependencies, and no cycles (the error names the cycle).
+ * Parses and validates a task graph from untrusted input (a file, a planner model, a request):
+ * schema, then {@link checkTaskGraph}.
  *
  * @example
  * ```ts
@@ -174,6 +170,20 @@ export type TaskGraphInput = z.input<typeof taskGraphSchema>;
 export function createTaskGraph(input: unknown, options: { label?: string } = {}): TaskGraph {
   const label = options.label ?? 'graph';
   const graph = parseWith(taskGraphSchema, input, { label });
+  checkTaskGraph(graph, { label });
+  return graph;
+}
+
+/**
+ * Checks the structure of a graph whose fields are already typed (e.g. built by a strategy):
+ * unique ids, known dependencies, no self-dependency, agents on agent steps, and no cycles (the
+ * error names the cycle). Cheap: no parsing, no copies.
+ */
+export function checkTaskGraph(graph: TaskGraph, options: { label?: string } = {}): void {
+  const label = options.label ?? 'graph';
+  if (!Array.isArray(graph?.steps) || graph.steps.length === 0) {
+    throw new ValidationError(`${label}.steps`, 'must contain at least one step');
+  }
   const ids = new Map<string, number>();
   graph.steps.forEach((step, index) => {
     if (ids.has(step.id)) {
@@ -181,13 +191,15 @@ export function createTaskGraph(input: unknown, options: { label?: string } = {}
     }
     ids.set(step.id, index);
   });
+  let chained = true;
   graph.steps.forEach((step, index) => {
     const field = `${label}.steps.${index}`;
     if (step.kind === 'agent' && step.agent === undefined) {
       throw new ValidationError(`${field}.agent`, 'is required for an agent step');
     }
     step.dependsOn.forEach((dependency, position) => {
-      if (!ids.has(dependency)) {
+      const at = ids.get(dependency);
+      if (at === undefined) {
         throw new ValidationError(`${field}.dependsOn.${position}`, `unknown step "${dependency}"`);
       }
       if (dependency === step.id) {
@@ -196,29 +208,13 @@ export function createTaskGraph(input: unknown, options: { label?: string } = {}
           'a step cannot depend on itself',
         );
       }
+      if (at >= index) chained = false;
     });
-    const condition = step.condition;
-    const needed =
-      condition === undefined
-        ? []
-        : condition.type === 'below-confidence'
-          ? [condition.stepId]
-          : [condition.classifierStepId];
-    for (const dependency of needed) {
-      if (!step.dependsOn.includes(dependency)) {
-        throw new ValidationError(
-          `${field}.condition`,
-          `refers to "${dependency}", which must also be in dependsOn`,
-        );
-      }
-    }
-    if (condition?.type === 'adaptive-select' && !condition.candidates.includes(step.id)) {
-      throw new ValidationError(`${field}.condition.candidates`, `must include "${step.id}"`);
-    }
   });
+  // Dependencies that only point backwards cannot form a cycle (the strategies build such graphs).
+  if (chained) return;
   const cycle = findCycle(graph.steps);
   if (cycle !== undefined) throw new GraphCycleError(cycle, `${label}.steps`);
-  return graph;
 }
 
 /** A summary of a graph's shape for display and progress. */
@@ -238,6 +234,6 @@ export function summarizeGraph(graph: TaskGraph): GraphSummary {
 }
 
 /** The step's display name. */
-export function stepLabel(step: TaskStep): string {
+export function stepLabel(step: Pick<TaskStep, 'id' | 'label'>): string {
   return step.label ?? step.id;
 }

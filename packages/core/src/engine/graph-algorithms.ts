@@ -1,4 +1,4 @@
-import { ValidationError } from '@baton/core';
+import { ValidationError } from '../errors.js';
 
 /** The least a node needs for the graph utilities: an id and the ids it depends on. */
 export interface GraphNode {

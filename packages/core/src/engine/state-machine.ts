@@ -1,4 +1,4 @@
-import { BatonError, BatonErrorCode } from '@baton/core';
+import { BatonError, BatonErrorCode } from '../errors.js';
 
 /** The lifecycle states of a run (the orchestrator state machine of the spec). */
 export const RunState = {
@@ -32,6 +32,9 @@ export const RunTrigger = {
 } as const;
 /** One of the {@link RunTrigger} values. */
 export type RunTrigger = (typeof RunTrigger)[keyof typeof RunTrigger];
+
+/** Every run trigger. */
+export const RUN_TRIGGERS: readonly RunTrigger[] = Object.values(RunTrigger);
 
 /** A legal transition: `from: '*'` means any state. */
 export interface TransitionRule {

@@ -1,0 +1,640 @@
+import {
+  closeSync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BatonError,
+  BatonErrorCode,
+  type Checkpointer,
+  type Decision,
+  decisionSchema,
+  foldStoredEvents,
+  type Listed,
+  type ListRunsOptions,
+  RUN_RECORD_VERSION,
+  type RunEvent,
+  type RunOwner,
+  type RunRecord,
+  runRecordSchema,
+  type StateProblem,
+  type StepCheckpoint,
+  type StoredSteps,
+} from '@baton/core';
+import { FILE_MODE, isProcessAlive, withFileLock, writeFileAtomic } from './fs-utils.js';
+import { RUN_FILES, runDirectory } from './run-paths.js';
+
+/** Options of {@link FileCheckpointer}. */
+export interface FileCheckpointerOptions {
+  /** The project's `.baton` folder (runs go to `<dir>/runs/`). */
+  dir: string;
+  /**
+   * Flush every committed step (and every record) to disk before going on, so that it survives a
+   * power loss. Default true.
+   */
+  fsync?: boolean | undefined;
+}
+
+/**
+ * Runs as files under `<dir>/runs/<run-id>/`: `run.json` (the record, replaced atomically),
+ * `events.jsonl` (the event stream, appended; each `step-end` line is that step's checkpoint, so a
+ * commit is one append), `decisions/<id>.json`, a `cancel` marker and a `lock`. Folders are
+ * private to their owner (0700) and files readable by the owner alone (0600).
+ *
+ * A last line cut short by a crash is reported as torn and ignored (that step runs again); any
+ * other line, run or decision that cannot be read is reported by name, never skipped silently.
+ *
+ * @example
+ * ```ts
+ * const checkpointer = new FileCheckpointer({ dir: '.baton' });
+ * const engine = new Engine({ checkpointer, hooks: strategyHooks });
+ * ```
+ */
+export class FileCheckpointer implements Checkpointer {
+  readonly description: string;
+  readonly storesEvents = true;
+  readonly dir: string;
+  readonly fsync: boolean;
+  readonly #descriptors = new Map<string, number>();
+  readonly #known = new Set<string>();
+
+  constructor(options: FileCheckpointerOptions) {
+    this.dir = options.dir;
+    this.fsync = options.fsync ?? true;
+    this.description = `files in ${options.dir}`;
+  }
+
+  /** The folder of a run (the id is checked first). */
+  runDir(runId: string): string {
+    return runDirectory(this.dir, runId);
+  }
+
+  #path(runId: string, file: string): string {
+    return join(this.runDir(runId), file);
+  }
+
+  #ensure(runId: string): string {
+    const folder = this.runDir(runId);
+    if (!this.#known.has(folder)) {
+      this.#ensureRuns();
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      this.#known.add(folder);
+    }
+    return folder;
+  }
+
+  // ---- runs -------------------------------------------------------------------------------
+
+  createRun(record: RunRecord): void {
+    const folder = this.runDir(record.id);
+    this.#ensureRuns();
+    try {
+      mkdirSync(folder, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      try {
+        statSync(join(folder, RUN_FILES.record));
+        throw new BatonError(BatonErrorCode.CONFLICT, `Run ${record.id} already exists`);
+      } catch (missing) {
+        if (BatonError.isInstance(missing)) throw missing;
+      }
+    }
+    this.#known.add(folder);
+    this.saveRun(record);
+  }
+
+  #runsReady = false;
+
+  #ensureRuns(): void {
+    if (this.#runsReady) return;
+    mkdirSync(join(this.dir, 'runs'), { recursive: true, mode: 0o700 });
+    this.#runsReady = true;
+  }
+
+  saveRun(record: RunRecord): void {
+    const path = join(this.#ensure(record.id), RUN_FILES.record);
+    const text = `${serializeRecord(record)}\n`;
+    try {
+      writeFileAtomic(path, text, { fsync: this.fsync });
+    } catch {
+      // The folder may have been removed (pruned) since: make it again and retry once.
+      this.#known.delete(this.runDir(record.id));
+      this.#ensure(record.id);
+      writeFileAtomic(path, text, { fsync: this.fsync });
+    }
+  }
+
+  loadRun(runId: string): RunRecord {
+    const path = this.#path(runId, RUN_FILES.record);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new BatonError(BatonErrorCode.NOT_FOUND, `No run "${runId}"`);
+      }
+      throw new BatonError(BatonErrorCode.STORAGE, `Could not read ${path}: ${String(error)}`);
+    }
+    return parseRunRecord(runId, path, text);
+  }
+
+  listRuns(options: ListRunsOptions = {}): Listed<RunRecord> {
+    const items: RunRecord[] = [];
+    const problems: StateProblem[] = [];
+    for (const runId of this.#runIds()) {
+      options.signal?.throwIfAborted();
+      try {
+        const record = this.loadRun(runId);
+        if (options.status === undefined || record.status === options.status) items.push(record);
+      } catch (error) {
+        if (BatonError.isInstance(error) && error.code === BatonErrorCode.NOT_FOUND) {
+          // A folder without run.json: a run whose record was never written, or a lost one.
+          if (!this.#hasEvents(runId)) continue;
+        }
+        problems.push({
+          kind: 'corrupt',
+          record: `run ${runId}`,
+          runId,
+          location: this.#path(runId, RUN_FILES.record),
+          message: `run ${runId}: ${error instanceof Error ? error.message : String(error)}; it cannot be shown or resumed until the file is repaired or the run deleted`,
+        });
+      }
+    }
+    items.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    return { items, problems };
+  }
+
+  #hasEvents(runId: string): boolean {
+    try {
+      return statSync(this.#path(runId, RUN_FILES.events)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  #runIds(): string[] {
+    try {
+      return readdirSync(join(this.dir, 'runs')).filter((name) => !name.startsWith('.'));
+    } catch {
+      return [];
+    }
+  }
+
+  deleteRun(runId: string): void {
+    this.#close(runId);
+    const folder = this.runDir(runId);
+    rmSync(folder, { recursive: true, force: true });
+    this.#known.delete(folder);
+  }
+
+  // ---- events and steps -------------------------------------------------------------------
+
+  #descriptor(runId: string): number {
+    let descriptor = this.#descriptors.get(runId);
+    if (descriptor === undefined) {
+      this.#ensure(runId);
+      descriptor = openSync(this.#path(runId, RUN_FILES.events), 'a', FILE_MODE);
+      this.#descriptors.set(runId, descriptor);
+    }
+    return descriptor;
+  }
+
+  #close(runId: string): void {
+    const descriptor = this.#descriptors.get(runId);
+    if (descriptor === undefined) return;
+    this.#descriptors.delete(runId);
+    try {
+      closeSync(descriptor);
+    } catch {
+      // already closed
+    }
+  }
+
+  #append(runId: string, events: readonly RunEvent[], durable: boolean): void {
+    if (events.length === 0) return;
+    let text = '';
+    for (const event of events) text += `${JSON.stringify(compactEvent(event))}\n`;
+    const descriptor = this.#descriptor(runId);
+    try {
+      writeSync(descriptor, text);
+      if (durable && this.fsync) fdatasyncSync(descriptor);
+    } catch (error) {
+      this.#close(runId);
+      throw new BatonError(
+        BatonErrorCode.STORAGE,
+        `Could not write ${this.#path(runId, RUN_FILES.events)}: ${String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  appendEvents(runId: string, events: readonly RunEvent[]): void {
+    this.#append(runId, events, false);
+  }
+
+  commitStep(runId: string, checkpoint: StepCheckpoint, events: readonly RunEvent[]): void {
+    if (!events.some((event) => event.type === 'step-end' && event.stepId === checkpoint.stepId)) {
+      // The step-end event is the checkpoint: a commit without it stores the checkpoint alone.
+      const line = {
+        type: 'step-end',
+        ...checkpoint,
+        runId,
+        seq: 0,
+        timestamp: checkpoint.endedAt,
+      };
+      this.#append(runId, [...events, line as unknown as RunEvent], true);
+      return;
+    }
+    this.#append(runId, events, true);
+  }
+
+  loadSteps(runId: string): StoredSteps {
+    const { events, problems } = this.#readStream(runId);
+    return foldStoredEvents(events, problems);
+  }
+
+  readEvents(runId: string, options: { afterSeq?: number } = {}): RunEvent[] {
+    const after = options.afterSeq ?? 0;
+    return this.#readStream(runId).events.filter((event) => event.seq > after);
+  }
+
+  /** The run's stored events and the lines that could not be read. */
+  readStream(runId: string): { events: RunEvent[]; problems: StateProblem[] } {
+    return this.#readStream(runId);
+  }
+
+  #readStream(runId: string): { events: RunEvent[]; problems: StateProblem[] } {
+    const path = this.#path(runId, RUN_FILES.events);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return { events: [], problems: [] };
+    }
+    const events: RunEvent[] = [];
+    const problems: StateProblem[] = [];
+    const lines = text.split('\n');
+    const last = lines.length - 1;
+    for (let index = 0; index <= last; index += 1) {
+      const line = lines[index]!;
+      if (line.trim() === '') continue;
+      try {
+        const event = JSON.parse(line) as RunEvent;
+        if (typeof event !== 'object' || event === null || typeof event.type !== 'string') {
+          throw new Error('not an event');
+        }
+        events.push(expandEvent(event, runId));
+      } catch {
+        const torn = index === last;
+        problems.push({
+          kind: torn ? 'torn' : 'corrupt',
+          record: `events of run ${runId}`,
+          runId,
+          location: `${path}:${index + 1}`,
+          message: torn
+            ? `the last record of ${path} (line ${index + 1}) was cut short, most likely by a crash while it was written; what it recorded is lost and its step runs again`
+            : `line ${index + 1} of ${path} cannot be read; what it recorded is lost (a finished step it recorded runs again)`,
+        });
+      }
+    }
+    return { events, problems };
+  }
+
+  // ---- decisions --------------------------------------------------------------------------
+
+  #decisionPath(runId: string, id: string): string {
+    return join(this.runDir(runId), RUN_FILES.decisions, `${id}.json`);
+  }
+
+  createDecision(decision: Decision): void {
+    const folder = join(this.#ensure(decision.runId), RUN_FILES.decisions);
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    writeFileAtomic(
+      this.#decisionPath(decision.runId, decision.id),
+      `${JSON.stringify(decision, null, 2)}\n`,
+      { fsync: this.fsync },
+    );
+  }
+
+  listDecisions(
+    filter: { runId?: string | undefined; status?: Decision['status'] | undefined } = {},
+  ): Listed<Decision> {
+    const runIds = filter.runId === undefined ? this.#runIds() : [filter.runId];
+    const items: Decision[] = [];
+    const problems: StateProblem[] = [];
+    for (const runId of runIds) {
+      const folder = join(this.runDir(runId), RUN_FILES.decisions);
+      let names: string[];
+      try {
+        names = readdirSync(folder).filter((name) => name.endsWith('.json'));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const path = join(folder, name);
+        const id = name.slice(0, -'.json'.length);
+        try {
+          const decision = decisionSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+          if (filter.status === undefined || decision.status === filter.status)
+            items.push(decision);
+        } catch (error) {
+          const stepId = this.#stepOfDecision(runId, id);
+          problems.push({
+            kind: 'corrupt',
+            record: `decision ${id}`,
+            runId,
+            decisionId: id,
+            ...(stepId === undefined ? {} : { stepId }),
+            location: path,
+            message: `decision ${id} of run ${runId}${stepId === undefined ? '' : ` (step ${stepId})`} cannot be read (${firstLine(error)}): its step waits until a person answers it again with baton decisions approve|reject ${id}`,
+          });
+        }
+      }
+    }
+    items.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return { items, problems };
+  }
+
+  /** The step a decision was asked for, from the run's `decision-pending` event. */
+  #stepOfDecision(runId: string, decisionId: string): string | undefined {
+    for (const event of this.#readStream(runId).events) {
+      if (event.type === 'decision-pending' && event.decision?.id === decisionId)
+        return event.stepId;
+    }
+    return undefined;
+  }
+
+  async updateDecision(
+    decision: Decision,
+    expected: Decision['status'] | 'unreadable',
+  ): Promise<void> {
+    const path = this.#decisionPath(decision.runId, decision.id);
+    await withFileLock(`${path}.lock`, async () => {
+      let current: Decision | undefined;
+      let unreadable = false;
+      try {
+        current = decisionSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new BatonError(BatonErrorCode.NOT_FOUND, `No decision "${decision.id}"`);
+        }
+        unreadable = true;
+      }
+      if (unreadable ? expected !== 'unreadable' : current?.status !== expected) {
+        throw new BatonError(
+          BatonErrorCode.CONFLICT,
+          unreadable
+            ? `Decision ${decision.id} cannot be read; answer it again to replace it`
+            : `Decision ${decision.id} is already ${current?.status}${current?.resolvedBy ? ` (by ${current.resolvedBy})` : ''}`,
+        );
+      }
+      writeFileAtomic(path, `${JSON.stringify(decision, null, 2)}\n`, { fsync: this.fsync });
+    });
+  }
+
+  // ---- cancel and lease -------------------------------------------------------------------
+
+  requestCancel(runId: string, reason: string): void {
+    writeFileSync(join(this.#ensure(runId), RUN_FILES.cancel), `${reason}\n`, { mode: FILE_MODE });
+  }
+
+  async cancelRequest(runId: string): Promise<string | undefined> {
+    try {
+      const text = await readFile(this.#path(runId, RUN_FILES.cancel), 'utf8');
+      return text.trim() || 'cancelled';
+    } catch {
+      return undefined;
+    }
+  }
+
+  clearCancel(runId: string): void {
+    rmSync(this.#path(runId, RUN_FILES.cancel), { force: true });
+  }
+
+  async acquireLease(runId: string, owner: RunOwner): Promise<() => Promise<void>> {
+    const path = join(this.#ensure(runId), RUN_FILES.lock);
+    for (let tries = 0; tries < 3; tries += 1) {
+      try {
+        // Synchronous: two small writes, faster than trips through the thread pool.
+        const descriptor = openSync(path, 'wx', FILE_MODE);
+        try {
+          writeSync(descriptor, JSON.stringify(owner));
+        } finally {
+          closeSync(descriptor);
+        }
+        return async () => {
+          this.#close(runId);
+          rmSync(path, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let holder: Partial<RunOwner> = {};
+      try {
+        holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunOwner>;
+      } catch {
+        // being written or corrupt: taken over below only if its process is gone
+      }
+      if (isProcessAlive(holder.pid, holder.hostname) !== false) {
+        throw new BatonError(
+          BatonErrorCode.CONFLICT,
+          `Run ${runId} is being executed by pid ${holder.pid ?? '?'} on ${holder.hostname ?? '?'}`,
+        );
+      }
+      rmSync(path, { force: true });
+    }
+    throw new BatonError(BatonErrorCode.CONFLICT, `Could not take the lock of run ${runId}`);
+  }
+
+  /** Bytes on disk of a run's folder (record, events, decisions), for reports and benchmarks. */
+  runBytes(runId: string): { files: number; bytes: number } {
+    let files = 0;
+    let bytes = 0;
+    const walk = (folder: string): void => {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.isFile()) {
+          files += 1;
+          bytes += statSync(path).size;
+        }
+      }
+    };
+    try {
+      walk(this.runDir(runId));
+    } catch {
+      // gone
+    }
+    return { files, bytes };
+  }
+}
+
+/**
+ * An event as stored: the folder names the run, so lines leave out the run id; and a line leaves
+ * out what it repeats: an agent or label equal to its step's id (an absent agent is written as
+ * null), a `step-end`'s end time equal to its timestamp, an attempt's agent equal to the step's,
+ * `primary` as the way, a result's empty error and unknown confidence, and the progress counts
+ * that follow from the others. {@link expandEvent} gives all of it back.
+ */
+function compactEvent(event: RunEvent): Record<string, unknown> {
+  const { runId: _runId, ...rest } = event;
+  const line: Record<string, unknown> = rest;
+  const stepId = rest.stepId;
+  if (stepId !== undefined) {
+    if (rest.agentId === stepId) delete line.agentId;
+    else if (rest.agentId === undefined) line.agentId = null;
+    if (rest.type === 'step-start' && rest.label === stepId) delete line.label;
+  }
+  if (rest.type !== 'step-end') return line;
+  if (rest.endedAt === rest.timestamp) delete line.endedAt;
+  line.attempts = rest.attempts.map((attempt) => {
+    const { agentId, via, ...others } = attempt;
+    const compact: Record<string, unknown> = others;
+    if (agentId !== rest.agentId) compact.agentId = agentId;
+    if (via !== 'primary') compact.via = via;
+    return compact;
+  });
+  if (rest.result !== undefined) {
+    const { error, confidence, ...result } = rest.result;
+    const compact: Record<string, unknown> = result;
+    if (error !== '') compact.error = error;
+    if (confidence !== null) compact.confidence = confidence;
+    line.result = compact;
+  }
+  const { done: _done, pending: _pending, percent: _percent, ...progress } = rest.progress;
+  line.progress = progress;
+  return line;
+}
+
+/** The event a stored line describes (see {@link compactEvent}). */
+function expandEvent(line: RunEvent, runId: string): RunEvent {
+  const stored = line as unknown as Record<string, unknown>;
+  stored.runId = runId;
+  if (typeof stored.stepId === 'string') {
+    if (stored.agentId === null) delete stored.agentId;
+    else stored.agentId ??= stored.stepId;
+    if (stored.type === 'step-start') stored.label ??= stored.stepId;
+  }
+  if (line.type !== 'step-end') return line;
+  stored.endedAt ??= line.timestamp;
+  stored.attempts = ((stored.attempts as Array<Record<string, unknown>> | undefined) ?? []).map(
+    (attempt) => ({ via: 'primary', agentId: line.agentId, ...attempt }),
+  );
+  const result = stored.result as Record<string, unknown> | undefined;
+  if (result !== undefined) {
+    result.error ??= '';
+    result.confidence ??= null;
+  }
+  const progress = stored.progress as Record<string, number> | undefined;
+  if (progress !== undefined) {
+    const done = (progress.succeeded ?? 0) + (progress.failed ?? 0) + (progress.skipped ?? 0);
+    const total = progress.total ?? 0;
+    progress.done = done;
+    progress.pending = total - done - (progress.running ?? 0) - (progress.awaitingDecision ?? 0);
+    progress.percent = total === 0 ? 100 : Math.round((done / total) * 1000) / 10;
+  }
+  return line;
+}
+
+const graphText = new WeakMap<object, string>();
+
+/**
+ * A record as stored: its graph without the fields that have their default values (read back
+ * with them by the schema), serialised once per graph; the rest as it is.
+ */
+function serializeRecord(record: RunRecord): string {
+  let graph = graphText.get(record.graph);
+  if (graph === undefined) {
+    const strategy = record.graph.strategy;
+    graph = JSON.stringify({
+      ...record.graph,
+      steps: record.graph.steps.map((step) => compactStep(step, strategy)),
+    });
+    graphText.set(record.graph, graph);
+  }
+  const { graph: _graph, ...rest } = record;
+  return `{"graph":${graph},${JSON.stringify(rest).slice(1)}`;
+}
+
+const STEP_DEFAULTS: Record<string, unknown> = {
+  kind: 'agent',
+  onDependencyFailure: 'skip',
+  critical: true,
+  escalate: true,
+  risky: false,
+  estimatedDurationSeconds: 0,
+};
+
+function compactStep(
+  step: RunRecord['graph']['steps'][number],
+  strategy: string | undefined,
+): Record<string, unknown> {
+  const compact: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(step)) {
+    if (STEP_DEFAULTS[key] === value) continue;
+    // A step of the graph's own strategy says so once, in the graph.
+    if (key === 'strategy' && value === strategy) continue;
+    if (
+      Array.isArray(value) &&
+      value.length === 0 &&
+      (key === 'dependsOn' || key === 'fallbacks')
+    ) {
+      continue;
+    }
+    if (key === 'label' && value === step.id) continue;
+    compact[key] = value;
+  }
+  return compact;
+}
+
+/** Parses a `run.json`, naming what is wrong with it. */
+function parseRunRecord(runId: string, path: string, text: string): RunRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `${path} is not valid JSON (${firstLine(error)}): the run record is damaged`,
+    );
+  }
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (version !== RUN_RECORD_VERSION) {
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `${path} has format ${String(version)}; this Baton reads format ${RUN_RECORD_VERSION} (a run from another version cannot be resumed)`,
+    );
+  }
+  const parsed = runRecordSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `${path}: ${issue?.path.map(String).join('.') || 'record'}: ${issue?.message ?? 'is invalid'}`,
+    );
+  }
+  if (parsed.data.id !== runId) {
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `${path} records run "${parsed.data.id}", not "${runId}"`,
+    );
+  }
+  const strategy = parsed.data.graph.strategy;
+  if (strategy !== undefined) {
+    for (const step of parsed.data.graph.steps) step.strategy ??= strategy;
+  }
+  return parsed.data;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
