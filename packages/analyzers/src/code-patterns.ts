@@ -262,20 +262,31 @@ const PYTHON_RULES: ReadonlyArray<{ rule: CodePatternRule; pattern: RegExp }> = 
  */
 export function scanPythonPatterns(file: SourceFile): SecurityFinding[] {
   const findings: SecurityFinding[] = [];
-  const lines = file.text.split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    const raw = lines[index]!;
-    const code = stripPythonComment(raw);
-    if (code.trim() === '') continue;
+  for (const { line, raw, code } of pythonCodeLines(file.text)) {
     for (const { rule, pattern } of PYTHON_RULES) {
-      if (pattern.test(code)) findings.push(finding(file, rule, index + 1, raw));
+      if (pattern.test(code)) findings.push(finding(file, rule, line, raw));
     }
   }
   return findings;
 }
 
+/**
+ * The lines of Python source that hold code: each with its 1-based number, the raw line and the
+ * code without a trailing comment. Blank and comment-only lines are skipped.
+ */
+export function* pythonCodeLines(
+  text: string,
+): Generator<{ line: number; raw: string; code: string }> {
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const raw = lines[index]!;
+    const code = stripPythonComment(raw);
+    if (code.trim() !== '') yield { line: index + 1, raw, code };
+  }
+}
+
 /** The line without a trailing `# comment` (a `#` inside quotes is kept). */
-function stripPythonComment(line: string): string {
+export function stripPythonComment(line: string): string {
   let quote: string | undefined;
   for (let index = 0; index < line.length; index++) {
     const character = line[index]!;

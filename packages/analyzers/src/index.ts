@@ -1,4 +1,10 @@
 export {
+  type AttackSurface,
+  attackSurfaceSchema,
+  type MapAttackSurfaceOptions,
+  mapAttackSurface,
+} from './attack-surface.js';
+export {
   type AuditDependenciesOptions,
   type AuditResult,
   auditDependencies,
@@ -93,6 +99,7 @@ export {
   type SkippedFile,
 } from './project-index.js';
 export { type PythonDefinition, scanPythonDefinitions } from './python-docs.js';
+export { scanPythonSurface } from './python-surface.js';
 export {
   type AnalyzeQualityOptions,
   analyzeQuality,
@@ -103,6 +110,7 @@ export {
   qualityDeductionSchema,
   qualityResultSchema,
 } from './quality.js';
+export { cweForRule, RULE_CWE } from './rule-cwe.js';
 export {
   planTestCommand,
   type RunTestsOptions,
@@ -112,6 +120,7 @@ export {
   testRunSchema,
 } from './run-tests.js';
 export type { ScriptFacts } from './script-facts.js';
+export { scanScriptSurface } from './script-surface.js';
 export {
   looksLikeCredential,
   redactEvidence,
@@ -143,6 +152,27 @@ export {
   parseSource,
   type SourceFile,
 } from './source-file.js';
+export {
+  type AttackSurfaceItem,
+  type AttackSurfaceKind,
+  attackSurfaceItemSchema,
+  attackSurfaceKindSchema,
+  type FileSurface,
+  type InputSource,
+  inputSourceSchema,
+  SURFACE_RULES,
+  type SurfaceInput,
+  type SurfaceRule,
+  surfaceInputSchema,
+} from './surface-items.js';
+export {
+  type ScanTlsAuthSettingsOptions,
+  scanTlsAuthSettings,
+  TLS_AUTH_RULES,
+  type TlsAuthResult,
+  type TlsAuthRule,
+  tlsAuthResultSchema,
+} from './tls-auth-settings.js';
 export {
   detectPackageManager,
   listWorkspacePackages,

@@ -38,10 +38,20 @@ export const lintResultSchema = z.discriminatedUnion('status', [
   }),
   z.object({
     status: z.literal('not-measured'),
+    /**
+     * Why there is no measurement: `not-configured` (the project configures no linter, an
+     * optional tool it does without), `not-requested` (the caller turned linting off) or `failed`
+     * (a configured linter is not installed, crashed, timed out or checked no file).
+     */
+    cause: z.enum(['not-configured', 'not-requested', 'failed']),
     /** E.g. `no linter configured`, or the failure of the configured linter. */
     reason: z.string(),
   }),
 ]);
+
+/** How to have lint measured in a project that configures no linter. */
+export const LINT_SETUP_HINT =
+  'Configure ESLint (eslint.config.js), Biome (biome.json) or ruff (ruff.toml, or [tool.ruff] in pyproject.toml) and install it to count lint errors and warnings in the score';
 /** The lint measurement. */
 export type LintResult = z.infer<typeof lintResultSchema>;
 type LintMessage = z.infer<typeof lintMessageSchema>;
@@ -194,17 +204,16 @@ export interface RunLintersOptions {
 
 /**
  * Runs the project's configured linters with JSON output and counts errors and warnings. With
- * none configured (or a configured one failing) the result is `not-measured` with the reason;
- * lint errors are never silently counted as 0.
+ * none configured (or a configured one failing) the result is `not-measured` with its cause and
+ * the reason; lint errors are never silently counted as 0.
  */
 export async function runLinters(options: RunLintersOptions): Promise<LintResult> {
   const { root, timeoutSeconds = 300, signal } = options;
   const { linters, missing } = await detectLinters(root);
   if (linters.length === 0) {
-    return {
-      status: 'not-measured',
-      reason: missing.length > 0 ? missing.join('; ') : 'no linter configured',
-    };
+    return missing.length > 0
+      ? { status: 'not-measured', cause: 'failed', reason: missing.join('; ') }
+      : { status: 'not-measured', cause: 'not-configured', reason: 'no linter configured' };
   }
   const runs: LinterRun[] = [];
   const messages: LintMessage[] = [];
@@ -219,12 +228,14 @@ export async function runLinters(options: RunLintersOptions): Promise<LintResult
     if (result.spawnError !== undefined) {
       return {
         status: 'not-measured',
+        cause: 'failed',
         reason: `${linter.tool} could not run: ${result.spawnError}`,
       };
     }
     if (result.timedOut) {
       return {
         status: 'not-measured',
+        cause: 'failed',
         reason: `${linter.tool} did not finish within ${timeoutSeconds}s`,
       };
     }
@@ -234,6 +245,7 @@ export async function runLinters(options: RunLintersOptions): Promise<LintResult
     } catch {
       return {
         status: 'not-measured',
+        cause: 'failed',
         reason: `${linter.tool} printed no JSON report (exit code ${result.exitCode}): ${failureLine(
           result.stderr || result.stdout,
         )}`,
@@ -242,12 +254,14 @@ export async function runLinters(options: RunLintersOptions): Promise<LintResult
     if (parsed.filesChecked === 0) {
       return {
         status: 'not-measured',
+        cause: 'failed',
         reason: `${linter.tool} checked no files: its configuration ignores them`,
       };
     }
     if (result.exitCode !== 0 && parsed.errors === 0) {
       return {
         status: 'not-measured',
+        cause: 'failed',
         reason: `${linter.tool} failed (exit code ${result.exitCode}) without reporting an error: ${failureLine(
           result.stderr || result.stdout,
         )}`,

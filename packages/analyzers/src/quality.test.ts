@@ -46,7 +46,16 @@ describe('analyzeQuality', () => {
       },
     ]);
     expect(result.notMeasured).toEqual([{ signal: 'lint', reason: 'no linter configured' }]);
-    expect(result.warnings).toEqual(['Lint not measured: no linter configured']);
+    expect(result.lint).toEqual({
+      status: 'not-measured',
+      cause: 'not-configured',
+      reason: 'no linter configured',
+    });
+    // An optional tool that is absent is a note, not a warning about the measurement.
+    expect(result.warnings).toEqual([]);
+    expect(result.notes).toEqual([
+      'No linter ran: no linter configured. Configure ESLint (eslint.config.js), Biome (biome.json) or ruff (ruff.toml, or [tool.ruff] in pyproject.toml) and install it to count lint errors and warnings in the score',
+    ]);
     expect(result.formula).toBe(QUALITY_FORMULA);
   });
 
@@ -143,11 +152,12 @@ describe('analyzeQuality', () => {
       );
       await chmod(path.join(project.root, 'node_modules/.bin/eslint'), 0o755);
       const result = await analyzeQuality({ root: project.root });
-      expect(result.lint).toEqual({
-        status: 'not-measured',
-        reason:
-          'eslint printed no JSON report (exit code 2): TypeError: Key "rules": Key "no-undef-xyz": Could not find "no-undef-xyz" in plugin "@".',
-      });
+      const reason =
+        'eslint printed no JSON report (exit code 2): TypeError: Key "rules": Key "no-undef-xyz": Could not find "no-undef-xyz" in plugin "@".';
+      expect(result.lint).toEqual({ status: 'not-measured', cause: 'failed', reason });
+      // A configured linter that fails is a measurement failure: a warning.
+      expect(result.warnings).toEqual([`Lint not measured: ${reason}`]);
+      expect(result.notes).toEqual([]);
     } finally {
       await project.cleanup();
     }
@@ -165,8 +175,10 @@ describe('analyzeQuality', () => {
       });
       expect(result.lint).toEqual({
         status: 'not-measured',
+        cause: 'failed',
         reason: 'ruff is configured but not on PATH',
       });
+      expect(result.warnings).toEqual(['Lint not measured: ruff is configured but not on PATH']);
     } finally {
       await project.cleanup();
     }
@@ -198,6 +210,8 @@ describe('analyzeQuality', () => {
       );
       expect(result.deductions.find((item) => item.signal === 'oversized-files')?.points).toBe(1);
       expect(result.notMeasured).toEqual([{ signal: 'lint', reason: 'linting was not requested' }]);
+      expect(result.warnings).toEqual([]);
+      expect(result.notes).toEqual(['No linter ran: linting was not requested']);
     } finally {
       await project.cleanup();
     }

@@ -2,7 +2,7 @@ import { type Logger, noopLogger, throwIfAborted } from '@baton/core';
 import { z } from 'zod';
 import { type FunctionMetrics, pythonFunctionMetrics } from './complexity.js';
 import { measureDuplication } from './duplication.js';
-import { type LintResult, lintResultSchema, runLinters } from './lint.js';
+import { LINT_SETUP_HINT, type LintResult, lintResultSchema, runLinters } from './lint.js';
 import { isGeneratedPath } from './paths.js';
 import { createProjectIndex, type ProjectIndex } from './project-index.js';
 import { parseFailureSchema, type SourceFile } from './source-file.js';
@@ -101,7 +101,13 @@ export const qualityResultSchema = z.discriminatedUnion('status', [
       }),
     ),
     parseFailures: z.array(parseFailureSchema),
+    /** Measurements that failed (a configured linter that crashed, files that did not parse). */
     warnings: z.array(z.string()),
+    /**
+     * Signals left out for a reason that is no fault of the measurement (no linter configured,
+     * linting not requested), with how to include them.
+     */
+    notes: z.array(z.string()),
     summary: z.string(),
   }),
   z.object({
@@ -109,6 +115,7 @@ export const qualityResultSchema = z.discriminatedUnion('status', [
     reason: z.string(),
     lint: lintResultSchema,
     warnings: z.array(z.string()),
+    notes: z.array(z.string()),
     summary: z.string(),
   }),
 ]);
@@ -163,7 +170,11 @@ export async function analyzeQuality(options: AnalyzeQualityOptions): Promise<Qu
           : { timeoutSeconds: options.lintTimeoutSeconds }),
         ...(signal === undefined ? {} : { signal }),
       })
-    : Promise.resolve({ status: 'not-measured', reason: 'linting was not requested' });
+    : Promise.resolve({
+        status: 'not-measured',
+        cause: 'not-requested',
+        reason: 'linting was not requested',
+      });
   lintPromise.catch(() => {});
 
   const sources = index.files.filter(isQualitySource);
@@ -208,6 +219,7 @@ export async function analyzeQuality(options: AnalyzeQualityOptions): Promise<Qu
       reason,
       lint,
       warnings,
+      notes: [],
       summary: `Code quality unknown: ${reason}`,
     };
   }
@@ -218,6 +230,7 @@ export async function analyzeQuality(options: AnalyzeQualityOptions): Promise<Qu
   const kloc = linesOfCode / 1000;
   const deductions: QualityDeduction[] = [];
   const notMeasured: Array<{ signal: string; reason: string }> = [];
+  const notes: string[] = [];
   const deduct = (
     signalName: string,
     measured: number,
@@ -255,7 +268,11 @@ export async function analyzeQuality(options: AnalyzeQualityOptions): Promise<Qu
     );
   } else {
     notMeasured.push({ signal: 'lint', reason: lint.reason });
-    warnings.push(`Lint not measured: ${lint.reason}`);
+    if (lint.cause === 'failed') warnings.push(`Lint not measured: ${lint.reason}`);
+    else {
+      const hint = lint.cause === 'not-configured' ? `. ${LINT_SETUP_HINT}` : '';
+      notes.push(`No linter ran: ${lint.reason}${hint}`);
+    }
   }
   const share = (count: number, of: number): number => (of === 0 ? 0 : count / of);
   deduct(
@@ -329,6 +346,7 @@ export async function analyzeQuality(options: AnalyzeQualityOptions): Promise<Qu
     duplicateBlocks: duplication.blocks,
     parseFailures,
     warnings,
+    notes,
     summary: `Quality score ${score}/10 (${sources.length} files, ${functions.length} functions, ${complex.length} complex, ${duplication.percent}% duplicated, ${lintText})`,
   };
 }

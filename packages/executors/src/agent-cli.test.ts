@@ -53,6 +53,23 @@ describe('CLI output parsers', () => {
       model: 'gemini-2.5-flash-lite',
       tokens: { inputTokens: 105, outputTokens: 21 },
     });
-    expect(parseGeminiOutput('not json').error).toBe('no JSON result in the output');
+    expect(parseGeminiOutput('', 'not json').error).toBe('no JSON result in the output');
+  });
+
+  it('reads plain text printed instead of the JSON format as the answer, without tokens', () => {
+    const answer = JSON.stringify({ summary: 'ok', confidence: 0.5 });
+    for (const parse of [parseClaudeOutput, parseCodexOutput, parseGeminiOutput]) {
+      expect(parse(`Answer:\n${answer}\n`, '')).toEqual({
+        text: `Answer:\n${answer}`,
+        plainText: true,
+      });
+      expect(parse('', '')).toMatchObject({ text: '' });
+      expect(parse('', '')).not.toHaveProperty('plainText');
+    }
+    // gemini's own status line alone is not an answer.
+    expect(parseGeminiOutput('Loaded cached credentials.\n')).toEqual({
+      text: '',
+      error: 'no JSON result in the output',
+    });
   });
 });

@@ -21,6 +21,11 @@ export interface CliReply {
   costUsd?: number | undefined;
   /** Model the CLI reported using. */
   model?: string | undefined;
+  /**
+   * The CLI printed plain text instead of its structured format (an older version, a wrapper
+   * script): `text` is that output, trimmed, and token usage is unknown.
+   */
+  plainText?: true | undefined;
 }
 
 /** How Baton runs one coding-agent CLI non-interactively. */
@@ -201,13 +206,39 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' ?
 const obj = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 
-/** Reads `claude -p --output-format json`: one `type: "result"` object. */
+/**
+ * Output that is not the CLI's structured format: the text is the answer (usage unknown), and
+ * nothing at all is a missing result. Lines matching `statusLines` (what the CLI prints about
+ * itself) are not part of an answer.
+ */
+function plainTextReply(stdout: string, statusLines?: RegExp): CliReply {
+  const kept =
+    statusLines === undefined
+      ? stdout
+      : stdout
+          .split('\n')
+          .filter((line) => !statusLines.test(line))
+          .join('\n');
+  const text = kept.trim();
+  return text === '' ? { text, error: 'no JSON result in the output' } : { text, plainText: true };
+}
+
+/** Whether an object is claude's result (and not, say, a JSON answer printed as plain text). */
+const isClaudeResult = (value: Record<string, unknown>): boolean =>
+  value.type === 'result' || typeof value.is_error === 'boolean';
+
+/**
+ * Reads `claude -p --output-format json`: one `type: "result"` object. Plain text instead (an
+ * older claude, a wrapper script) is the answer, without usage.
+ */
 export function parseClaudeOutput(stdout: string): CliReply {
+  const whole = parseWhole(stdout);
   const result =
     jsonObjects(stdout)
       .reverse()
-      .find((item) => item.type === 'result') ?? parseWhole(stdout);
-  if (result === undefined) return { text: stdout.trim(), error: 'no JSON result in the output' };
+      .find((item) => item.type === 'result') ??
+    (whole !== undefined && isClaudeResult(whole) ? whole : undefined);
+  if (result === undefined) return plainTextReply(stdout);
   const text = str(result.result) ?? '';
   const reply: CliReply = { text };
   const apiStatus = num(result.api_error_status);
@@ -235,12 +266,20 @@ export function parseClaudeOutput(stdout: string): CliReply {
   return reply;
 }
 
-/** Reads `codex exec --json`: JSON lines ending with `turn.completed` or `turn.failed`. */
+/** The `type` of codex's JSON-line events: `thread.started`, `item.completed`, `error`, ... */
+const CODEX_EVENT = /^(?:(?:thread|turn|item)\.[a-z_]+|error)$/;
+
+/**
+ * Reads `codex exec --json`: JSON lines ending with `turn.completed` or `turn.failed`. Plain text
+ * without any codex event (an older codex, a wrapper script) is the answer, without usage.
+ */
 export function parseCodexOutput(stdout: string): CliReply {
+  const events = jsonObjects(stdout).filter((event) => CODEX_EVENT.test(str(event.type) ?? ''));
+  if (events.length === 0 && stdout.trim() !== '') return plainTextReply(stdout);
   let text = '';
   let error: string | undefined;
   let tokens: CliReply['tokens'];
-  for (const event of jsonObjects(stdout)) {
+  for (const event of events) {
     const type = str(event.type);
     if (type === 'item.completed') {
       const item = obj(event.item);
@@ -274,13 +313,23 @@ export function parseCodexOutput(stdout: string): CliReply {
   };
 }
 
+/** What gemini prints about itself on stdout, before or instead of its JSON. */
+const GEMINI_STATUS_LINE = /^\s*Loaded cached credentials\.?\s*$/;
+
+/** Whether an object is gemini's JSON output (and not a JSON answer printed as plain text). */
+const isGeminiOutput = (value: Record<string, unknown>): boolean =>
+  'response' in value || 'stats' in value || 'error' in value;
+
 /**
  * Reads `gemini --output-format json`: `{ response, stats, error? }` on stdout, or on a failed run
- * the error object it prints last on stderr.
+ * the error object it prints last on stderr. Plain text instead (an older gemini, a wrapper
+ * script) is the answer, without usage; gemini's status line alone is no answer.
  */
 export function parseGeminiOutput(stdout: string, stderr = ''): CliReply {
-  const result = parseWhole(stdout) ?? lastJsonBlock(stderr);
-  if (result === undefined) return { text: stdout.trim(), error: 'no JSON result in the output' };
+  const whole = parseWhole(stdout);
+  const result =
+    (whole !== undefined && isGeminiOutput(whole) ? whole : undefined) ?? lastJsonBlock(stderr);
+  if (result === undefined) return plainTextReply(stdout, GEMINI_STATUS_LINE);
   const reply: CliReply = { text: str(result.response) ?? '' };
   if (result.error !== undefined && result.error !== null) {
     const error = obj(result.error);

@@ -128,10 +128,14 @@ describe('createCliExecutor', () => {
     expect(result.success).toBe(true);
     expect(out(result).text).toBe('done');
     expect(result.confidence).toBeUndefined();
-    expect(result.usage).toEqual({ inputTokens: 400, outputTokens: 60, model: 'gemini-2.5-flash' });
-    expect(out(result).notes).toContain(
-      'no price known for gemini model gemini-2.5-flash: cost not computed',
-    );
+    // Priced from the table: 400 in at $0.30/M + 60 out at $2.50/M.
+    expect(result.usage).toEqual({
+      inputTokens: 400,
+      outputTokens: 60,
+      model: 'gemini-2.5-flash',
+      costUsd: 0.00027,
+    });
+    expect(out(result).notes.some((note) => note.startsWith('no price known'))).toBe(false);
   });
 
   it('falls back on a quota message with exit 0, a non-zero exit and a hang past the timeout', async () => {
@@ -245,6 +249,38 @@ describe('createCliExecutor', () => {
       "quota or rate limit: You've hit your usage limit. Upgrade to Pro or try again later.",
       'no JSON result in the output',
     ]);
+  });
+
+  it('takes the plain text a CLI printed with exit 0 instead of its JSON as the answer, usage unknown', async () => {
+    const answer = answerJson({ confidence: 0.6 });
+    const { bin } = fakeCliDirectory({
+      // An older claude or a wrapper script: the answer as plain text, with a JSON object in it.
+      claude: { kind: 'text', stdout: `Here is my review:\n${answer}\n`, exitCode: 0 },
+      // codex without --json support: plain text, no JSON lines at all.
+      codex: { kind: 'text', stdout: '  All tests pass; nothing to change.\n\n', exitCode: 0 },
+      gemini: { kind: 'text', stdout: `${answer}\n`, exitCode: 0 },
+    });
+    for (const cli of ['claude', 'codex', 'gemini'] as const) {
+      const executor = createCliExecutor({ chain: cli, projectRoot: project(), env: envWith(bin) });
+      const result = await executor(agent, {}, run());
+      expect(result.success, cli).toBe(true);
+      expect(
+        out(result).attempts.map((attempt) => attempt.outcome),
+        cli,
+      ).toEqual(['ok']);
+      expect(result, cli).not.toHaveProperty('usage');
+      expect(out(result).notes, cli).toEqual([
+        `${cli} printed plain text instead of its JSON output: the answer is that text; token usage unknown`,
+      ]);
+      if (cli === 'codex') {
+        expect(out(result).text).toBe('All tests pass; nothing to change.');
+        expect(out(result).answer).toBeUndefined();
+        expect(result).not.toHaveProperty('confidence');
+      } else {
+        expect(out(result).answer?.summary, cli).toBe('Reviewed the module; one issue.');
+        expect(result.confidence, cli).toBe(0.6);
+      }
+    }
   });
 
   it('treats a claude result with is_error and a 429 as a quota failure even with exit 0', async () => {

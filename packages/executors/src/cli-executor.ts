@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  type AgentExecutionOptions,
   type AgentExecutionOutput,
   type AgentExecutor,
   abortReason,
@@ -158,9 +159,9 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
   // git worktree add is not safe to run concurrently in one repository: one at a time.
   let worktreeQueue: Promise<unknown> = Promise.resolve();
 
-  return async (agent, context, { signal }) => {
+  return async (agent, context, { signal, onProcess }) => {
     const agentFile = safeFileName(agent.id);
-    await mkdir(runDir, { recursive: true });
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
     const notes: string[] = [];
     const attempts: CliAttempt[] = [];
 
@@ -192,7 +193,8 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
     const prompt = buildAgentPrompt(agent, context, { answerFormat });
     const promptText = `${prompt.instructions}\n\n${prompt.prompt}\n`;
     const promptFile = path.join(runDir, `${agentFile}.prompt.md`);
-    await writeFile(promptFile, promptText);
+    // Prompts and logs hold what agents said: readable by the owner alone.
+    await writeFile(promptFile, promptText, { mode: 0o600 });
 
     const tier: Tier = agent.tier ?? 'CAPABLE';
     const timeoutSeconds =
@@ -227,6 +229,9 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
         signal,
         killGraceMs: options.killGraceMs,
         log,
+        ...(onProcess === undefined
+          ? {}
+          : { onSpawn: (pid: number) => onProcess({ pid, command: spec.binary }) }),
       });
       const reply = spec.parse(outcome.stdout, outcome.stderr);
       const verdict = classify(outcome, reply, timeoutSeconds);
@@ -284,6 +289,7 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
           timeoutSeconds: options.validateTimeoutSeconds ?? 600,
           killGraceMs: options.killGraceMs,
           logFile,
+          onProcess,
         });
         if (signal.aborted) throw abortReason(signal);
         output.validation = validation;
@@ -375,7 +381,11 @@ function cliUsage(
   cli: AgentCliName,
 ): Usage | undefined {
   if (reply.tokens === undefined) {
-    notes.push(`${cli} reported no token usage`);
+    notes.push(
+      reply.plainText === true
+        ? `${cli} printed plain text instead of its JSON output: the answer is that text; token usage unknown`
+        : `${cli} reported no token usage`,
+    );
     return undefined;
   }
   const usage: Usage =
@@ -395,6 +405,7 @@ async function runValidation(
     timeoutSeconds: number;
     killGraceMs: number | undefined;
     logFile: string;
+    onProcess: AgentExecutionOptions['onProcess'];
   },
 ): Promise<CliValidation> {
   const log = await openLog(options.logFile);
@@ -408,6 +419,9 @@ async function runValidation(
     signal: options.signal,
     killGraceMs: options.killGraceMs,
     log,
+    ...(options.onProcess === undefined
+      ? {}
+      : { onSpawn: (pid: number) => options.onProcess!({ pid, command: 'validate' }) }),
   });
   log.write(
     `\n# validate exit ${outcome.exitCode ?? outcome.signal} after ${outcome.durationMs} ms\n`,
@@ -424,7 +438,7 @@ async function runValidation(
 }
 
 async function openLog(file: string): Promise<WriteStream> {
-  const stream = createWriteStream(file, { flags: 'a' });
+  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', reject);

@@ -49,6 +49,20 @@ export {
   createCliExecutor,
   createRunId,
 } from './cli-executor.js';
+export {
+  type AgentLaunch,
+  type CreateExecutorOptions,
+  createExecutorFor,
+  describeLaunch,
+  type ExecutorSelection,
+  type ExecutorSetup,
+  type ExecutorSpec,
+  estimateFor,
+  executorSpecFor,
+  executorSpecFromMetadata,
+  isSetupFailure,
+  resolveExecutorSetup,
+} from './executor-setup.js';
 export type { AgentWorktree } from './git-worktree.js';
 export {
   CONFIG_FILE_NAME,
@@ -108,4 +122,12 @@ export {
   type ProjectToolsOptions,
   type ToolCallRecord,
 } from './project-tools.js';
-export { type TierPricesInput, tierOutputPrices } from './tier-prices.js';
+export {
+  type AgentCostForesight,
+  CLI_USAGE_REPORTING,
+  type CostForesight,
+  type CostForesightSetup,
+  foreseeCosts,
+  type TierPricesInput,
+  tierOutputPrices,
+} from './tier-prices.js';

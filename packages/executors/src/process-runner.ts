@@ -21,6 +21,11 @@ export interface RunProcessOptions {
   log?: WriteStream | undefined;
   /** Most bytes of stdout and of stderr kept in memory (the log keeps everything). Default 10 MiB. */
   maxCaptureBytes?: number | undefined;
+  /**
+   * Told the process id (also its process group's) once it started; what it returns is told when
+   * the whole group has ended (see `AgentExecutionOptions.onProcess` of `@baton/core`).
+   */
+  onSpawn?: ((pid: number) => { exited(): void } | undefined) | undefined;
 }
 
 /** How a process ended. */
@@ -62,6 +67,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const tracked = child.pid === undefined ? undefined : options.onSpawn?.(child.pid);
 
     const killGroup = (): void => {
       if (child.pid === undefined) return;
@@ -102,6 +108,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       options.signal?.removeEventListener('abort', onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
+      tracked?.exited();
       resolve({
         exitCode,
         signal,

@@ -10,7 +10,9 @@ export type FakeBehaviour =
   | { kind: 'gemini-ok'; response: string }
   | { kind: 'text'; stdout: string; exitCode?: number; stderr?: string }
   | { kind: 'hang' }
-  | { kind: 'write-file'; file: string; next: FakeBehaviour };
+  | { kind: 'write-file'; file: string; next: FakeBehaviour }
+  /** Writes (or overwrites) each file with its content, relative to the working directory. */
+  | { kind: 'write-files'; files: Record<string, string>; next: FakeBehaviour };
 
 /** A directory of stand-in CLIs plus the files they record (stdin, args, pids). */
 export function fakeCliDirectory(clis: Record<string, FakeBehaviour>): {
@@ -85,5 +87,13 @@ function body(behaviour: FakeBehaviour, record: string, name: string): string {
       return `sleep 30 &\necho $! > "${record}/${name}.sleep.pid"\nwait`;
     case 'write-file':
       return `echo written-by-agent > ${shellQuote(behaviour.file)}\n${body(behaviour.next, record, name)}`;
+    case 'write-files':
+      return [
+        ...Object.entries(behaviour.files).map(
+          ([file, content]) =>
+            `mkdir -p "$(dirname ${shellQuote(file)})" && printf '%s' ${shellQuote(content)} > ${shellQuote(file)}`,
+        ),
+        body(behaviour.next, record, name),
+      ].join('\n');
   }
 }
