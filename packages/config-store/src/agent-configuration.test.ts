@@ -101,6 +101,50 @@ describe('AgentConfiguration', () => {
       expect(config.createdAt.toISOString()).toBe('2026-01-01T00:00:00.000Z');
     });
 
+    it('leaves the average unchanged by an unknown score (null) and counts only known scores', () => {
+      const config = new AgentConfiguration(base);
+      config.recordOutcome(true, null);
+      // No score known yet: the average is not a measurement of 0.
+      expect(config).toMatchObject({ usageCount: 1, qualityScoreCount: 0, avgQualityScore: 0 });
+      config.recordOutcome(true, 80); // the first known score is taken as it is
+      expect(config).toMatchObject({ qualityScoreCount: 1, avgQualityScore: 80 });
+      config.recordOutcome(false, null);
+      expect(config).toMatchObject({ usageCount: 3, failureCount: 1, avgQualityScore: 80 });
+      config.recordOutcome(true, 40);
+      expect(config.avgQualityScore).toBeCloseTo(0.7 * 40 + 0.3 * 80, 12);
+      expect(config.qualityScoreCount).toBe(2);
+      expect(config.successRate).toBe(0.75);
+    });
+
+    it('averages the known costs and the measured durations; null while none is known', () => {
+      const config = new AgentConfiguration(base);
+      config.recordOutcome(true, 90);
+      expect(config.avgCostUsd).toBeNull();
+      expect(config.avgDurationSeconds).toBeNull();
+      config.recordOutcome(true, 90, { costUsd: 0.02, durationSeconds: 30 });
+      config.recordOutcome(false, 10, { costUsd: null, durationSeconds: 50 });
+      config.recordOutcome(true, 90, { costUsd: 0.04 });
+      expect(config).toMatchObject({ costCount: 2, durationCount: 2, totalDurationSeconds: 80 });
+      expect(config.avgCostUsd).toBeCloseTo(0.03, 12);
+      expect(config.avgDurationSeconds).toBe(40);
+    });
+
+    it.each([
+      [{ costUsd: -0.01 }, 'costUsd: must be a finite number >= 0, or null when unknown'],
+      [
+        { costUsd: Number.POSITIVE_INFINITY },
+        'costUsd: must be a finite number >= 0, or null when unknown',
+      ],
+      [{ durationSeconds: Number.NaN }, 'durationSeconds: must be a finite number >= 0'],
+      ['fast', 'measures: must be an object'],
+    ])('rejects the measures %j naming the field and changes nothing', (measures, message) => {
+      const config = new AgentConfiguration(base);
+      const before = config.toJSON();
+      const error = validationError(() => config.recordOutcome(true, 50, measures as never));
+      expect(error.message).toBe(message);
+      expect(config.toJSON()).toEqual(before);
+    });
+
     it('accepts the bounds 0 and 100', () => {
       const config = new AgentConfiguration(base);
       config.recordOutcome(false, 0).recordOutcome(true, 100);
@@ -110,8 +154,17 @@ describe('AgentConfiguration', () => {
     it.each([
       [true, -1, 'qualityScore: must be between 0 and 100 (got -1)'],
       [true, 100.5, 'qualityScore: must be between 0 and 100 (got 100.5)'],
-      [true, Number.NaN, 'qualityScore: must be a finite number'],
-      [true, '90' as unknown as number, 'qualityScore: must be a finite number'],
+      [true, Number.NaN, 'qualityScore: must be a finite number, or null when unknown'],
+      [
+        true,
+        '90' as unknown as number,
+        'qualityScore: must be a finite number, or null when unknown',
+      ],
+      [
+        true,
+        undefined as unknown as number,
+        'qualityScore: must be a finite number, or null when unknown',
+      ],
       ['yes' as unknown as boolean, 90, 'success: must be a boolean'],
     ])('rejects success %j with score %j and changes nothing', (success, score, message) => {
       const config = new AgentConfiguration(base);
@@ -138,9 +191,14 @@ describe('AgentConfiguration', () => {
         qualityGates: { min_coverage: 80 },
         successRate: 1,
         avgQualityScore: 75,
+        qualityScoreCount: 1,
         usageCount: 1,
         successCount: 1,
         failureCount: 0,
+        costCount: 0,
+        totalCostUsd: 0,
+        durationCount: 0,
+        totalDurationSeconds: 0,
         createdAt: '2026-03-01T08:00:00.000Z',
         lastUsed: '2026-03-02T09:30:00.000Z',
         tags: ['nightly'],
@@ -181,6 +239,56 @@ describe('AgentConfiguration', () => {
         AgentConfiguration.fromJSON({ ...stored(), ...override }),
       );
       expect(error.message).toContain(message);
+    });
+
+    it('reads a file written before unknown scores existed as one score per outcome', () => {
+      const {
+        qualityScoreCount: _,
+        costCount: _c,
+        totalCostUsd: _t,
+        durationCount: _d,
+        totalDurationSeconds: _s,
+        ...legacy
+      } = JSON.parse(
+        JSON.stringify(
+          new AgentConfiguration(base).recordOutcome(true, 90).recordOutcome(true, 70),
+        ),
+      );
+      const config = AgentConfiguration.fromJSON(legacy);
+      expect(config).toMatchObject({ usageCount: 2, qualityScoreCount: 2, costCount: 0 });
+      expect(config.avgCostUsd).toBeNull();
+      // The next known score is averaged with the stored one, not taken as a first score.
+      config.recordOutcome(true, 100);
+      expect(config.avgQualityScore).toBeCloseTo(0.7 * 100 + 0.3 * (0.7 * 70 + 0.3 * 90), 12);
+    });
+
+    it.each([
+      [{ qualityScoreCount: 2 }, 'qualityScoreCount: must be <= usageCount (1)'],
+      [
+        { qualityScoreCount: 0 },
+        'avgQualityScore: must be 0 when qualityScoreCount is 0 (no known score)',
+      ],
+      [{ totalCostUsd: 0.5 }, 'totalCostUsd: must be 0 when costCount is 0'],
+      [{ durationCount: 3 }, 'durationCount: must be <= usageCount (1)'],
+      [{ variant: { kind: 'tier-down' } }, 'variant.description: '],
+    ])('fromJSON rejects inconsistent measures %j naming the field', (override, message) => {
+      const error = validationError(() =>
+        AgentConfiguration.fromJSON({ ...stored(), ...override }),
+      );
+      expect(error.message).toContain(message);
+    });
+
+    it('keeps how a candidate was derived', () => {
+      const variant = {
+        kind: 'tier-down',
+        description: 'one tier down',
+        estimatedCost: 4,
+        estimatedCostUsd: 0.05,
+      };
+      const config = new AgentConfiguration({ ...base, variant });
+      const copy = AgentConfiguration.fromJSON(JSON.parse(JSON.stringify(config)));
+      expect(copy.variant).toEqual(variant);
+      expect(new AgentConfiguration(base).toJSON()).not.toHaveProperty('variant');
     });
 
     it('fromJSON rejects an average quality score on a never-used composition', () => {

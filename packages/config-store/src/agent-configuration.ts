@@ -31,6 +31,32 @@ const timestampSchema = z
   .transform((value) => (typeof value === 'string' ? new Date(value) : value));
 
 /**
+ * How a candidate composition of a task pattern was derived (see `@baton/meta-orchestrator`'s
+ * candidate generation): the kind, in words, and the plan's estimates. Estimates are what the
+ * plan budgets, not measurements; the measured cost is in the outcomes.
+ */
+export const compositionVariantSchema = z.object({
+  /** How it was derived, e.g. `composed`, `tier-down`, `strategy`, `prebuilt`. */
+  kind: nonEmptyString,
+  /** In words, e.g. `one tier down`, `debate instead of parallel`. */
+  description: nonEmptyString,
+  /** Cost units of the team (CHEAP 1, CAPABLE 3, PREMIUM 10 per agent). */
+  estimatedCost: z.number().min(0, 'must be >= 0'),
+  /** The plan's cost estimate in USD; null when a tier's model has no known price. */
+  estimatedCostUsd: z.number().min(0, 'must be >= 0').nullable(),
+});
+/** How a candidate composition was derived. */
+export type CompositionVariant = z.output<typeof compositionVariantSchema>;
+
+/** What one run measured besides success and quality (see {@link AgentConfiguration.recordOutcome}). */
+export interface OutcomeMeasures {
+  /** What the run cost in USD; null or absent when it could not be known. */
+  costUsd?: number | null | undefined;
+  /** How long the run took in seconds; absent when not measured. */
+  durationSeconds?: number | null | undefined;
+}
+
+/**
  * A saved team composition and its measured outcomes, as stored in `<id>.json` (timestamps as
  * ISO 8601 strings; `Date` objects are accepted too). The metrics must agree with each other:
  * `successCount + failureCount = usageCount` and `successRate = successCount / usageCount`.
@@ -49,8 +75,17 @@ export const agentConfigurationSchema = z
     qualityGates: qualityGatesSchema.default({}),
     /** successCount / usageCount, 0..1 (0 before the first use). */
     successRate: z.number().min(0, 'must be >= 0').max(1, 'must be <= 1').default(0),
-    /** Running average of the reported quality scores, 0..100 (0 before the first use). */
+    /**
+     * Running average of the known quality scores, 0..100: the first known score, then
+     * 0.7 x new + 0.3 x old. 0 while no outcome had a known score (`qualityScoreCount` 0).
+     */
     avgQualityScore: z.number().min(0, 'must be >= 0').max(100, 'must be <= 100').default(0),
+    /**
+     * Outcomes recorded with a known quality score; the others had none (unknown, not 0) and left
+     * `avgQualityScore` unchanged. Files written before unknown scores existed lack it: every
+     * outcome they counted had a score, so it defaults to `usageCount` there.
+     */
+    qualityScoreCount: count,
     /** Outcomes recorded. */
     usageCount: count,
     /** Successful outcomes recorded. */
@@ -63,10 +98,39 @@ export const agentConfigurationSchema = z
     lastUsed: timestampSchema.nullable().default(null),
     /** Free-form labels. */
     tags: z.array(nonEmptyString).default([]),
+    /** Outcomes recorded with a known cost. */
+    costCount: count,
+    /** Sum of the known costs in USD (of `costCount` outcomes). */
+    totalCostUsd: z.number().min(0, 'must be >= 0').default(0),
+    /** Outcomes recorded with a measured duration. */
+    durationCount: count,
+    /** Sum of the measured durations in seconds (of `durationCount` outcomes). */
+    totalDurationSeconds: z.number().min(0, 'must be >= 0').default(0),
+    /** How the composition was derived, when it is one of its task pattern's candidates. */
+    variant: compositionVariantSchema.optional(),
   })
   .superRefine((value, context) => {
     const { usageCount, successCount, failureCount, successRate, avgQualityScore } = value;
     if (![usageCount, successCount, failureCount].every(Number.isInteger)) return;
+    for (const [field, total] of [
+      ['qualityScoreCount', undefined],
+      ['costCount', 'totalCostUsd'],
+      ['durationCount', 'totalDurationSeconds'],
+    ] as const) {
+      if (value[field] > usageCount) {
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `must be <= usageCount (${usageCount})`,
+        });
+      } else if (total !== undefined && value[field] === 0 && value[total] !== 0) {
+        context.addIssue({
+          code: 'custom',
+          path: [total],
+          message: `must be 0 when ${field} is 0`,
+        });
+      }
+    }
     if (successCount + failureCount !== usageCount) {
       context.addIssue({
         code: 'custom',
@@ -83,11 +147,14 @@ export const agentConfigurationSchema = z
         message: `must equal successCount / usageCount (${expectedRate})`,
       });
     }
-    if (usageCount === 0 && avgQualityScore !== 0) {
+    if (value.qualityScoreCount === 0 && avgQualityScore !== 0) {
       context.addIssue({
         code: 'custom',
         path: ['avgQualityScore'],
-        message: 'must be 0 when usageCount is 0',
+        message:
+          usageCount === 0
+            ? 'must be 0 when usageCount is 0'
+            : 'must be 0 when qualityScoreCount is 0 (no known score)',
       });
     }
   });
@@ -124,7 +191,8 @@ export interface AgentConfigurationOptions {
 
 /**
  * A team composition (agents + strategy + quality gates) for a task pattern, with the outcomes
- * measured each time it ran. Metrics change only through {@link AgentConfiguration.recordOutcome}.
+ * measured each time it ran: success, quality (when known), cost (when known) and duration.
+ * Metrics change only through {@link AgentConfiguration.recordOutcome}.
  *
  * @example
  * ```ts
@@ -135,8 +203,10 @@ export interface AgentConfigurationOptions {
  *   strategy: plan.strategy,
  *   qualityGates: plan.qualityGates,
  * });
- * config.recordOutcome(true, 87.5);
+ * config.recordOutcome(true, 87.5, { costUsd: 0.021, durationSeconds: 48 });
+ * config.recordOutcome(true, null); // no scorer measured the quality: unknown, not 0
  * config.successRate; // 1
+ * config.avgQualityScore; // 87.5 (unknown scores leave it unchanged)
  * const copy = AgentConfiguration.fromJSON(JSON.parse(JSON.stringify(config)));
  * ```
  */
@@ -155,11 +225,18 @@ export class AgentConfiguration {
   readonly tags: readonly string[];
   /** When the composition was created. */
   readonly createdAt: Date;
+  /** How it was derived, when it is one of its task pattern's candidates. */
+  readonly variant: CompositionVariant | undefined;
   #successRate: number;
   #avgQualityScore: number;
+  #qualityScoreCount: number;
   #usageCount: number;
   #successCount: number;
   #failureCount: number;
+  #costCount: number;
+  #totalCostUsd: number;
+  #durationCount: number;
+  #totalDurationSeconds: number;
   #lastUsed: Date | null;
   readonly #clock: Clock;
 
@@ -168,7 +245,7 @@ export class AgentConfiguration {
     if (!isObject(init)) throw new ValidationError('init', 'must be an object');
     this.#clock = options.clock ?? systemClock;
     const data = parseWith(agentConfigurationSchema, {
-      ...init,
+      ...withLegacyDefaults(init),
       id: init.id ?? randomUUID(),
       createdAt: init.createdAt ?? this.#clock(),
     });
@@ -179,11 +256,17 @@ export class AgentConfiguration {
     this.qualityGates = data.qualityGates;
     this.tags = data.tags;
     this.createdAt = data.createdAt;
+    this.variant = data.variant;
     this.#successRate = data.successRate;
     this.#avgQualityScore = data.avgQualityScore;
+    this.#qualityScoreCount = data.qualityScoreCount;
     this.#usageCount = data.usageCount;
     this.#successCount = data.successCount;
     this.#failureCount = data.failureCount;
+    this.#costCount = data.costCount;
+    this.#totalCostUsd = data.totalCostUsd;
+    this.#durationCount = data.durationCount;
+    this.#totalDurationSeconds = data.totalDurationSeconds;
     this.#lastUsed = data.lastUsed;
   }
 
@@ -192,9 +275,18 @@ export class AgentConfiguration {
     return this.#successRate;
   }
 
-  /** Running average of quality scores, 0..100: the first score, then 0.7 × new + 0.3 × old. */
+  /**
+   * Running average of the known quality scores, 0..100: the first known score, then
+   * 0.7 x new + 0.3 x old. Unknown scores leave it unchanged; 0 while no score is known (see
+   * {@link AgentConfiguration.qualityScoreCount}).
+   */
   get avgQualityScore(): number {
     return this.#avgQualityScore;
+  }
+
+  /** Outcomes recorded with a known quality score; 0 means the quality is unknown so far. */
+  get qualityScoreCount(): number {
+    return this.#qualityScoreCount;
   }
 
   /** Outcomes recorded. */
@@ -212,6 +304,36 @@ export class AgentConfiguration {
     return this.#failureCount;
   }
 
+  /** Outcomes recorded with a known cost. */
+  get costCount(): number {
+    return this.#costCount;
+  }
+
+  /** Sum of the known costs in USD. */
+  get totalCostUsd(): number {
+    return this.#totalCostUsd;
+  }
+
+  /** Average known cost of a run in USD; null while no run's cost was known. */
+  get avgCostUsd(): number | null {
+    return this.#costCount === 0 ? null : this.#totalCostUsd / this.#costCount;
+  }
+
+  /** Outcomes recorded with a measured duration. */
+  get durationCount(): number {
+    return this.#durationCount;
+  }
+
+  /** Sum of the measured durations in seconds. */
+  get totalDurationSeconds(): number {
+    return this.#totalDurationSeconds;
+  }
+
+  /** Average measured duration of a run in seconds; null while none was measured. */
+  get avgDurationSeconds(): number | null {
+    return this.#durationCount === 0 ? null : this.#totalDurationSeconds / this.#durationCount;
+  }
+
   /** When the last outcome was recorded; null when never used. */
   get lastUsed(): Date | null {
     return this.#lastUsed === null ? null : new Date(this.#lastUsed);
@@ -219,26 +341,80 @@ export class AgentConfiguration {
 
   /**
    * Records one measured outcome: usageCount + 1, successCount or failureCount + 1,
-   * successRate = successCount / usageCount, avgQualityScore = the score on first use and
-   * 0.7 × score + 0.3 × previous average afterwards, lastUsed = now. This changes only this
-   * object; to record an outcome of a stored composition use `ConfigurationStore.recordOutcome`.
+   * successRate = successCount / usageCount, lastUsed = now. A known quality score updates
+   * avgQualityScore (BEHAVIOUR §5: the first known score, then 0.7 x score + 0.3 x previous
+   * average) and qualityScoreCount; an unknown one (`null`: no scorer measured the run) leaves
+   * both unchanged, so an unmeasured run never drags the average towards 0. A known cost and a
+   * measured duration add to their totals. This changes only this object; to record an outcome
+   * of a stored composition use `ConfigurationStore.recordOutcome`.
    *
    * @param success whether the run succeeded
-   * @param qualityScore the measured quality of the run, 0..100
-   * @throws ValidationError naming `success` or `qualityScore`; nothing changes then
+   * @param qualityScore the measured quality of the run, 0..100, or null when unknown
+   * @param measures the run's cost in USD (null when unknown) and duration in seconds
+   * @throws ValidationError naming `success`, `qualityScore`, `costUsd` or `durationSeconds`;
+   *   nothing changes then
    */
-  recordOutcome(success: boolean, qualityScore: number): this {
-    assertOutcome(success, qualityScore);
-    const firstUse = this.#usageCount === 0;
+  recordOutcome(
+    success: boolean,
+    qualityScore: number | null,
+    measures: OutcomeMeasures = {},
+  ): this {
+    assertOutcome(success, qualityScore, measures);
     this.#usageCount += 1;
     if (success) this.#successCount += 1;
     else this.#failureCount += 1;
     this.#successRate = this.#successCount / this.#usageCount;
-    this.#avgQualityScore = firstUse
-      ? qualityScore
-      : QUALITY_SCORE_WEIGHT * qualityScore + (1 - QUALITY_SCORE_WEIGHT) * this.#avgQualityScore;
+    if (qualityScore !== null) this.#addQualityScore(qualityScore);
+    const { costUsd, durationSeconds } = measures ?? {};
+    if (typeof costUsd === 'number') {
+      this.#costCount += 1;
+      this.#totalCostUsd += costUsd;
+    }
+    if (typeof durationSeconds === 'number') {
+      this.#durationCount += 1;
+      this.#totalDurationSeconds += durationSeconds;
+    }
     this.#lastUsed = this.#clock();
     return this;
+  }
+
+  /**
+   * Records a run's quality measured after its outcome was recorded (a person's rating given
+   * later, say), with no use, success, cost or duration counted again. The average moves towards
+   * the score as for an outcome's (0.7 x new + 0.3 x old). `previousScore` is the quality the
+   * run's outcome was recorded with: when it was unknown (null) the run's score is now known
+   * (qualityScoreCount + 1); when it was known the run is re-scored (the count stays). To record
+   * it on a stored composition use `ConfigurationStore.recordQuality`.
+   *
+   * @throws ValidationError naming `qualityScore` unless it is a number 0..100, or
+   *   `previousScore` when it is not 0..100 or null, or is null while every use has a known
+   *   score; nothing changes then
+   */
+  recordQuality(revision: QualityRevision): this {
+    assertQualityRevision(revision);
+    if (revision.previousScore === null) {
+      if (this.#qualityScoreCount >= this.#usageCount) {
+        throw new ValidationError(
+          'previousScore',
+          `is null, but every one of the ${this.#usageCount} recorded uses has a known score`,
+        );
+      }
+      this.#addQualityScore(revision.qualityScore);
+    } else if (this.#qualityScoreCount === 0) {
+      throw new ValidationError('previousScore', 'is a score, but no use has a known score');
+    } else {
+      this.#addQualityScore(revision.qualityScore);
+      this.#qualityScoreCount -= 1;
+    }
+    return this;
+  }
+
+  #addQualityScore(qualityScore: number): void {
+    this.#avgQualityScore =
+      this.#qualityScoreCount === 0
+        ? qualityScore
+        : QUALITY_SCORE_WEIGHT * qualityScore + (1 - QUALITY_SCORE_WEIGHT) * this.#avgQualityScore;
+    this.#qualityScoreCount += 1;
   }
 
   /** The JSON form, timestamps as ISO 8601 strings; `JSON.stringify` uses it. */
@@ -251,36 +427,99 @@ export class AgentConfiguration {
       qualityGates: structuredClone(this.qualityGates),
       successRate: this.#successRate,
       avgQualityScore: this.#avgQualityScore,
+      qualityScoreCount: this.#qualityScoreCount,
       usageCount: this.#usageCount,
       successCount: this.#successCount,
       failureCount: this.#failureCount,
+      costCount: this.#costCount,
+      totalCostUsd: this.#totalCostUsd,
+      durationCount: this.#durationCount,
+      totalDurationSeconds: this.#totalDurationSeconds,
       createdAt: this.createdAt.toISOString(),
       lastUsed: this.#lastUsed === null ? null : this.#lastUsed.toISOString(),
       tags: [...this.tags],
+      ...(this.variant === undefined ? {} : { variant: { ...this.variant } }),
     };
   }
 
   /**
    * Rebuilds a configuration from its JSON form (e.g. a parsed `<id>.json`), validating every
-   * field.
+   * field. A file written before unknown quality scores existed (no `qualityScoreCount`) counts
+   * every outcome as scored.
    *
    * @throws ValidationError naming each offending field, e.g. `successRate: must be <= 1`
    *   (`data` when it is not an object).
    */
   static fromJSON(data: unknown, options: AgentConfigurationOptions = {}): AgentConfiguration {
     if (!isObject(data)) throw new ValidationError('data', 'must be an object');
-    const parsed = parseWith(agentConfigurationSchema, data);
+    const parsed = parseWith(agentConfigurationSchema, withLegacyDefaults(data));
     return new AgentConfiguration(parsed, options);
   }
 }
 
-/** Throws a {@link ValidationError} naming `success` or `qualityScore` when an outcome is invalid. */
-export function assertOutcome(success: unknown, qualityScore: unknown): void {
-  if (typeof success !== 'boolean') throw new ValidationError('success', 'must be a boolean');
-  if (typeof qualityScore !== 'number' || !Number.isFinite(qualityScore)) {
-    throw new ValidationError('qualityScore', 'must be a finite number');
+/** Older files have no `qualityScoreCount`: each outcome they counted came with a score. */
+function withLegacyDefaults<T extends object>(data: T): T {
+  const record = data as { qualityScoreCount?: unknown; usageCount?: unknown };
+  return record.qualityScoreCount === undefined && record.usageCount !== undefined
+    ? { ...data, qualityScoreCount: record.usageCount }
+    : data;
+}
+
+const nonNegative = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/** A run's quality measured after its outcome was recorded (see {@link AgentConfiguration.recordQuality}). */
+export interface QualityRevision {
+  /** The run's quality now, 0..100. */
+  qualityScore: number;
+  /** The quality its outcome was recorded with: null when it was unknown. */
+  previousScore: number | null;
+}
+
+/** Checks a {@link QualityRevision}, naming the bad field. */
+export function assertQualityRevision(revision: unknown): asserts revision is QualityRevision {
+  if (!isObject(revision)) throw new ValidationError('revision', 'must be an object');
+  const { qualityScore, previousScore } = revision as Partial<QualityRevision>;
+  if (typeof qualityScore !== 'number') {
+    throw new ValidationError('qualityScore', 'must be a number from 0 to 100');
   }
-  if (qualityScore < 0 || qualityScore > 100) {
-    throw new ValidationError('qualityScore', `must be between 0 and 100 (got ${qualityScore})`);
+  assertOutcome(true, qualityScore);
+  if (previousScore === undefined) {
+    throw new ValidationError('previousScore', 'must be the score recorded before, or null');
+  }
+  try {
+    assertOutcome(true, previousScore);
+  } catch {
+    throw new ValidationError('previousScore', 'must be a number from 0 to 100, or null');
+  }
+}
+
+/**
+ * Throws a {@link ValidationError} naming `success`, `qualityScore`, `costUsd` or
+ * `durationSeconds` when an outcome is invalid. `qualityScore` is 0..100 or null (unknown);
+ * `costUsd` a number >= 0, null or absent; `durationSeconds` a number >= 0 or absent.
+ */
+export function assertOutcome(
+  success: unknown,
+  qualityScore: unknown,
+  measures: unknown = {},
+): void {
+  if (typeof success !== 'boolean') throw new ValidationError('success', 'must be a boolean');
+  if (qualityScore !== null) {
+    if (typeof qualityScore !== 'number' || !Number.isFinite(qualityScore)) {
+      throw new ValidationError('qualityScore', 'must be a finite number, or null when unknown');
+    }
+    if (qualityScore < 0 || qualityScore > 100) {
+      throw new ValidationError('qualityScore', `must be between 0 and 100 (got ${qualityScore})`);
+    }
+  }
+  if (measures === undefined || measures === null) return;
+  if (!isObject(measures)) throw new ValidationError('measures', 'must be an object');
+  const { costUsd, durationSeconds } = measures as OutcomeMeasures;
+  if (costUsd !== undefined && costUsd !== null && !nonNegative(costUsd)) {
+    throw new ValidationError('costUsd', 'must be a finite number >= 0, or null when unknown');
+  }
+  if (durationSeconds !== undefined && durationSeconds !== null && !nonNegative(durationSeconds)) {
+    throw new ValidationError('durationSeconds', 'must be a finite number >= 0');
   }
 }

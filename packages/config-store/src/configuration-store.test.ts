@@ -352,6 +352,42 @@ describe('ConfigurationStore', () => {
     });
   });
 
+  describe('listForTask and saveIfMissing', () => {
+    it('lists every composition of one task pattern in id order, unlimited', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      for (let index = 12; index >= 0; index -= 1) {
+        await store.save(composition(`cand-${String(index).padStart(2, '0')}`));
+      }
+      await store.save(composition('other', { taskPattern: 'security_deep_dive' }));
+      const listed = await store.listForTask('release_prep');
+      expect(ids(listed)).toEqual(
+        Array.from({ length: 13 }, (_, index) => `cand-${String(index).padStart(2, '0')}`),
+      );
+      await expect(store.listForTask('')).rejects.toThrow(
+        'taskPattern: must be a non-empty string',
+      );
+    });
+
+    it('saves a candidate once and never resets the outcomes recorded on it since', async () => {
+      const store = new ConfigurationStore({ storageDir: path.join(dir, 'fresh') });
+      const first = await store.saveIfMissing(composition('cand'));
+      expect(first.saved).toBe(true);
+      await store.recordOutcome('cand', { success: true, qualityScore: 90 });
+      const again = await store.saveIfMissing(composition('cand'));
+      expect(again.saved).toBe(false);
+      expect(again.composition.usageCount).toBe(1);
+      expect((await store.load('cand'))?.usageCount).toBe(1);
+    });
+
+    it('refuses to register over a corrupt file and leaves it untouched', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      await writeFile(path.join(dir, 'cand.json'), '{');
+      const error = await caught(store.saveIfMissing(composition('cand')));
+      expect(BatonError.isInstance(error) && error.code).toBe(BatonErrorCode.STORAGE);
+      expect(await readFile(path.join(dir, 'cand.json'), 'utf8')).toBe('{');
+    });
+  });
+
   describe('delete', () => {
     it('removes the file and reports whether there was one', async () => {
       const store = new ConfigurationStore({ storageDir: dir });
@@ -452,7 +488,11 @@ describe('ConfigurationStore', () => {
       [{ success: true, qualityScore: 101 }, 'qualityScore: must be between 0 and 100 (got 101)'],
       [{ success: true, qualityScore: -5 }, 'qualityScore: must be between 0 and 100 (got -5)'],
       [{ success: 1, qualityScore: 50 }, 'success: must be a boolean'],
-      [{ success: true }, 'qualityScore: must be a finite number'],
+      [{ success: true }, 'qualityScore: must be a finite number, or null when unknown'],
+      [
+        { success: true, qualityScore: 50, costUsd: -1 },
+        'costUsd: must be a finite number >= 0, or null when unknown',
+      ],
       [null, 'outcome: must be an object'],
     ])('rejects the outcome %j naming the field and changes nothing', async (outcome, message) => {
       const store = new ConfigurationStore({ storageDir: dir });
@@ -462,6 +502,97 @@ describe('ConfigurationStore', () => {
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as Error).message).toBe(message);
       expect(await readFile(path.join(dir, 'comp-1.json'), 'utf8')).toBe(before);
+    });
+
+    it('creates a missing composition with create and records its first outcome in one step', async () => {
+      const store = new ConfigurationStore({ storageDir: path.join(dir, 'new', 'compositions') });
+      let calls = 0;
+      const create = () => {
+        calls += 1;
+        return composition('fresh');
+      };
+      const first = await store.recordOutcome(
+        'fresh',
+        { success: true, qualityScore: 80 },
+        { create },
+      );
+      expect(first.toJSON()).toMatchObject({ id: 'fresh', usageCount: 1, avgQualityScore: 80 });
+      const second = await store.recordOutcome(
+        'fresh',
+        { success: false, qualityScore: 20 },
+        { create },
+      );
+      // Called only while the composition did not exist: the stored one is updated after that.
+      expect(calls).toBe(1);
+      expect(second.toJSON()).toMatchObject({ usageCount: 2, successCount: 1, failureCount: 1 });
+      expect(await fileNames(path.join(dir, 'new', 'compositions'))).toEqual(['fresh.json']);
+    });
+
+    it('loses no first outcome when one process creates the same composition concurrently', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      await Promise.all(
+        Array.from({ length: 12 }, () =>
+          store.recordOutcome(
+            'raced',
+            { success: true, qualityScore: 60 },
+            { create: () => composition('raced') },
+          ),
+        ),
+      );
+      expect((await store.load('raced'))?.usageCount).toBe(12);
+    });
+
+    it.each([
+      ['not a function', 'create: must be a function returning an AgentConfiguration'],
+      [() => composition('other'), 'create: must return the composition "comp-1" (got "other")'],
+      [
+        () => used('comp-1', [[true, 50]]),
+        'create: must return an unused composition (got usageCount 1)',
+      ],
+      [() => null, 'create: must return an AgentConfiguration'],
+    ])(
+      'refuses a create that does not make the unused composition asked for (%#)',
+      async (create, message) => {
+        const store = new ConfigurationStore({ storageDir: dir });
+        const error = await caught(
+          store.recordOutcome(
+            'comp-1',
+            { success: true, qualityScore: 50 },
+            {
+              create: create as never,
+            },
+          ),
+        );
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as Error).message).toBe(message);
+        expect(await fileNames(dir)).toEqual([]);
+      },
+    );
+
+    it('records an unknown quality, the cost and the duration of each run', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      await store.save(composition('measured'));
+      await store.recordOutcome('measured', {
+        success: true,
+        qualityScore: null,
+        costUsd: 0.012,
+        durationSeconds: 41,
+      });
+      const stored = await store.recordOutcome('measured', {
+        success: false,
+        qualityScore: 30,
+        costUsd: null,
+      });
+      expect(stored.toJSON()).toMatchObject({
+        usageCount: 2,
+        qualityScoreCount: 1,
+        avgQualityScore: 30,
+        costCount: 1,
+        totalCostUsd: 0.012,
+        durationCount: 1,
+        totalDurationSeconds: 41,
+      });
+      expect((await store.load('measured'))?.toJSON()).toEqual(stored.toJSON());
     });
 
     it('fails with BATON_NOT_FOUND for an unknown id and creates no file', async () => {
@@ -522,6 +653,87 @@ describe('ConfigurationStore', () => {
       const error = await caught(store.recordOutcome('held', { success: true, qualityScore: 50 }));
       expect(BatonError.isInstance(error) && error.code).toBe(BatonErrorCode.TIMEOUT);
       expect((await store.load('held'))?.usageCount).toBe(0);
+    });
+  });
+
+  describe('recordQuality', () => {
+    it('moves the average quality towards a later score without counting a use', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      await store.save(composition('rated'));
+      await store.recordOutcome('rated', { success: true, qualityScore: null, costUsd: 0.01 });
+      const first = await store.recordQuality('rated', { qualityScore: 80, previousScore: null });
+      expect(first.toJSON()).toMatchObject({
+        usageCount: 1,
+        successCount: 1,
+        qualityScoreCount: 1,
+        avgQualityScore: 80,
+        costCount: 1,
+      });
+      // Rated again: the run is re-scored, still one use with one known score.
+      const second = await store.recordQuality('rated', { qualityScore: 40, previousScore: 80 });
+      expect(second.avgQualityScore).toBeCloseTo(0.7 * 40 + 0.3 * 80, 10);
+      expect(second.toJSON()).toMatchObject({ usageCount: 1, qualityScoreCount: 1 });
+      const error = await caught(
+        store.recordQuality('rated', { qualityScore: 50, previousScore: null }),
+      );
+      expect((error as Error).message).toBe(
+        'previousScore: is null, but every one of the 1 recorded uses has a known score',
+      );
+      expect((await store.load('rated'))?.toJSON()).toEqual(second.toJSON());
+    });
+
+    it('loses no score when called concurrently', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      await store.save(used('busy', []));
+      for (let run = 0; run < 12; run += 1) {
+        await store.recordOutcome('busy', { success: true, qualityScore: null });
+      }
+      await Promise.all(
+        Array.from({ length: 12 }, () =>
+          store.recordQuality('busy', { qualityScore: 60, previousScore: null }),
+        ),
+      );
+      expect((await store.load('busy'))?.toJSON()).toMatchObject({
+        usageCount: 12,
+        qualityScoreCount: 12,
+        avgQualityScore: 60,
+      });
+    });
+
+    it.each([
+      [{ qualityScore: null, previousScore: null }, 'qualityScore: must be a number from 0 to 100'],
+      [
+        { qualityScore: 101, previousScore: null },
+        'qualityScore: must be between 0 and 100 (got 101)',
+      ],
+      [{ qualityScore: 50 }, 'previousScore: must be the score recorded before, or null'],
+      [
+        { qualityScore: 50, previousScore: 'x' },
+        'previousScore: must be a number from 0 to 100, or null',
+      ],
+      [
+        { qualityScore: 50, previousScore: 20 },
+        'previousScore: is a score, but no use has a known score',
+      ],
+    ])(
+      'rejects the revision %j naming the field and changes nothing',
+      async (revision, message) => {
+        const store = new ConfigurationStore({ storageDir: dir });
+        await store.save(composition('comp-1'));
+        const before = await readFile(path.join(dir, 'comp-1.json'), 'utf8');
+        const error = await caught(store.recordQuality('comp-1', revision as never));
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as Error).message).toBe(message);
+        expect(await readFile(path.join(dir, 'comp-1.json'), 'utf8')).toBe(before);
+      },
+    );
+
+    it('fails with BATON_NOT_FOUND for an unknown id', async () => {
+      const store = new ConfigurationStore({ storageDir: dir });
+      const error = await caught(
+        store.recordQuality('ghost', { qualityScore: 50, previousScore: null }),
+      );
+      expect(BatonError.isInstance(error) && error.code).toBe(BatonErrorCode.NOT_FOUND);
     });
   });
 

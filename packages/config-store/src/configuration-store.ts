@@ -11,7 +11,13 @@ import {
   ValidationError,
 } from '@baton/core';
 import { z } from 'zod';
-import { AgentConfiguration, assertOutcome, type Clock } from './agent-configuration.js';
+import {
+  AgentConfiguration,
+  assertOutcome,
+  assertQualityRevision,
+  type Clock,
+  type QualityRevision,
+} from './agent-configuration.js';
 import { writeFileAtomic } from './atomic-write.js';
 import {
   compositionPattern,
@@ -72,12 +78,29 @@ export const searchFiltersSchema = z.object({
 /** Filters of {@link ConfigurationStore.search}. */
 export type SearchFilters = z.input<typeof searchFiltersSchema>;
 
+/** Options of {@link ConfigurationStore.recordOutcome}. */
+export interface RecordOutcomeOptions extends StoreCallOptions {
+  /**
+   * Makes the composition when it is not stored yet (create-or-update). Called under the
+   * composition's lock, only when no file exists; it must return an unused composition with the
+   * id being recorded.
+   */
+  create?: (() => AgentConfiguration) | undefined;
+}
+
 /** A measured outcome of one run of a composition. */
 export interface Outcome {
   /** Whether the run succeeded. */
   success: boolean;
-  /** The measured quality of the run, 0..100. */
-  qualityScore: number;
+  /**
+   * The measured quality of the run, 0..100, or null when no scorer measured it (unknown is
+   * recorded as unknown, never as 0; see `scoreQuality`).
+   */
+  qualityScore: number | null;
+  /** What the run cost in USD; null or absent when it could not be known. */
+  costUsd?: number | null | undefined;
+  /** How long the run took in seconds. */
+  durationSeconds?: number | null | undefined;
 }
 
 /**
@@ -130,11 +153,7 @@ export class ConfigurationStore {
    */
   async save(config: AgentConfiguration, options: StoreCallOptions = {}): Promise<string> {
     throwIfAborted(options.signal);
-    if (!isObject(config)) throw new ValidationError('config', 'must be an AgentConfiguration');
-    const value = AgentConfiguration.fromJSON(
-      config instanceof AgentConfiguration ? config.toJSON() : config,
-      this.#configOptions(),
-    );
+    const value = this.#checked(config);
     const file = this.#path(value.id);
     await this.#ensureDirectory();
     await this.#withLock(file, options.signal, async () => {
@@ -202,6 +221,55 @@ export class ConfigurationStore {
   }
 
   /**
+   * Every valid composition stored for a task pattern, in id order: the candidates a bandit
+   * policy chooses among (see `chooseCandidate`). Corrupt files are skipped with a warning.
+   *
+   * @throws ValidationError naming `taskPattern` when it is empty or not a string
+   */
+  async listForTask(
+    taskPattern: string,
+    options: StoreCallOptions = {},
+  ): Promise<AgentConfiguration[]> {
+    if (typeof taskPattern !== 'string' || taskPattern.trim() === '') {
+      throw new ValidationError('taskPattern', 'must be a non-empty string');
+    }
+    const all = await this.#readAll(options.signal);
+    return all
+      .filter((config) => config.taskPattern === taskPattern)
+      .sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+  }
+
+  /**
+   * Saves the composition unless one with its id is stored already, under the composition's
+   * lock, so that registering a task pattern's candidates from several processes at once never
+   * resets the outcomes another process recorded.
+   *
+   * @returns the stored composition (the existing one, with its outcomes, or the one saved now)
+   *   and whether it was saved now
+   * @throws ValidationError naming the offending field; a `BATON_STORAGE` error when the stored
+   *   file is corrupt (left untouched)
+   */
+  async saveIfMissing(
+    config: AgentConfiguration,
+    options: StoreCallOptions = {},
+  ): Promise<{ composition: AgentConfiguration; saved: boolean }> {
+    throwIfAborted(options.signal);
+    const value = this.#checked(config);
+    const file = this.#path(value.id);
+    await this.#ensureDirectory();
+    return this.#withLock(file, options.signal, async () => {
+      const read = await readRecord(file, this.#parse);
+      if (read.status === 'ok') return { composition: read.value, saved: false };
+      if (read.status === 'corrupt') {
+        throw corruptRecordError('Composition', file, read.reason, read.cause);
+      }
+      await this.#write(file, value);
+      await this.#syncPattern(value);
+      return { composition: value, saved: true };
+    });
+  }
+
+  /**
    * Removes a composition's file. Its pattern, if one was contributed, stays in the library.
    *
    * @returns true when a file was removed, false when there was none
@@ -241,27 +309,43 @@ export class ConfigurationStore {
   }
 
   /**
-   * Records a measured outcome of a stored composition, safely when several processes share the
-   * store: under the composition's lock it reads the latest file, applies
+   * Records a measured outcome of a composition, safely when several processes share the store:
+   * under the composition's lock it reads the latest file, applies
    * `AgentConfiguration.recordOutcome`, writes the file atomically, updates the composition's
-   * pattern, and releases the lock. The signal is honoured until the lock is held.
+   * pattern, and releases the lock. With `create`, a composition that is not stored yet is made by
+   * `create()` and saved with this first outcome in the same locked step (create-or-update), so
+   * processes recording the first outcome of a new composition at once lose no update. The
+   * signal is honoured until the lock is held.
    *
+   * @example
+   * ```ts
+   * await store.recordOutcome(id, { success: true, qualityScore: 88 }, {
+   *   create: () => new AgentConfiguration({ id, taskPattern: 'release_prep', ...team }),
+   * });
+   * ```
    * @returns the updated composition
-   * @throws ValidationError naming `id`, `success` or `qualityScore`; a `BATON_NOT_FOUND` error
-   * when there is no such composition; a `BATON_STORAGE` error when its file is corrupt (left
-   * untouched); a `TimeoutError` when the lock cannot be had in time
+   * @throws ValidationError naming `id`, `success`, `qualityScore`, `costUsd`, `durationSeconds`
+   *   or `create` (not a function,
+   *   or it made a composition with another id or with outcomes already); a `BATON_NOT_FOUND`
+   *   error when there is no such composition and no `create`; a `BATON_STORAGE` error when its
+   *   file is corrupt (left untouched); a `TimeoutError` when the lock cannot be had in time
    */
   async recordOutcome(
     id: string,
     outcome: Outcome,
-    options: StoreCallOptions = {},
+    options: RecordOutcomeOptions = {},
   ): Promise<AgentConfiguration> {
     throwIfAborted(options.signal);
     const file = this.#path(id);
     if (typeof outcome !== 'object' || outcome === null) {
       throw new ValidationError('outcome', 'must be an object');
     }
-    assertOutcome(outcome.success, outcome.qualityScore);
+    const measures = { costUsd: outcome.costUsd, durationSeconds: outcome.durationSeconds };
+    assertOutcome(outcome.success, outcome.qualityScore, measures);
+    const { create } = options;
+    if (create !== undefined && typeof create !== 'function') {
+      throw new ValidationError('create', 'must be a function returning an AgentConfiguration');
+    }
     const notFound = () =>
       new BatonError(
         BatonErrorCode.NOT_FOUND,
@@ -269,15 +353,19 @@ export class ConfigurationStore {
       );
     const update = async () => {
       const read = await readRecord(file, this.#parse);
-      if (read.status === 'missing') throw notFound();
       if (read.status === 'corrupt') {
         throw corruptRecordError('Composition', file, read.reason, read.cause);
       }
-      const config = read.value.recordOutcome(outcome.success, outcome.qualityScore);
+      let stored: AgentConfiguration;
+      if (read.status === 'ok') stored = read.value;
+      else if (create === undefined) throw notFound();
+      else stored = this.#created(id, create());
+      const config = stored.recordOutcome(outcome.success, outcome.qualityScore, measures);
       await this.#write(file, config);
       await this.#syncPattern(config);
       return config;
     };
+    if (create !== undefined) await this.#ensureDirectory();
     try {
       return await this.#withLock(file, options.signal, update);
     } catch (error) {
@@ -285,6 +373,75 @@ export class ConfigurationStore {
       if (errorCode(error) === 'ENOENT') throw notFound();
       throw error;
     }
+  }
+
+  /**
+   * Records a run's quality measured after its outcome was recorded (a person's rating of the
+   * run, say) on a stored composition, under the same lock as {@link ConfigurationStore.recordOutcome}
+   * (see `AgentConfiguration.recordQuality`): its average quality moves towards the score, while
+   * its uses, successes, cost and duration stay as they are.
+   *
+   * @returns the updated composition
+   * @throws ValidationError naming `qualityScore` or `previousScore`; BatonError
+   *   `BATON_NOT_FOUND` for an unknown id; `BATON_STORAGE` for a corrupt file (left untouched)
+   */
+  async recordQuality(
+    id: string,
+    revision: QualityRevision,
+    options: StoreCallOptions = {},
+  ): Promise<AgentConfiguration> {
+    throwIfAborted(options.signal);
+    const file = this.#path(id);
+    assertQualityRevision(revision);
+    const notFound = () =>
+      new BatonError(
+        BatonErrorCode.NOT_FOUND,
+        `Composition "${id}" not found in ${this.storageDir}`,
+      );
+    try {
+      return await this.#withLock(file, options.signal, async () => {
+        const read = await readRecord(file, this.#parse);
+        if (read.status === 'corrupt') {
+          throw corruptRecordError('Composition', file, read.reason, read.cause);
+        }
+        if (read.status !== 'ok') throw notFound();
+        const config = read.value.recordQuality(revision);
+        await this.#write(file, config);
+        await this.#syncPattern(config);
+        return config;
+      });
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') throw notFound();
+      throw error;
+    }
+  }
+
+  /** What `create` made, checked: a valid, unused composition with the id being recorded. */
+  #created(id: string, made: unknown): AgentConfiguration {
+    if (!isObject(made)) throw new ValidationError('create', 'must return an AgentConfiguration');
+    const config = this.#checked(made);
+    if (config.id !== id) {
+      throw new ValidationError(
+        'create',
+        `must return the composition "${id}" (got "${config.id}")`,
+      );
+    }
+    if (config.usageCount !== 0) {
+      throw new ValidationError(
+        'create',
+        `must return an unused composition (got usageCount ${config.usageCount})`,
+      );
+    }
+    return config;
+  }
+
+  /** A validated copy of a composition to write. */
+  #checked(config: unknown): AgentConfiguration {
+    if (!isObject(config)) throw new ValidationError('config', 'must be an AgentConfiguration');
+    return AgentConfiguration.fromJSON(
+      config instanceof AgentConfiguration ? config.toJSON() : config,
+      this.#configOptions(),
+    );
   }
 
   #path(id: string): string {

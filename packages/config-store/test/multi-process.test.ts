@@ -25,20 +25,16 @@ afterEach(async () => {
  * Starts one writer: a real Node process running the TypeScript sources through Node's type
  * stripping (no build needed), with a resolve hook mapping `./x.js` imports to `./x.ts`.
  */
-function startWriter(worker: number, args: string[]) {
-  const child = fork(
-    path.join(here, 'record-outcomes.child.ts'),
-    [...args, String(worker), String(OUTCOMES_EACH)],
-    {
-      execArgv: [
-        ...(process.features.typescript ? [] : ['--experimental-strip-types']),
-        '--no-warnings',
-        '--import',
-        pathToFileURL(path.join(here, 'resolve-ts-hooks.mjs')).href,
-      ],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    },
-  );
+function startWriter(worker: number, script: string, args: string[]) {
+  const child = fork(path.join(here, script), args, {
+    execArgv: [
+      ...(process.features.typescript ? [] : ['--experimental-strip-types']),
+      '--no-warnings',
+      '--import',
+      pathToFileURL(path.join(here, 'resolve-ts-hooks.mjs')).href,
+    ],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
@@ -56,11 +52,15 @@ function startWriter(worker: number, args: string[]) {
   return { child, ready, exited };
 }
 
-it(`loses no update when ${WRITERS} processes record ${OUTCOMES_EACH} outcomes each on one composition`, async () => {
+function expectNodeWithHooks(): void {
   expect(
     'registerHooks' in nodeModule,
     'the writers need Node >= 22.15 (module.registerHooks)',
   ).toBe(true);
+}
+
+it(`loses no update when ${WRITERS} processes record ${OUTCOMES_EACH} outcomes each on one composition`, async () => {
+  expectNodeWithHooks();
   const storageDir = path.join(dir, 'compositions');
   const patternsDir = path.join(dir, 'patterns');
   const store = new ConfigurationStore({
@@ -77,7 +77,13 @@ it(`loses no update when ${WRITERS} processes record ${OUTCOMES_EACH} outcomes e
   );
 
   const writers = Array.from({ length: WRITERS }, (_, worker) =>
-    startWriter(worker, [storageDir, patternsDir, 'shared']),
+    startWriter(worker, 'record-outcomes.child.ts', [
+      storageDir,
+      patternsDir,
+      'shared',
+      String(worker),
+      String(OUTCOMES_EACH),
+    ]),
   );
   await Promise.all(writers.map((writer) => writer.ready));
   for (const writer of writers) writer.child.send('go');
@@ -112,4 +118,59 @@ it(`loses no update when ${WRITERS} processes record ${OUTCOMES_EACH} outcomes e
     confidence: final?.successRate,
     context: { usageCount: WRITERS * OUTCOMES_EACH, successCount: successes },
   });
+}, 60_000);
+
+const ROUNDS = 10;
+
+/** The next message of a writer; rejects when the writer exits first (its error is in `exited`). */
+function nextReply(writer: ReturnType<typeof startWriter>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`writer exited (${code})`));
+    writer.child.once('exit', onExit);
+    writer.child.once('message', (message) => {
+      writer.child.off('exit', onExit);
+      resolve(message);
+    });
+  });
+}
+
+it(`records all ${WRITERS * ROUNDS} first outcomes when ${WRITERS} processes create the same new composition at once, ${ROUNDS} rounds`, async () => {
+  expectNodeWithHooks();
+  const storageDir = path.join(dir, 'compositions');
+  const patternsDir = path.join(dir, 'patterns');
+  const writers = Array.from({ length: WRITERS }, (_, worker) =>
+    startWriter(worker, 'record-first-outcome.child.ts', [storageDir, patternsDir, String(worker)]),
+  );
+  await Promise.all(writers.map((writer) => writer.ready));
+
+  const store = new ConfigurationStore({ storageDir });
+  let recorded = 0;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const id = `new-composition-${round}`;
+    const replies = writers.map((writer) => nextReply(writer));
+    for (const writer of writers) writer.child.send({ id, round });
+    await Promise.all(replies).catch(async (error) => {
+      const stderr = (await Promise.all(writers.map((writer) => writer.exited)))
+        .map((result) => result.stderr)
+        .join('\n');
+      throw new Error(`${String(error)}: ${stderr}`);
+    });
+    const final = await store.load(id);
+    const successes = Array.from({ length: WRITERS }, (_, worker) =>
+      outcomeOf(worker, round),
+    ).filter((outcome) => outcome.success).length;
+    expect(final?.toJSON(), `round ${round}`).toMatchObject({
+      usageCount: WRITERS,
+      successCount: successes,
+      failureCount: WRITERS - successes,
+    });
+    recorded += final?.usageCount ?? 0;
+  }
+  for (const writer of writers) writer.child.send('stop');
+  const results = await Promise.all(writers.map((writer) => writer.exited));
+  for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
+  expect(recorded).toBe(WRITERS * ROUNDS);
+  expect(await fileNames(storageDir)).toEqual(
+    Array.from({ length: ROUNDS }, (_, round) => `new-composition-${round}.json`).sort(),
+  );
 }, 60_000);

@@ -25,6 +25,14 @@ export {
   strategyRoleSchema,
 } from './agent-factory.js';
 export {
+  alternativeStrategies,
+  type CandidateComposition,
+  CandidateKind,
+  type CandidateOptions,
+  generateCandidates,
+  tierRange,
+} from './candidate-compositions.js';
+export {
   type ComposedPlan,
   composedPlanSchema,
   explainPlan,
@@ -51,6 +59,15 @@ export {
   type TeamPricing,
   worstCaseDuration,
 } from './plan-estimates.js';
+export {
+  matchPrebuiltComposition,
+  PREBUILT_COMPOSITIONS,
+  type PrebuiltAgent,
+  type PrebuiltComposition,
+  type PrebuiltMatch,
+  PrebuiltTaskPattern,
+  spawnPrebuiltTeam,
+} from './prebuilt-compositions.js';
 export type { TaskContext } from './task-analysis.js';
 export {
   COMPLEXITY_KEYWORDS,

@@ -8,6 +8,11 @@ import {
 } from '@baton/core';
 import { defaultTemplateRegistry, type TemplateRegistry } from '@baton/templates';
 import { z } from 'zod';
+import {
+  type CandidateComposition,
+  type CandidateOptions,
+  generateCandidates,
+} from './candidate-compositions.js';
 import { type ComposedPlan, explainPlan } from './composed-plan.js';
 import {
   DEFAULT_MODEL_PRICES,
@@ -20,7 +25,8 @@ import {
   type TierModels,
 } from './model-prices.js';
 import { estimateTeam } from './plan-estimates.js';
-import { analyzeTaskWithReasons, type TaskContext } from './task-analysis.js';
+import { type PrebuiltTaskPattern, spawnPrebuiltTeam } from './prebuilt-compositions.js';
+import { analyzeTaskWithReasons, type TaskAnalysis, type TaskContext } from './task-analysis.js';
 import { chooseStrategy, composeTeam, selectTemplates } from './team-composition.js';
 
 /** Options of {@link MetaOrchestrator}. */
@@ -149,25 +155,13 @@ export class MetaOrchestrator {
       task: analysis.task,
       qualityGates: requirements.qualityGates,
     });
-    const estimate = estimateTeam(team.agents, choice.strategy, {
-      prices: this.prices,
-      tierModels: this.tierModels,
-    });
-    const plan: ComposedPlan = {
+    const plan = this.#plan(analysis, {
       agents: team.agents,
       strategy: choice.strategy,
       qualityGates: { ...requirements.qualityGates },
-      estimatedCost: estimate.estimatedCost,
-      estimatedCostUsd: estimate.estimatedCostUsd,
-      estimatedDuration: estimate.estimatedDuration,
-      complexity: requirements.complexity,
-      domain: requirements.domain,
-      requirements,
-      task: analysis.task,
       strategyRule: choice.rule,
-      reasons: [...analysis.reasons, ...selection.reasons, choice.reason, ...team.reasons],
-      costBreakdown: estimate.costBreakdown,
-    };
+      reasons: [...selection.reasons, choice.reason, ...team.reasons],
+    });
     this.#logger.debug('composed plan', {
       strategy: plan.strategy,
       rule: plan.strategyRule,
@@ -176,6 +170,94 @@ export class MetaOrchestrator {
       estimatedCostUsd: plan.estimatedCostUsd,
     });
     return plan;
+  }
+
+  /**
+   * A pre-built composition (release prep, coverage boost, security deep dive; see
+   * `PREBUILT_COMPOSITIONS`) as a plan for a task: its team spawned for the task, its strategy,
+   * its gates overlaid with the context's, and the same estimates as any plan. `strategyRule` is
+   * `prebuilt`. Use it for a task `matchPrebuiltComposition` matched.
+   *
+   * @example
+   * ```ts
+   * const match = matchPrebuiltComposition('prepare for the 2.0 release');
+   * const plan = orchestrator.composePrebuilt(match!.taskPattern, 'prepare for the 2.0 release');
+   * plan.agents.length; // 5 (coverage, security, quality, documentation, performance)
+   * ```
+   * @throws ValidationError naming `taskPattern`, `task` or the bad context field; BatonError
+   *   `BATON_CONFIGURATION` when the registry lacks one of the composition's templates.
+   */
+  composePrebuilt(
+    taskPattern: PrebuiltTaskPattern,
+    task: string,
+    context?: TaskContext,
+  ): ComposedPlan {
+    const analysis = analyzeTaskWithReasons(task, context, this.registry);
+    const { requirements } = analysis;
+    const team = spawnPrebuiltTeam({
+      taskPattern,
+      task: analysis.task,
+      registry: this.registry,
+      qualityGates: requirements.qualityGates,
+    });
+    const { composition } = team;
+    return this.#plan(analysis, {
+      agents: team.agents,
+      strategy: composition.strategy,
+      qualityGates: team.qualityGates,
+      strategyRule: 'prebuilt',
+      reasons: [
+        `pre-built composition ${composition.taskPattern} (${composition.name}): ${composition.agents.length} agents, ${composition.strategy}`,
+      ],
+    });
+  }
+
+  /**
+   * The candidate compositions for a plan's task pattern, priced with this orchestrator's models:
+   * the plan's team, the same team one tier down and up, and the other strategies the rules can
+   * build for it, each executable (see `generateCandidates`).
+   *
+   * @example
+   * ```ts
+   * const plan = orchestrator.analyzeAndCompose('review the payment module');
+   * for (const candidate of orchestrator.composeCandidates(plan)) {
+   *   console.log(candidate.description, candidate.estimatedCostUsd);
+   * }
+   * ```
+   */
+  composeCandidates(plan: ComposedPlan, options: CandidateOptions = {}): CandidateComposition[] {
+    return generateCandidates(plan, {
+      ...options,
+      registry: this.registry,
+      pricing: { prices: this.prices, tierModels: this.tierModels },
+    });
+  }
+
+  /** A plan from an analysis and a team: the estimates priced with this orchestrator's models. */
+  #plan(
+    analysis: TaskAnalysis,
+    team: Pick<ComposedPlan, 'agents' | 'strategy' | 'qualityGates' | 'strategyRule' | 'reasons'>,
+  ): ComposedPlan {
+    const { requirements } = analysis;
+    const estimate = estimateTeam(team.agents, team.strategy, {
+      prices: this.prices,
+      tierModels: this.tierModels,
+    });
+    return {
+      agents: team.agents,
+      strategy: team.strategy,
+      qualityGates: team.qualityGates,
+      estimatedCost: estimate.estimatedCost,
+      estimatedCostUsd: estimate.estimatedCostUsd,
+      estimatedDuration: estimate.estimatedDuration,
+      complexity: requirements.complexity,
+      domain: requirements.domain,
+      requirements,
+      task: analysis.task,
+      strategyRule: team.strategyRule,
+      reasons: [...analysis.reasons, ...team.reasons],
+      costBreakdown: estimate.costBreakdown,
+    };
   }
 
   /** A human-readable account of a plan (see `explainPlan`). */

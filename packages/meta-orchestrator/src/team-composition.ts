@@ -39,6 +39,8 @@ export const StrategyRule = {
   COMPLEX: 'complex',
   /** Nothing else applied -> sequential. */
   DEFAULT: 'default',
+  /** Not a rule: the plan is a pre-built composition (`MetaOrchestrator.composePrebuilt`). */
+  PREBUILT: 'prebuilt',
 } as const;
 /** The name of the strategy rule that fired, e.g. `"documentation"`. */
 export type StrategyRule = (typeof StrategyRule)[keyof typeof StrategyRule];
