@@ -1,12 +1,20 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AgentConfiguration, ConfigurationStore, PatternLibrary } from '@baton/config-store';
+import { pathToFileURL } from 'node:url';
+import {
+  AgentConfiguration,
+  ConfigurationStore,
+  createSeededRandom,
+  PatternLibrary,
+} from '@baton/config-store';
 import type { Agent, Logger } from '@baton/core';
-import { MetaOrchestrator, spawnAgent } from '@baton/meta-orchestrator';
+import { MetaOrchestrator, PrebuiltTaskPattern, spawnAgent } from '@baton/meta-orchestrator';
 import { getTemplate } from '@baton/templates';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  chooseCandidateComposition,
   chooseComposition,
   compositionIdFor,
   isProvenComposition,
@@ -15,6 +23,9 @@ import {
   recordCompositionOutcome,
   taskPatternOf,
 } from './composition-learning.js';
+import { RELEASE_TASK_PATTERN } from './release-evidence.js';
+import { SECURITY_DEEP_DIVE_TASK_PATTERN } from './security-evidence.js';
+import { TEST_COVERAGE_BOOST_TASK_PATTERN } from './test-coverage-boost-workflow.js';
 
 const DOCS = 'update API documentation';
 const directories: string[] = [];
@@ -182,9 +193,8 @@ describe('chooseComposition', () => {
     const [agent] = chosen.agents as [Agent];
     expect(agent.instructions).toContain(`## Task\n${DOCS}\n\n## Your part`);
     expect(agent.instructions).not.toContain('the task it was composed for');
-    // Stored agents are core agents (no strategyRole); everything but the task is kept.
-    const { strategyRole: _, ...storedAgent } = stored as Agent & { strategyRole?: string };
-    expect({ ...agent, instructions: '' }).toEqual({ ...storedAgent, instructions: '' });
+    // Everything but the task is kept, the agent's part in its strategy too.
+    expect({ ...agent, instructions: '' }).toEqual({ ...stored, instructions: '' });
   });
 
   it('composes when the best stored composition is below 0.8', async () => {
@@ -291,8 +301,8 @@ describe('recordCompositionOutcome', () => {
       tags: ['my-tool'],
       avgQualityScore: 85,
     });
-    // Stored as core agents: the plan's strategyRole is not part of the stored shape.
-    expect(saved?.agents).toEqual(chosen.plan.agents.map(({ strategyRole: _, ...agent }) => agent));
+    // Stored as the plan holds them, each with its part in the strategy.
+    expect(saved?.agents).toEqual(chosen.plan.agents);
 
     const second = await recordCompositionOutcome({
       store,
@@ -348,8 +358,11 @@ describe('recordCompositionOutcome', () => {
       composition: chosen,
       outcome: { success: true, qualityScore: 150 },
     });
-    expect(badScore).toMatchObject({ recorded: false, previous: null });
+    expect(badScore).toMatchObject({ recorded: false });
+    expect(badScore).not.toHaveProperty('previous');
     expect(badScore.recorded === false && badScore.error).toMatch(/qualityScore/);
+    // A rejected outcome saves nothing, not even the new composition.
+    expect(await store.load(chosen.compositionId)).toBeUndefined();
   });
 
   it('rejects with the abort reason when aborted', async () => {
@@ -366,5 +379,252 @@ describe('recordCompositionOutcome', () => {
       }),
     ).rejects.toThrow('stop now');
     expect(await store.load(chosen.compositionId)).toBeUndefined();
+  });
+});
+
+/**
+ * One recorder process: imports this module's source (Node strips its types; its imports are the
+ * built workspace packages) and, for every composition the parent names, records one outcome with
+ * `recordCompositionOutcome`, as concurrent `baton run`s finishing at once do.
+ */
+const RECORDER = `
+const [moduleUrl, storageDir, worker] = process.argv.slice(1);
+const { recordCompositionOutcome } = await import(moduleUrl);
+const { ConfigurationStore } = await import('@baton/config-store');
+const store = new ConfigurationStore({ storageDir, lock: { timeoutSeconds: 20 } });
+process.on('message', async (message) => {
+  if (message === 'stop') return process.disconnect();
+  const result = await recordCompositionOutcome({
+    store,
+    composition: message.composition,
+    outcome: { success: (Number(worker) + message.round) % 4 !== 0, qualityScore: 70 },
+  });
+  process.send(result);
+});
+process.send('ready');
+`;
+
+function startRecorder(storageDir: string, worker: number) {
+  const moduleUrl = pathToFileURL(path.join(import.meta.dirname, 'composition-learning.ts')).href;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...(process.features.typescript ? [] : ['--experimental-strip-types']),
+      '--no-warnings',
+      '--input-type=module',
+      '--eval',
+      RECORDER,
+      moduleUrl,
+      storageDir,
+      String(worker),
+    ],
+    { cwd: import.meta.dirname, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      const onExit = (code: number | null) =>
+        reject(new Error(`recorder ${worker} exited (${code}): ${stderr}`));
+      child.once('exit', onExit);
+      child.once('message', (message) => {
+        child.off('exit', onExit);
+        resolve(message);
+      });
+    });
+  return { child, next };
+}
+
+describe('recordCompositionOutcome across processes', () => {
+  const WRITERS = 8;
+  const ROUNDS = 10;
+  const recorders: ReturnType<typeof startRecorder>[] = [];
+  afterEach(() => {
+    for (const recorder of recorders.splice(0)) {
+      if (recorder.child.exitCode === null) recorder.child.kill();
+    }
+  });
+
+  it(`records all ${WRITERS * ROUNDS} first outcomes when ${WRITERS} processes record a new composition at once, ${ROUNDS} rounds`, async () => {
+    const { store, dir } = await temporaryStore();
+    const storageDir = path.join(dir, 'compositions');
+    recorders.push(
+      ...Array.from({ length: WRITERS }, (_, worker) => startRecorder(storageDir, worker)),
+    );
+    expect(await Promise.all(recorders.map((recorder) => recorder.next()))).toEqual(
+      Array(WRITERS).fill('ready'),
+    );
+    const chosen = await chooseComposition({ task: DOCS, store });
+    let recorded = 0;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const composition = {
+        compositionId: `${chosen.compositionId}-round-${round}`,
+        taskPattern: chosen.taskPattern,
+        strategy: chosen.strategy,
+        agents: chosen.agents,
+        qualityGates: chosen.qualityGates,
+      };
+      const replies = recorders.map((recorder) => recorder.next());
+      for (const recorder of recorders) recorder.child.send({ composition, round });
+      const results = (await Promise.all(replies)) as Array<{
+        recorded: boolean;
+        previous: { usageCount: number } | null;
+      }>;
+      expect(results.every((result) => result.recorded)).toBe(true);
+      const stored = await store.load(composition.compositionId);
+      expect(stored?.usageCount, `round ${round}`).toBe(WRITERS);
+      recorded += stored?.usageCount ?? 0;
+      // Exactly one recorder saw the composition as new; the others saw it with 1..7 uses.
+      const previous = results.map((result) => result.previous);
+      expect(previous.filter((standing) => standing === null)).toHaveLength(1);
+      expect(previous.map((standing) => standing?.usageCount ?? 0).sort((a, b) => a - b)).toEqual([
+        0, 1, 2, 3, 4, 5, 6, 7,
+      ]);
+    }
+    expect(recorded).toBe(WRITERS * ROUNDS);
+    for (const recorder of recorders) recorder.child.send('stop');
+  }, 60_000);
+});
+
+describe('chooseCandidateComposition', () => {
+  const REVIEW = 'do something generic';
+
+  it('registers the candidates once and lets the seeded policy choose among them', async () => {
+    const { store } = await temporaryStore();
+    const first = await chooseCandidateComposition({
+      task: REVIEW,
+      store,
+      random: createSeededRandom(1),
+    });
+    const stored = await store.listForTask(first.taskPattern);
+    expect(first.taskPattern).toBe('general_moderate');
+    expect(stored.map((config) => config.variant?.description).sort()).toEqual(
+      [
+        'adaptive instead of sequential',
+        'as composed',
+        'debate instead of sequential',
+        'one tier down',
+        'one tier up',
+        'refinement instead of sequential',
+        'teaching instead of sequential',
+      ].sort(),
+    );
+    expect(stored.map((config) => config.id)).toContain(first.compositionId);
+    expect(first.basis).toBe('untried');
+    expect(first.reason).toMatch(/^tried general_moderate-/);
+    expect(first.agents.every((agent) => agent.instructions.includes(`## Task\n${REVIEW}`))).toBe(
+      true,
+    );
+    // The same seed and records give the same choice; registering again changes nothing.
+    const again = await chooseCandidateComposition({
+      task: REVIEW,
+      store,
+      random: createSeededRandom(1),
+    });
+    expect(again.compositionId).toBe(first.compositionId);
+    expect(await store.listForTask(first.taskPattern)).toHaveLength(stored.length);
+  });
+
+  it('changes what the next run uses when a composition keeps failing', async () => {
+    const { store } = await temporaryStore();
+    const used: string[] = [];
+    let chosen = await chooseCandidateComposition({
+      task: REVIEW,
+      store,
+      random: createSeededRandom(2),
+    });
+    for (let run = 0; run < 2; run += 1) {
+      await recordCompositionOutcome({
+        store,
+        composition: chosen,
+        outcome: { success: false, qualityScore: 10, costUsd: 0.01 },
+      });
+      used.push(chosen.compositionId);
+      // Force the same team twice: it fails its first two runs.
+      chosen = await chooseCandidateComposition({ task: REVIEW, store, compositionId: used[0] });
+    }
+    const next = await chooseCandidateComposition({
+      task: REVIEW,
+      store,
+      random: createSeededRandom(2),
+    });
+    expect(next.compositionId).not.toBe(used[0]);
+    const failing = next.choice?.assessments.find(
+      (assessment) => assessment.candidate.id === used[0],
+    );
+    expect(failing?.excluded).toBe('failed its first 2 runs');
+    expect(next.reason).toContain(`${used[0]} (`);
+  });
+
+  it('routes a release task to the pre-built composition and offers the composed team too', async () => {
+    const { store } = await temporaryStore();
+    const chosen = await chooseCandidateComposition({
+      task: 'prepare for the 2.0 release',
+      store,
+      random: createSeededRandom(3),
+    });
+    expect(chosen.taskPattern).toBe('release_prep');
+    expect(chosen.prebuilt?.taskPattern).toBe('release_prep');
+    expect(chosen.reason).toMatch(
+      /^"prepare for the 2.0 release" matches the pre-built release preparation composition \(release_prep\); /,
+    );
+    const kinds = (await store.listForTask('release_prep')).map((config) => config.variant?.kind);
+    expect(kinds).toContain('prebuilt');
+    expect(kinds).toContain('composed');
+    const prebuilt = (await store.listForTask('release_prep')).find(
+      (config) => config.variant?.kind === 'prebuilt',
+    );
+    expect(prebuilt?.agents).toHaveLength(5);
+  });
+
+  it('routes to the task patterns the workflows store their compositions under', () => {
+    expect(PrebuiltTaskPattern).toEqual({
+      RELEASE_PREP: RELEASE_TASK_PATTERN,
+      TEST_COVERAGE_BOOST: TEST_COVERAGE_BOOST_TASK_PATTERN,
+      SECURITY_DEEP_DIVE: SECURITY_DEEP_DIVE_TASK_PATTERN,
+    });
+  });
+
+  it('keeps fresh and an explicit composition possible', async () => {
+    const { store } = await temporaryStore();
+    const fresh = await chooseCandidateComposition({ task: REVIEW, store, fresh: true });
+    expect(fresh).toMatchObject({ basis: 'fresh', strategy: fresh.plan.strategy });
+    expect(fresh.choice).toBeUndefined();
+    expect(await store.listAll()).toEqual([]);
+
+    const chosen = await chooseCandidateComposition({
+      task: REVIEW,
+      store,
+      random: createSeededRandom(4),
+    });
+    const other = (await store.listForTask(chosen.taskPattern)).find(
+      (config) => config.id !== chosen.compositionId,
+    )!;
+    const explicit = await chooseCandidateComposition({
+      task: REVIEW,
+      store,
+      compositionId: other.id,
+    });
+    expect(explicit).toMatchObject({ basis: 'explicit', compositionId: other.id });
+    await expect(
+      chooseCandidateComposition({ task: REVIEW, store, compositionId: 'nope' }),
+    ).rejects.toThrow('Composition "nope" is not a candidate');
+  });
+
+  it('runs the composed team and says why when the store cannot be used', async () => {
+    const { dir } = await temporaryStore();
+    const file = path.join(dir, 'not-a-directory');
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, 'x'));
+    const logger = recordingLogger();
+    const chosen = await chooseCandidateComposition({
+      task: REVIEW,
+      store: new ConfigurationStore({ storageDir: file }),
+      logger,
+    });
+    expect(chosen.basis).toBe('store-unreadable');
+    expect(chosen.reason).toMatch(/^the composition store could not be used \(/);
+    expect(logger.warnings).toHaveLength(1);
   });
 });

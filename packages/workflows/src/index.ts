@@ -100,6 +100,146 @@ export {
   TOP_FINDINGS_LIMIT,
 } from './report-formats.js';
 export {
+  type AuditAnswer,
+  type AuditorFinding,
+  auditAnswerSchema,
+  auditorFindingSchema,
+  type DebateAnswer,
+  type DebateVote,
+  debateAnswerSchema,
+  debateVoteSchema,
+  type RemediationAnswer,
+  type RemediationEffort,
+  remediationAnswerItemSchema,
+  remediationAnswerSchema,
+  remediationEffortSchema,
+  SECURITY_ANSWER_SHAPES,
+  SECURITY_DEEP_DIVE_ANSWER,
+} from './security-answers.js';
+export {
+  BUILT_IN_COMPLIANCE_CHECKS,
+  type ComplianceCheck,
+  type ComplianceConfig,
+  type ComplianceResult,
+  complianceCheckSchema,
+  complianceConfigSchema,
+  complianceResultSchema,
+  type EvaluateComplianceOptions,
+  evaluateCompliance,
+  parseSecurityDeepDiveConfig,
+  resolveComplianceChecks,
+  type SecurityDeepDiveConfig,
+  securityDeepDiveConfigSchema,
+} from './security-compliance.js';
+export {
+  type AuditorBallot,
+  type DebatedFinding,
+  debatedFindingSchema,
+  decideFindings,
+  type FindingVote,
+  findingVoteSchema,
+} from './security-debate.js';
+export {
+  type PhaseResults,
+  readAuditSteps,
+  readDebateSteps,
+  SECURITY_DEEP_DIVE_ROLES,
+  type SecurityAgentPhase,
+  type SecurityPhaseInput,
+  securityDeepDiveGraph,
+  securityDeepDiveHooks,
+  securityStepId,
+} from './security-deep-dive-graph.js';
+export {
+  type SecurityDeepDiveExecuteOptions,
+  type SecurityDeepDiveOptions,
+  SecurityDeepDiveWorkflow,
+} from './security-deep-dive-workflow.js';
+export {
+  type CollectSecurityEvidenceOptions,
+  collectSecurityEvidence,
+  type EvidenceFinding,
+  evidenceFindingSchema,
+  SECURITY_DEEP_DIVE_TASK_PATTERN,
+  type SecurityEvidence,
+  securityEvidenceDigest,
+  securityEvidenceSchema,
+} from './security-evidence.js';
+export {
+  type AuditorFindings,
+  createLocationVerifier,
+  type DeepDiveFinding,
+  deepDiveFindingSchema,
+  type LocationCheck,
+  type LocationVerifier,
+  type MergeFindingsOptions,
+  mergeAuditorFindings,
+  type RejectedFinding,
+  rejectedFindingSchema,
+  type VerifiedLocation,
+  verifiedLocationSchema,
+} from './security-findings.js';
+export {
+  judgeSecurityDeepDive,
+  openCriticalFindings,
+  type SecurityGate,
+  type SecurityVerdict,
+  type SecurityVerdictInput,
+  securityGateSchema,
+} from './security-gates.js';
+export {
+  AUDITOR_FOCUS_INSTRUCTIONS,
+  AUDITOR_FOCUSES,
+  type AuditorFocus,
+  type AuditPhaseOutcome,
+  answerOf,
+  auditContext,
+  auditorIdFor,
+  type DebatePhaseOutcome,
+  debateContext,
+  findingsToVoteOn,
+  type MissingAuditor,
+  missingAuditorSchema,
+  openFindings,
+  readAuditPhase,
+  readDebatePhase,
+  readSynthesisPhase,
+  resolveTeamSelection,
+  SECURITY_DEEP_DIVE_TASK,
+  SECURITY_REVIEWER_ID,
+  type SecurityTeam,
+  type SpawnSecurityTeamOptions,
+  spawnSecurityTeam,
+  synthesisContext,
+} from './security-phases.js';
+export {
+  type BuildRemediationPlanOptions,
+  buildRemediationPlan,
+  type DisputedFindingEntry,
+  disputedEntries,
+  disputedFindingEntrySchema,
+  type OpenFinding,
+  type RemediationItem,
+  type RemediationPlan,
+  remediationItemSchema,
+  remediationPlanSchema,
+} from './security-remediation.js';
+export {
+  type SecurityAgentRun,
+  SecurityDeepDiveReport,
+  type SecurityDeepDiveReportData,
+  type SecurityUsage,
+  securityAgentRunSchema,
+  securityDeepDiveReportSchema,
+  securityUsageSchema,
+} from './security-report.js';
+export {
+  formatSecurityConsole,
+  formatSecurityMarkdown,
+  formatSecuritySarif,
+  SECURITY_LIST_LIMIT,
+} from './security-report-formats.js';
+export {
   formatTestCoverageBoost,
   rejectedTestSchema,
   TEST_COVERAGE_BOOST_TASK_PATTERN,
@@ -111,3 +251,15 @@ export {
   testCoverageBoostResultSchema,
   testWriterAnswerSchema,
 } from './test-coverage-boost-workflow.js';
+export {
+  gatesPassedScore,
+  recordWorkflowComposition,
+} from './workflow-composition.js';
+export {
+  runWorkflowGraph,
+  stepResult,
+  type WorkflowRun,
+  type WorkflowRunOptions,
+  type WorkflowRuntimeOption,
+  workflowRuntime,
+} from './workflow-run.js';

@@ -104,6 +104,23 @@ describe('evaluateGate', () => {
     expect(below.message).toBe('Line coverage 79.99%; at least 80% required');
   });
 
+  it('adds a note to the message whether the gate passes or not', () => {
+    const quality = gate('min_quality_score');
+    const note = 'No linter ran: no linter configured';
+    const passed = evaluateGate(quality, 7, { figure: 9.5, summary: 'Quality 9.5/10', note });
+    expect(passed).toMatchObject({ actual: 9.5, passed: true });
+    expect(passed.message).toBe(`Quality 9.5/10; at least 7/10 required. Note: ${note}`);
+    const failed = evaluateGate(quality, 7, {
+      figure: 5,
+      summary: 'Quality 5/10',
+      hint: 'Largest deductions: duplication -2.5',
+      note,
+    });
+    expect(failed.message).toBe(
+      `Quality 5/10; at least 7/10 required. Largest deductions: duplication -2.5. Note: ${note}`,
+    );
+  });
+
   it('fails with actual null (never 0) when the figure is unknown, giving the reason', () => {
     const result = evaluateGate(gate('min_coverage'), 80, {
       figure: null,

@@ -180,14 +180,20 @@ export type GateMeasurement =
       figure: number | null;
       summary: string;
       reason?: string | undefined;
+      /** What to look at when the gate fails (the largest deductions, the least covered files). */
       hint?: string | undefined;
+      /**
+       * Something the figure leaves out for a reason that is no fault of the measurement (no
+       * linter configured), shown whether the gate passes or not. Not a warning.
+       */
+      note?: string | undefined;
     }
   /** The agent that measures it failed. */
   | { failed: string };
 
 /**
  * Judges one gate from measured figures only. An unknown figure (`null`) fails the gate; its
- * message says why and, where known, how to fix it.
+ * message says why and, where known, how to fix it. A measurement's `note` ends the message.
  */
 export function evaluateGate(
   definition: ReleaseGateDefinition,
@@ -203,12 +209,13 @@ export function evaluateGate(
   if ('failed' in measurement) {
     return { ...base, actual: null, passed: false, message: `not measured: ${measurement.failed}` };
   }
+  const note = measurement.note === undefined ? '' : `. Note: ${measurement.note}`;
   if (measurement.figure === null) {
     return {
       ...base,
       actual: null,
       passed: false,
-      message: `not measured: ${measurement.reason ?? measurement.summary}`,
+      message: `not measured: ${measurement.reason ?? measurement.summary}${note}`,
     };
   }
   const actual = measurement.figure;
@@ -218,5 +225,10 @@ export function evaluateGate(
       ? `at most ${threshold}${definition.unit} allowed`
       : `at least ${threshold}${definition.unit} required`;
   const hint = !passed && measurement.hint !== undefined ? `. ${measurement.hint}` : '';
-  return { ...base, actual, passed, message: `${measurement.summary}; ${requirement}${hint}` };
+  return {
+    ...base,
+    actual,
+    passed,
+    message: `${measurement.summary}; ${requirement}${hint}${note}`,
+  };
 }

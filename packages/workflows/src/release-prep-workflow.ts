@@ -6,6 +6,7 @@ import {
   type AgentExecutor,
   type AgentResult,
   type BatonEmitter,
+  type Budget,
   CompositionPattern,
   describeError,
   type Logger,
@@ -14,9 +15,9 @@ import {
   ValidationError,
 } from '@baton/core';
 import { spawnAgent } from '@baton/meta-orchestrator';
-import { ParallelStrategy } from '@baton/strategies';
+import { compilePlan, projectLayout } from '@baton/runtime';
 import { getTemplate } from '@baton/templates';
-import { isProvenComposition, recordCompositionOutcome } from './composition-learning.js';
+import { isProvenComposition } from './composition-learning.js';
 import {
   evaluateGate,
   type GateMeasurement,
@@ -44,6 +45,13 @@ import {
   confidenceFor,
   ReleaseReadinessReport,
 } from './release-readiness-report.js';
+import { gatesPassedScore, recordWorkflowComposition } from './workflow-composition.js';
+import {
+  runWorkflowGraph,
+  type WorkflowRun,
+  type WorkflowRuntimeOption,
+  workflowRuntime,
+} from './workflow-run.js';
 
 /** Options of {@link OrchestratedReleasePrepWorkflow}. */
 export interface ReleasePrepWorkflowOptions extends ReleaseMeasureOptions {
@@ -72,6 +80,14 @@ export interface ReleasePrepWorkflowOptions extends ReleaseMeasureOptions {
   analyzers?: Partial<ReleaseAnalyzers> | undefined;
   /** A time limit in seconds for every agent, instead of each template's own (600/900/300 s). */
   agentTimeoutSeconds?: number | undefined;
+  /**
+   * Where the check runs: a `Runtime` of `@baton/runtime`, or `false` for memory only. Default: a
+   * runtime on the project's `.baton/` folder, so a check can be resumed (`baton runs resume`),
+   * cancelled from another process, and budgeted.
+   */
+  runtime?: WorkflowRuntimeOption;
+  /** Spending limits (the optional model review spends tokens). */
+  budget?: Budget | undefined;
   /** Receives `strategy-start`, `agent-start`, `agent-end`, `usage-add`, `strategy-end`. */
   events?: BatonEmitter | undefined;
   logger?: Logger | undefined;
@@ -86,6 +102,8 @@ export interface ReleasePrepExecuteOptions {
   /** Extra context handed to the agents (and to the model review). */
   context?: Record<string, unknown> | undefined;
   signal?: AbortSignal | undefined;
+  /** The run's id (default: a new one). */
+  runId?: string | undefined;
 }
 
 /** The task the release agents are spawned for. */
@@ -102,7 +120,9 @@ export const RELEASE_TASK = 'Check whether the project is ready for release';
  * Coverage (line % >= min), Code Quality (score >= min), Documentation (documented % >= min, not
  * critical). A figure that cannot be measured is `null`, never 0, and its gate fails with the
  * reason. Blockers are failed critical gates and failed agents; approved = no blockers;
- * confidence is high (approved, no warnings), medium (approved with warnings) or low.
+ * confidence is high (approved, no warnings), medium (approved with warnings) or low. A signal
+ * left out for want of an optional tool (no linter configured) is a note in its gate's message
+ * and the summary, not a warning; a measurement that failed (a linter that crashed) is a warning.
  *
  * The best stored composition for `release_prep` is reused when its success rate is >= 0.8, and
  * every run records its outcome (success = approved; quality score = percent of gates passed).
@@ -178,24 +198,98 @@ export class OrchestratedReleasePrepWorkflow {
           }));
 
     const team = await this.#composeTeam(store, signal);
-    const executor = createReleaseExecutor({
+    logger.info('release check started', { path: root, agents: team.agents.map((a) => a.id) });
+    const graph = compilePlan(
+      { strategy: CompositionPattern.PARALLEL, agents: team.agents },
+      { task: RELEASE_TASK, tierFallback: false },
+    );
+    // A cancelled check has no verdict, and its aborted agents say nothing about the composition.
+    const run = await runWorkflowGraph({
+      runtime: workflowRuntime(this.#options.runtime, root, logger),
+      graph,
+      executor: this.#executor(root, context, signal),
+      context: { ...context, path: root },
+      metadata: {
+        workflow: RELEASE_TASK_PATTERN,
+        path: root,
+        compositionId: team.compositionId,
+        ...(team.reused === undefined ? {} : { reusedCompositionId: team.reused.id }),
+      },
+      signal,
+      budget: this.#options.budget,
+      events: this.#options.events,
+      runId: options.runId,
+    });
+    return this.#report({ root, started, store, team, run, signal });
+  }
+
+  /**
+   * Continues a release check that stopped (cancelled, out of budget, crashed) without running
+   * its finished agents again, and reports on it.
+   *
+   * @throws BatonError `BATON_NOT_FOUND` for an unknown run; `BATON_CONFLICT` when it finished.
+   */
+  async resume(
+    runId: string,
+    options: Pick<ReleasePrepExecuteOptions, 'path' | 'signal' | 'context'> = {},
+  ): Promise<ReleaseReadinessReport> {
+    const { signal, context = {} } = options;
+    const started = performance.now();
+    const logger = this.#logger;
+    const guess = nodePath.resolve(options.path ?? '.');
+    const runtime = workflowRuntime(this.#options.runtime, guess, logger);
+    const record = await runtime.store.loadRun(runId);
+    const root = typeof record.metadata?.path === 'string' ? record.metadata.path : guess;
+    const agents = record.graph.steps.flatMap((step) =>
+      step.agent === undefined ? [] : [step.agent as unknown as Agent],
+    );
+    const store =
+      this.#options.store === false
+        ? undefined
+        : (this.#options.store ??
+          new ConfigurationStore({ storageDir: projectLayout(root).compositions, logger }));
+    const compositionId =
+      typeof record.metadata?.compositionId === 'string'
+        ? record.metadata.compositionId
+        : `release_prep-${agents
+            .map((agent) => agent.templateId)
+            .sort()
+            .join('-')}`;
+    const run = await runWorkflowGraph({
+      runtime,
+      graph: record.graph,
+      executor: this.#executor(root, context, signal),
+      signal,
+      budget: this.#options.budget,
+      resume: runId,
+    });
+    const team: Team = { agents, compositionId, reused: undefined, notes: [] };
+    return this.#report({ root, started, store, team, run, signal });
+  }
+
+  #executor(root: string, context: Record<string, unknown>, signal: AbortSignal | undefined) {
+    return createReleaseExecutor({
       root,
       ...this.#measureOptions(),
       analyzers: this.#options.analyzers,
       modelExecutor: this.#options.modelExecutor,
       context,
       signal,
-      logger,
+      logger: this.#logger,
     });
-    const strategy = new ParallelStrategy<Agent>({
-      executor,
-      events: this.#options.events,
-      logger,
-    });
-    logger.info('release check started', { path: root, agents: team.agents.map((a) => a.id) });
-    const result = await strategy.execute(team.agents, { ...context, path: root }, { signal });
-    // A cancelled check has no verdict, and its aborted agents say nothing about the composition.
-    throwIfAborted(signal);
+  }
+
+  async #report(input: {
+    root: string;
+    started: number;
+    store: ConfigurationStore | undefined;
+    team: Team;
+    run: WorkflowRun;
+    signal: AbortSignal | undefined;
+  }): Promise<ReleaseReadinessReport> {
+    const { root, started, store, team, run, signal } = input;
+    const logger = this.#logger;
+    const result = { outputs: run.outputs };
 
     const verdict = judge(team.agents, result.outputs, this.qualityGates);
     const warnings = [
@@ -208,11 +302,7 @@ export class OrchestratedReleasePrepWorkflow {
     ];
     const approved = verdict.blockers.length === 0;
     const confidence = confidenceFor(approved, warnings.length);
-    const passedGates = verdict.gates.filter((gate) => gate.passed).length;
-    const qualityScore =
-      verdict.gates.length === 0
-        ? 0
-        : Math.round((passedGates / verdict.gates.length) * 10000) / 100;
+    const qualityScore = gatesPassedScore(verdict.gates);
     const composition =
       store === undefined
         ? null
@@ -223,9 +313,11 @@ export class OrchestratedReleasePrepWorkflow {
       gates: verdict.gates,
       blockers: verdict.blockers.length,
       warnings: warnings.length,
+      notes: verdict.notes,
       reusedFrom: team.reused,
     });
     const report = new ReleaseReadinessReport({
+      runId: run.result.runId,
       approved,
       confidence,
       path: root,
@@ -313,13 +405,13 @@ export class OrchestratedReleasePrepWorkflow {
     };
   }
 
-  async #record(
+  #record(
     store: ConfigurationStore,
     team: Team,
     outcome: { success: boolean; qualityScore: number },
     signal: AbortSignal | undefined,
   ): Promise<CompositionRecord> {
-    const recorded = await recordCompositionOutcome({
+    return recordWorkflowComposition({
       store,
       composition: {
         compositionId: team.compositionId,
@@ -330,27 +422,11 @@ export class OrchestratedReleasePrepWorkflow {
         tags: ['release_prep', 'baton-workflows'],
       },
       outcome,
+      reused: team.reused,
+      what: 'the release check',
       signal,
+      logger: this.#logger,
     });
-    // Its record before this run: as read now, or (store unreadable) as it was when reused.
-    const previous = recorded.previous === undefined ? team.reused : recorded.previous;
-    const used = previous !== undefined && previous !== null && previous.usageCount > 0;
-    const record: CompositionRecord = {
-      id: team.compositionId,
-      taskPattern: RELEASE_TASK_PATTERN,
-      reused: team.reused !== undefined,
-      previousSuccessRate: used ? previous.successRate : null,
-      previousUsageCount: used ? previous.usageCount : 0,
-      recordedQualityScore: recorded.recorded ? outcome.qualityScore : null,
-    };
-    if (!recorded.recorded) {
-      record.recordError = recorded.error;
-      this.#logger.warn('could not record the release check outcome', {
-        composition: team.compositionId,
-        error: record.recordError,
-      });
-    }
-    return record;
   }
 }
 
@@ -426,9 +502,11 @@ interface Verdict {
   gates: QualityGate[];
   blockers: string[];
   warnings: string[];
+  /** The gates' notes, each with its gate's name (they are not warnings). */
+  notes: string[];
 }
 
-/** Gates, blockers and warnings from the agents' results (measured figures only). */
+/** Gates, blockers, warnings and notes from the agents' results (measured figures only). */
 function judge(
   agents: readonly Agent[],
   results: readonly AgentResult[],
@@ -443,6 +521,7 @@ function judge(
   const gates: QualityGate[] = [];
   const blockers: string[] = [];
   const warnings: string[] = [];
+  const notes: string[] = [];
   const notChecked: string[] = [];
   for (const definition of RELEASE_GATES) {
     const entry = byCheck.get(definition.check);
@@ -459,6 +538,9 @@ function judge(
         : measurementOf(output);
     const gate = evaluateGate(definition, thresholds[definition.key], measurement);
     gates.push(gate);
+    if ('note' in measurement && measurement.note !== undefined) {
+      notes.push(`${gate.name}: ${measurement.note}`);
+    }
     if (!gate.passed) (gate.critical ? blockers : warnings).push(`${gate.name}: ${gate.message}`);
   }
   for (const result of results) {
@@ -472,7 +554,7 @@ function judge(
     warnings.push(...measurementWarnings(result.output));
     warnings.push(...reviewWarnings(result.agentId, result.output));
   }
-  return { gates, blockers, warnings };
+  return { gates, blockers, warnings, notes };
 }
 
 function measurementOf(output: ReleaseAgentOutput): GateMeasurement {
@@ -502,13 +584,15 @@ function measurementOf(output: ReleaseAgentOutput): GateMeasurement {
     case 'quality': {
       const { measured } = output;
       if (measured.status !== 'measured') return base;
+      const noted =
+        measured.notes.length === 0 ? base : { ...base, note: measured.notes.join('; ') };
       const deductions = measured.deductions
         .filter((deduction) => deduction.points > 0)
         .sort((a, b) => b.points - a.points)
         .slice(0, 3)
         .map((deduction) => `${deduction.signal} -${deduction.points}`)
         .join(', ');
-      return deductions === '' ? base : { ...base, hint: `Largest deductions: ${deductions}` };
+      return deductions === '' ? noted : { ...noted, hint: `Largest deductions: ${deductions}` };
     }
     case 'documentation': {
       const { measured } = output;
@@ -551,6 +635,7 @@ function summarise(input: {
   gates: readonly QualityGate[];
   blockers: number;
   warnings: number;
+  notes: readonly string[];
   reusedFrom: AgentConfiguration | undefined;
 }): string {
   const { approved, gates, blockers, warnings } = input;
@@ -562,6 +647,7 @@ function summarise(input: {
       : `Not ready for release: ${blockers} blocker${blockers === 1 ? '' : 's'}${failed.length > 0 ? `; failed gates: ${failed.join(', ')}` : ''}.`,
   ];
   if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'} to review.`);
+  for (const note of input.notes) parts.push(`${note}.`);
   const reused = input.reusedFrom;
   if (reused !== undefined) {
     parts.push(

@@ -70,6 +70,8 @@ export const releaseReadinessReportSchema = z.object({
   composition: compositionRecordSchema.nullable(),
   /** Each agent's result; a release agent's `output` holds its evidence (see `ReleaseAgentOutput`). */
   agentResults: z.array(agentResultSchema),
+  /** The run that made the report (`baton runs show <id>`); null for a report made without one. */
+  runId: z.string().nullable().default(null),
 });
 /** The JSON document of a release readiness report. */
 export type ReleaseReadinessReportData = z.output<typeof releaseReadinessReportSchema>;
@@ -100,9 +102,15 @@ export class ReleaseReadinessReport implements ReleaseReadinessReportData {
   readonly summary: string;
   readonly composition: CompositionRecord | null;
   readonly agentResults: ReleaseReadinessReportData['agentResults'];
+  readonly runId: string | null;
 
   /** @throws ValidationError naming the offending field. */
-  constructor(data: Omit<ReleaseReadinessReportData, 'schemaVersion'> & { schemaVersion?: 1 }) {
+  constructor(
+    data: Omit<ReleaseReadinessReportData, 'schemaVersion' | 'runId'> & {
+      schemaVersion?: 1;
+      runId?: string | null;
+    },
+  ) {
     const checked = parseWith(
       releaseReadinessReportSchema,
       { ...data, schemaVersion: 1 },
@@ -122,6 +130,7 @@ export class ReleaseReadinessReport implements ReleaseReadinessReportData {
     this.summary = checked.summary;
     this.composition = checked.composition;
     this.agentResults = checked.agentResults;
+    this.runId = checked.runId;
   }
 
   /** Reads a report back from its JSON document (e.g. a saved `--json` output). */
@@ -151,6 +160,7 @@ export class ReleaseReadinessReport implements ReleaseReadinessReportData {
       summary: this.summary,
       composition: this.composition === null ? null : { ...this.composition },
       agentResults: this.agentResults.map((result) => ({ ...result })),
+      runId: this.runId,
     };
   }
 

@@ -12,6 +12,7 @@ import {
 function report(overrides: Partial<ReleaseReadinessReportData> = {}): ReleaseReadinessReportData {
   return {
     schemaVersion: 1,
+    runId: null,
     approved: false,
     confidence: 'low',
     path: '/projects/app',

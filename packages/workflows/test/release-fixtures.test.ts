@@ -32,6 +32,7 @@ function gateFigures(report: ReleaseReadinessReport) {
 describe('release-blocked fixture (planted secrets, advisory, shell call, gaps)', () => {
   const run = () =>
     new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       auditFile: 'audit/npm-audit.json',
       clock,
@@ -121,7 +122,10 @@ describe('release-blocked fixture (planted secrets, advisory, shell call, gaps)'
       'summary',
       'composition',
       'agentResults',
+      'runId',
     ]);
+    // The check ran as a durable run of the project (resumable with `baton runs resume`).
+    expect(json.runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
     const parsed = releaseReadinessReportSchema.parse(json);
     expect(parsed).toMatchObject({
       schemaVersion: 1,
@@ -218,6 +222,7 @@ describe('release-ready fixture', () => {
   it('passes every gate with confidence high when everything is measured, coverage from a fresh test run', async () => {
     const root = await copyFixture('release-ready', { withBiome: true, withoutCoverage: true });
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       auditFile: 'audit/npm-audit.json',
       runTests: true,
@@ -247,6 +252,7 @@ describe('release-ready fixture', () => {
     // A copy outside the repository, where no Biome is installed.
     const root = await copyFixture('release-ready');
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       auditFile: 'audit/npm-audit.json',
     }).execute({ path: root });
@@ -258,9 +264,37 @@ describe('release-ready fixture', () => {
     ]);
   });
 
+  it('approves a clean project without a linter with confidence high; the Code Quality gate notes that no linter ran', async () => {
+    const root = await copyFixture('release-ready');
+    await rm(path.join(root, 'biome.json'));
+    const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
+      store: false,
+      auditFile: 'audit/npm-audit.json',
+    }).execute({ path: root });
+    expect(gateFigures(report).map((gate) => [gate.name, gate.actual, gate.passed])).toEqual([
+      ['Security', 0, true],
+      ['Test Coverage', 100, true],
+      ['Code Quality', 10, true],
+      ['Documentation', 100, true],
+    ]);
+    expect(report.warnings).toEqual([]);
+    expect(report.approved).toBe(true);
+    expect(report.confidence).toBe('high');
+    const note =
+      'No linter ran: no linter configured. Configure ESLint (eslint.config.js), Biome (biome.json) or ruff (ruff.toml, or [tool.ruff] in pyproject.toml) and install it to count lint errors and warnings in the score';
+    const gate = report.qualityGates.find((item) => item.name === 'Code Quality')!;
+    expect(gate.message).toBe(
+      `Quality score 10/10 (2 files, 4 functions, 0 complex, 0% duplicated, lint not measured); at least 7/10 required. Note: ${note}`,
+    );
+    expect(report.summary).toBe(`Ready for release: 4 of 4 gates passed. Code Quality: ${note}.`);
+    expect(report.formatConsoleOutput()).toContain(note);
+  });
+
   it('fails the coverage gate with actual null, where it looked and how to fix it, when there is no report', async () => {
     const root = await copyFixture('release-ready', { withBiome: true, withoutCoverage: true });
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       auditFile: 'audit/npm-audit.json',
     }).execute({ path: root });
@@ -283,6 +317,7 @@ describe('release-ready fixture', () => {
   it('still counts what was measured when the advisory service is unreachable, and warns with the reason', async () => {
     const root = await copyFixture('release-ready', { withBiome: true });
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       auditFile: path.join(fixturePath('audit'), 'npm-405-error.json'),
     }).execute({ path: root });
@@ -298,7 +333,10 @@ describe('release-ready fixture', () => {
 
   it('warns that advisories were not checked when no audit was requested', async () => {
     const root = await copyFixture('release-ready', { withBiome: true });
-    const report = await new OrchestratedReleasePrepWorkflow({ store: false }).execute({
+    const report = await new OrchestratedReleasePrepWorkflow({
+      store: false,
+      runtime: false,
+    }).execute({
       path: root,
     });
     expect(report.warnings).toEqual([
@@ -312,6 +350,7 @@ describe('docs-gap fixture', () => {
   it('approves with confidence medium when only the documentation gate fails', async () => {
     const root = await copyFixture('docs-gap', { withBiome: true });
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       auditFile: 'audit/npm-audit.json',
     }).execute({ path: root });
@@ -336,6 +375,7 @@ describe('docs-gap fixture', () => {
   it('approves with confidence high once the documentation threshold is lowered to the measured figure', async () => {
     const root = await copyFixture('docs-gap', { withBiome: true });
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       auditFile: 'audit/npm-audit.json',
       qualityGates: { minDocCoverage: 66.66 },
@@ -350,6 +390,7 @@ describe('figures that cannot be measured', () => {
     const root = await temporaryDirectory();
     await writeFile(path.join(root, 'README.md'), '# Nothing to release yet\n');
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       runLint: false,
     }).execute({
@@ -384,6 +425,7 @@ describe('figures that cannot be measured', () => {
     manifest.exports = './dist/missing.js';
     await writeFile(path.join(root, 'package.json'), JSON.stringify(manifest));
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       auditFile: 'audit/npm-audit.json',
     }).execute({ path: root });
@@ -408,6 +450,7 @@ describe('a monorepo with a package that has no coverage report', () => {
     await cp(fixturePath('docs-gap'), path.join(root, 'packages', 'gap'), { recursive: true });
     await rm(path.join(root, 'packages', 'gap', 'coverage'), { recursive: true });
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       runLint: false,
       agentIds: ['test_coverage_analyzer'],

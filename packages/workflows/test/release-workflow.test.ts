@@ -19,6 +19,7 @@ import {
   ValidationError,
 } from '@baton/core';
 import { spawnAgent } from '@baton/meta-orchestrator';
+import { Runtime } from '@baton/runtime';
 import { getTemplate } from '@baton/templates';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -110,7 +111,7 @@ describe('OrchestratedReleasePrepWorkflow options', () => {
   });
 
   it('rejects a path that is not a directory, naming path', async () => {
-    const workflow = new OrchestratedReleasePrepWorkflow({ store: false });
+    const workflow = new OrchestratedReleasePrepWorkflow({ store: false, runtime: false });
     await expect(workflow.execute({ path: path.join(blocked, 'package.json') })).rejects.toThrow(
       /^path: is not a directory: /,
     );
@@ -122,7 +123,11 @@ describe('OrchestratedReleasePrepWorkflow options', () => {
   it('stops before measuring when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    const workflow = new OrchestratedReleasePrepWorkflow({ store: false, analyzers: replay });
+    const workflow = new OrchestratedReleasePrepWorkflow({
+      store: false,
+      runtime: false,
+      analyzers: replay,
+    });
     await expect(
       workflow.execute({ path: blocked, signal: controller.signal }),
     ).rejects.toBeInstanceOf(AbortedError);
@@ -141,6 +146,7 @@ it('rejects promptly when aborted while agents run, and records no outcome', asy
   const started = performance.now();
   await expect(
     new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store,
       analyzers: { ...replay, coverage: hang },
     }).execute({ path: blocked, signal: controller.signal }),
@@ -150,13 +156,14 @@ it('rejects promptly when aborted while agents run, and records no outcome', asy
 });
 
 describe('the team', () => {
-  it('runs the four release agents in parallel through the strategies layer', async () => {
+  it('runs the four release agents in parallel on the engine, as a durable run', async () => {
     const events = new BatonEmitter();
     const started: string[] = [];
     const strategies: string[] = [];
-    events.on('agent-start', (event) => started.push(event.agentId));
-    events.on('strategy-start', (event) => strategies.push(String(event.strategy)));
+    events.on('step-start', (event) => started.push(event.agentId ?? ''));
+    events.on('run-start', (event) => strategies.push(String(event.strategy)));
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       analyzers: replay,
       events,
@@ -173,6 +180,7 @@ describe('the team', () => {
 
   it('runs only the listed agents, skips unknown ids with a warning and says which gates were not checked', async () => {
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       analyzers: replay,
       agentIds: ['documentation_writer', 'made_up_agent'],
@@ -190,6 +198,7 @@ describe('the team', () => {
 
   it('turns a throwing analysis into a failed agent: a blocker with its error, the gate unknown', async () => {
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       analyzers: {
         ...replay,
@@ -215,11 +224,13 @@ describe('the team', () => {
         signal?.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
       });
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       analyzers: { ...replay, coverage: hang },
-      agentTimeoutSeconds: 0.05,
+      // Long enough for the replayed agents on a busy machine.
+      agentTimeoutSeconds: 0.5,
     }).execute({ path: blocked });
-    expect(report.blockers).toContain('Agent "test_coverage_analyzer" timed out after 0.05s');
+    expect(report.blockers).toContain('Agent "test_coverage_analyzer" timed out after 0.5s');
     const gate = report.qualityGates.find((item) => item.name === 'Test Coverage')!;
     expect(gate.actual).toBeNull();
     expect(report.approved).toBe(false);
@@ -269,6 +280,7 @@ describe('model review', () => {
   it('adds the model findings and recommendations; gates stay measured; critical findings become warnings to confirm', async () => {
     const calls: Array<{ agent: Agent; context: Record<string, unknown> }> = [];
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       analyzers: replay,
       modelExecutor: scriptedModel(calls),
@@ -332,6 +344,7 @@ describe('model review', () => {
     const key = 'AKIAIOSFODNN7EXAMPLE';
     const token = `ghp_${'x9Y8'.repeat(9)}`;
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       analyzers: replay,
       agentIds: ['security_auditor'],
@@ -371,6 +384,7 @@ describe('model review', () => {
 
   it('records a model answer that does not match the format as a failed review', async () => {
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store: false,
       analyzers: replay,
       agentIds: ['documentation_writer'],
@@ -394,6 +408,7 @@ describe('configuration store (task pattern release_prep)', () => {
   it('saves the composition in <path>/.baton/compositions and records the outcome', async () => {
     const root = await copyFixture('release-blocked');
     const report = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       analyzers: replay,
     }).execute({ path: root });
     const id =
@@ -442,7 +457,11 @@ describe('configuration store (task pattern release_prep)', () => {
       await store.recordOutcome('security-only', { success: true, qualityScore: 100 });
     await store.recordOutcome('security-only', { success: false, qualityScore: 0 });
 
-    const report = await new OrchestratedReleasePrepWorkflow({ store, analyzers: replay }).execute({
+    const report = await new OrchestratedReleasePrepWorkflow({
+      store,
+      runtime: false,
+      analyzers: replay,
+    }).execute({
       path: blocked,
     });
     expect(report.agentResults.map((result) => result.agentId)).toEqual(['security_auditor']);
@@ -481,7 +500,11 @@ describe('configuration store (task pattern release_prep)', () => {
     );
     await store.recordOutcome('weak', { success: true, qualityScore: 100 });
     await store.recordOutcome('weak', { success: false, qualityScore: 0 });
-    const fresh = await new OrchestratedReleasePrepWorkflow({ store, analyzers: replay }).execute({
+    const fresh = await new OrchestratedReleasePrepWorkflow({
+      store,
+      runtime: false,
+      analyzers: replay,
+    }).execute({
       path: blocked,
     });
     expect(fresh.composition?.reused).toBe(false);
@@ -493,6 +516,7 @@ describe('configuration store (task pattern release_prep)', () => {
     await store.recordOutcome('weak', { success: true, qualityScore: 100 });
     expect((await store.load('weak'))?.successRate).toBeGreaterThanOrEqual(0.8);
     const explicit = await new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store,
       analyzers: replay,
       agentIds: ['test_coverage_analyzer'],
@@ -511,6 +535,7 @@ describe('configuration store (task pattern release_prep)', () => {
     const store = new ConfigurationStore({ storageDir });
     const root = await copyFixture('docs-gap', { withBiome: true });
     const workflow = new OrchestratedReleasePrepWorkflow({
+      runtime: false,
       store,
       auditFile: 'audit/npm-audit.json',
     });
@@ -525,5 +550,105 @@ describe('configuration store (task pattern release_prep)', () => {
     });
     const best = await store.getBestForTask('release_prep');
     expect(best).toMatchObject({ usageCount: 2, successCount: 2, avgQualityScore: 75 });
+  });
+});
+
+describe('the check as a durable run', () => {
+  it('is a run of the project: cancelled midway it resumes without measuring finished agents again', async () => {
+    const project = await copyFixture('release-blocked');
+    const calls: Record<string, number> = {};
+    const controller = new AbortController();
+    const counted =
+      <T>(name: string, answer: () => Promise<T>) =>
+      async () => {
+        calls[name] = (calls[name] ?? 0) + 1;
+        return answer();
+      };
+    const first = {
+      security: counted('security', async () => measured.security),
+      coverage: counted('coverage', async () => measured.coverage),
+      quality: counted('quality', async () => measured.quality),
+      // The documentation agent is still measuring when the check is cancelled.
+      documentation: counted('documentation', async () => {
+        // The other three answer at once; cancel once they are committed.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Its answer comes after the cancel: it does not count (a durable run waits for it to end).
+        controller.abort(new AbortedError('interrupted'));
+        return measured.documentation;
+      }),
+    };
+    const workflow = new OrchestratedReleasePrepWorkflow({ store: false, analyzers: first });
+    await expect(workflow.execute({ path: project, signal: controller.signal })).rejects.toThrow(
+      'interrupted',
+    );
+    const runtime = new Runtime({ dir: path.join(project, '.baton') });
+    const [stopped] = (await runtime.store.list()).runs;
+    expect(stopped).toMatchObject({ status: 'cancelled', resumable: true });
+    expect(stopped!.progress.done).toBe(3);
+
+    const again = new OrchestratedReleasePrepWorkflow({
+      store: false,
+      analyzers: {
+        security: counted('security', async () => measured.security),
+        coverage: counted('coverage', async () => measured.coverage),
+        quality: counted('quality', async () => measured.quality),
+        documentation: counted('documentation', async () => measured.documentation),
+      },
+    });
+    const report = await again.resume(stopped!.id, { path: project });
+    expect(report.runId).toBe(stopped!.id);
+    expect(calls).toEqual({ security: 1, coverage: 1, quality: 1, documentation: 2 });
+    expect(report.approved).toBe(false);
+    expect(report.qualityGates.map((gate) => gate.name)).toEqual([
+      'Security',
+      'Test Coverage',
+      'Code Quality',
+      'Documentation',
+    ]);
+    expect((await runtime.store.show(stopped!.id)).status).toBe('succeeded');
+  });
+
+  it('stopped by its budget, it names the agents that did not run, and a resume with more budget finishes it', async () => {
+    const project = await copyFixture('release-blocked');
+    const calls: Record<string, number> = {};
+    const counting = (): ReleaseAnalyzers => ({
+      security: async () => {
+        calls.security = (calls.security ?? 0) + 1;
+        return measured.security;
+      },
+      coverage: async () => {
+        calls.coverage = (calls.coverage ?? 0) + 1;
+        return measured.coverage;
+      },
+      quality: async () => {
+        calls.quality = (calls.quality ?? 0) + 1;
+        return measured.quality;
+      },
+      documentation: async () => {
+        calls.documentation = (calls.documentation ?? 0) + 1;
+        return measured.documentation;
+      },
+    });
+    const stoppedReport = await new OrchestratedReleasePrepWorkflow({
+      store: false,
+      analyzers: counting(),
+      budget: { maxAgents: 2 },
+    }).execute({ path: project });
+    expect(stoppedReport.approved).toBe(false);
+    const runtime = new Runtime({ dir: path.join(project, '.baton') });
+    const stopped = await runtime.store.show(stoppedReport.runId!);
+    expect(stopped.status).toBe('budget-exceeded');
+    expect(Object.values(calls).reduce((sum, n) => sum + n, 0)).toBe(2);
+    expect(JSON.stringify(stoppedReport.toJSON())).toContain('not run: the budget stopped the run');
+
+    const report = await new OrchestratedReleasePrepWorkflow({
+      store: false,
+      analyzers: counting(),
+      budget: { maxAgents: 4 },
+    }).resume(stoppedReport.runId!, { path: project });
+    expect(report.runId).toBe(stoppedReport.runId);
+    expect(calls).toEqual({ security: 1, coverage: 1, quality: 1, documentation: 1 });
+    expect(JSON.stringify(report.toJSON())).not.toContain('not run: the budget stopped the run');
+    expect((await runtime.store.show(stoppedReport.runId!)).status).toBe('succeeded');
   });
 });
