@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts', 'src/server.ts'],
+  entry: ['src/index.ts', 'src/main.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createBatonServer } from './server.js';
+import { startServer } from './serve.js';
 
 const { values } = parseArgs({
   options: {
@@ -13,14 +13,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`baton-server: --port must be an integer 0..65535, got "${values.port}"`);
   process.exit(2);
 }
-const server = createBatonServer(
-  values.project === undefined ? {} : { projectDir: values.project },
-);
-server.listen(port, values.host, () => {
-  const address = server.address();
-  const shown = typeof address === 'object' && address !== null ? address.port : port;
-  console.error(`baton-server listening on http://${values.host}:${shown}`);
-});
-const stop = () => server.close(() => process.exit(0));
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+const server = await startServer({ port, host: values.host, projectDir: values.project });
+console.error(`baton-server listening on ${server.url} (token: ${server.tokenSource})`);
+const stop = () => void server.close().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
