@@ -5,8 +5,8 @@ export default defineConfig({
   format: ['esm'],
   sourcemap: true,
   clean: true,
-  splitting: false,
+  splitting: true,
   // One file with the workspace packages inside; third-party packages stay dependencies.
-  noExternal: [/^@baton\//],
+  noExternal: [/^@baton\//, 'zod', 'eventemitter3'],
   banner: { js: '#!/usr/bin/env node' },
 });

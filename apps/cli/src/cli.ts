@@ -1,3 +1,4 @@
+import nodeModule from 'node:module';
 import process from 'node:process';
 import packageJson from '../package.json' with { type: 'json' };
 import type { CommandEntry, RunCliOptions } from './command.js';
@@ -32,6 +33,11 @@ export const commands: readonly CommandEntry[] = [
     name: 'decisions',
     summary: 'List the decisions runs wait for, and approve or reject them',
     load: async () => (await import('./commands/decisions.js')).decisionsCommand,
+  },
+  {
+    name: 'serve',
+    summary: 'Serve the orchestrator API over HTTP (token-protected, 127.0.0.1 by default)',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
   },
   {
     name: 'templates',
@@ -109,7 +115,7 @@ async function reportError(error: unknown, io: CliIo): Promise<ExitCode> {
     BatonErrorCode.NOT_FOUND,
   ];
   if (BatonError.isInstance(error) && usageCodes.includes(error.code)) {
-    writeLine(io.stderr, `baton: ${error.message}`);
+    writeLine(io.stderr, `baton: ${usageMessage(error)}`);
     return ExitCode.USAGE;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -119,8 +125,30 @@ async function reportError(error: unknown, io: CliIo): Promise<ExitCode> {
   return ExitCode.NEGATIVE;
 }
 
+/**
+ * The flags of the SDK options a command passes on: a ValidationError names the option
+ * (`agentCli`), the user typed the flag (`--agent-cli`).
+ */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  agentCli: '--agent-cli',
+  worktree: '--worktree',
+  validate: '--validate',
+  decompose: '--decompose',
+};
+
+function usageMessage(error: Error): string {
+  const issues = (error as { issues?: readonly { field: string; message: string }[] }).issues;
+  if (error.name !== 'ValidationError' || issues === undefined) return error.message;
+  return issues
+    .map((issue) => `${OPTION_FLAGS[issue.field] ?? issue.field}: ${issue.message}`)
+    .join('; ');
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith('/cli.js');
 if (isMain) {
+  // Compiled code is cached on disk (Node's compile cache, in the OS temp folder unless
+  // NODE_COMPILE_CACHE says where): later starts skip compiling the commands they load.
+  nodeModule.enableCompileCache?.();
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -133,12 +161,19 @@ if (isMain) {
   const options: RunCliOptions = {};
   const interrupt = new AbortController();
   if (argv[0] === 'run' || argv[0] === 'runs') {
-    // Ctrl-C: the first aborts the run (saved as cancelled, resumable); a second one exits now.
-    process.on('SIGINT', () => {
-      if (interrupt.signal.aborted) process.exit(130);
-      interrupt.abort(new Error('interrupted (Ctrl-C)'));
-      process.stderr.write('baton: interrupted; saving the run (Ctrl-C again to quit at once)\n');
-    });
+    // Ctrl-C or SIGTERM: the first aborts the run, which ends its agents' process groups and is
+    // saved as cancelled (resumable) before the process exits; a second one exits now.
+    const stop = (name: 'SIGINT' | 'SIGTERM', code: number) => () => {
+      if (interrupt.signal.aborted) process.exit(code);
+      interrupt.abort(
+        new Error(name === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'terminated (SIGTERM)'),
+      );
+      process.stderr.write(
+        `baton: ${name === 'SIGINT' ? 'interrupted' : 'terminated'}; saving the run (${name === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)\n`,
+      );
+    };
+    process.on('SIGINT', stop('SIGINT', 130));
+    process.on('SIGTERM', stop('SIGTERM', 143));
     options.signal = interrupt.signal;
     options.stdin = process.stdin;
   }

@@ -1,5 +1,5 @@
+import type { ExecutorFactory } from '@baton/sdk';
 import type { CliIo, ExitCode } from './io.js';
-import type { ExecutorFactory } from './run/executor-setup.js';
 import type { PromptInput } from './run/live.js';
 
 /**

@@ -17,13 +17,33 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function writeLine(stream: CliIo['stdout'], text = ''): void {
-  stream.write(`${text}\n`);
+/** Terminal escape sequences (CSI, OSC, other ESC sequences) and the other control characters. */
+const ESCAPE_SEQUENCES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is stripped
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is stripped
+const CONTROL_CHARACTERS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text safe to print on a terminal: escape sequences (window title, clear screen, colours) and
+ * control characters other than newline and tab are removed, so an agent's answer cannot drive
+ * the terminal.
+ */
+export function stripControlCharacters(text: string): string {
+  return text.replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '');
 }
 
-/** `--json`: exactly one JSON document on stdout. */
+export function writeLine(stream: CliIo['stdout'], text = ''): void {
+  stream.write(`${stripControlCharacters(text)}\n`);
+}
+
+/** `--json`: exactly one JSON document on stdout (DEL and C1 controls written as `\u` escapes). */
 export function writeJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const json = JSON.stringify(value, null, 2).replace(
+    /[\x7f-\x9f]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  io.stdout.write(`${json}\n`);
 }
 
 /** A plain fixed-width table. */
@@ -52,7 +72,9 @@ export function createStderrLogger(io: CliIo, verbose: boolean) {
     (message: string, data?: Record<string, unknown>): void => {
       if (!enabled) return;
       const suffix = data === undefined ? '' : ` ${JSON.stringify(data)}`;
-      io.stderr.write(`${level === 'info' ? '' : `${level}: `}${message}${suffix}\n`);
+      io.stderr.write(
+        `${stripControlCharacters(`${level === 'info' ? '' : `${level}: `}${message}${suffix}`)}\n`,
+      );
     };
   return {
     debug: verbose ? log('debug') : () => {},

@@ -155,10 +155,13 @@ describe('baton orchestrate release-prep', () => {
   });
 
   it.each([
-    [['orchestrate'], 'baton: orchestrate needs a workflow: release-prep or test-coverage'],
+    [
+      ['orchestrate'],
+      'baton: orchestrate needs a workflow: release-prep, test-coverage or security-deep-dive',
+    ],
     [
       ['orchestrate', 'deploy'],
-      'baton: unknown workflow "deploy" (available: release-prep, test-coverage)',
+      'baton: unknown workflow "deploy" (available: release-prep, test-coverage, security-deep-dive)',
     ],
     [
       ['orchestrate', 'release-prep', '--min-coverage', '101'],

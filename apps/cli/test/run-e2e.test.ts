@@ -192,7 +192,7 @@ describe('baton run with a model provider (local OpenAI-compatible server)', {
     expect(report.pendingDecisions).toEqual([]);
     expect(report.agents[0]).toMatchObject({ status: 'failed', attempts: 1, totalTokens: 0 });
     expect(report.agents[0].error).toMatch(
-      /^Authentication failed \(401\) calling openai-compatible model "local-model": check BATON_API_KEY: invalid api key$/,
+      /^Agent "code_reviewer" reported failure: Authentication failed \(401\) calling openai-compatible model "local-model": check BATON_API_KEY: invalid api key$/,
     );
     expect(server.modelRequests()).toHaveLength(1);
   });
@@ -417,7 +417,7 @@ describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, (
     );
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).agents[0].error).toBe(
-      'Validation `exit 3` failed with exit code 3',
+      'Agent "code_reviewer" reported failure: Validation `exit 3` failed with exit code 3',
     );
   });
 
@@ -438,7 +438,7 @@ describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, (
     });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(
-      'baton: --agent-cli gemini: gemini not found on PATH; install it or add its folder to PATH\n',
+      'baton: agent CLIs gemini: gemini not found on PATH; install it or add its folder to PATH\n',
     );
   });
 });

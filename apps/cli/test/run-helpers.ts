@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { AgentExecutionOutput } from '@baton/core';
+import type { ExecutorSetup } from '@baton/executors';
+import type { ExecutorFactory } from '@baton/sdk';
 import { runCli } from '../src/cli.js';
 import type { CliIo } from '../src/io.js';
-import type { ExecutorFactory, ExecutorSetup } from '../src/run/executor-setup.js';
 import type { PromptInput } from '../src/run/live.js';
 import { tempDir } from './helpers.js';
 

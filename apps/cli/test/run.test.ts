@@ -224,7 +224,7 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
       status: 'awaiting-decision',
       attempts: 2,
       totalTokens: null,
-      error: 'scripted failure',
+      error: 'Agent "code_reviewer" reported failure: scripted failure',
     });
 
     const listed = await batonRun(['decisions', 'list', '--run', report.runId, '--json'], {
@@ -283,7 +283,7 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     const report = JSON.parse(result.stdout);
     expect(report.status).toBe('failed');
     expect(report.pendingDecisions).toEqual([]);
-    expect(report.agents[0].error).toBe('scripted failure');
+    expect(report.agents[0].error).toBe('Agent "code_reviewer" reported failure: scripted failure');
   });
 
   it('on a terminal, asks the person and continues with the answer', async () => {
@@ -401,7 +401,7 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     [['run', 'x', '--max-cost-usd', '0'], 'baton: --max-cost-usd must be > 0'],
     [['run', 'x', '--concurrency', 'two'], 'baton: --concurrency must be an integer >= 1'],
     [['run', 'x', '--events', 'xml'], 'baton: --events must be "jsonl"'],
-    [['run', 'x', '--worktree'], 'baton: --worktree needs --agent-cli'],
+    [['run', 'x', '--worktree'], 'baton: --worktree: needs agent CLIs (agentCli)'],
     [['run', 'x', '--agent-cli', 'vim'], 'baton: --agent-cli: unknown agent CLI "vim"'],
     [['runs', 'show'], 'baton: runs show needs a run id'],
     [['runs', 'show', 'nope'], 'baton: no run "nope"'],
@@ -425,7 +425,7 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     expect((await batonRun(['run', DOCS], { factory, env })).code).toBe(0);
     expect(setups[0]).toMatchObject({ kind: 'agent-cli', chain: ['codex'] });
     const missing = await batonRun(['run', DOCS, '--agent-cli', 'claude'], { factory, env });
-    expect(missing.stderr).toMatch(/^baton: --agent-cli claude: claude not found on PATH/);
+    expect(missing.stderr).toMatch(/^baton: agent CLIs claude: claude not found on PATH/);
   });
 
   it('missing model configuration is one line, exit 2, saying what to set', async () => {

@@ -214,6 +214,77 @@ describe('baton orchestrate test-coverage', () => {
     expect(prompt).toContain('8-9, 13-14, 18-22');
   }, 30_000);
 
+  it('undoes what a coding-agent CLI changes in the project by itself and validates the tests it wrote there', async () => {
+    const project = boostProject();
+    const originalSource = readFileSync(join(project, 'src', 'math.js'), 'utf8');
+    /** Covers divide (and its error branch), the lines the answered test leaves uncovered. */
+    const directTest = `import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { divide } from '../src/math.js';
+
+test('divide', () => {
+  assert.equal(divide(6, 3), 2);
+  assert.throws(() => divide(1, 0), RangeError);
+});
+`;
+    const { bin } = fakeCliDirectory({
+      claude: {
+        kind: 'write-files',
+        files: {
+          // An edit of an existing source file, a test written straight into the tree, a stray note.
+          'src/math.js': 'export const add = () => 0;\n',
+          'test/direct.test.js': directTest,
+          'NOTES.md': 'what I changed\n',
+        },
+        next: { kind: 'claude-ok', result: `Done.\n${writerReply}` },
+      },
+    });
+    const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: project };
+    const result = await baton(
+      ['orchestrate', 'test-coverage', '--target', '95', '--agent-cli', 'claude', '--json'],
+      { cwd: project, env },
+    );
+
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({
+      baselineCoverage: 59.09,
+      finalCoverage: 100,
+      targetReached: true,
+      testsGenerated: 3,
+      testsKept: 2,
+      keptFiles: ['test/extra.test.js', 'test/direct.test.js'],
+      problems: [],
+      writerChanges: {
+        method: 'file-hashes',
+        detail: expect.stringMatching(/\(not a git work tree\)$/),
+        restored: ['src/math.js'],
+        removed: ['NOTES.md'],
+        directTests: ['test/direct.test.js'],
+      },
+    });
+    expect(report.rejected.map((file: { path: string }) => file.path)).toEqual([
+      'test/wrong.test.js',
+    ]);
+    expect(readFileSync(join(project, 'src', 'math.js'), 'utf8')).toBe(originalSource);
+    expect(readFileSync(join(project, 'test', 'direct.test.js'), 'utf8')).toBe(directTest);
+    expect(existsSync(join(project, 'NOTES.md'))).toBe(false);
+    // The CLI's prompt and log under .baton/ are Baton's own state, not the writer's changes.
+    expect(existsSync(join(project, '.baton', 'runs'))).toBe(true);
+
+    const printed = await baton(
+      ['orchestrate', 'test-coverage', '--target', '100', '--agent-cli', 'claude'],
+      { cwd: boostProject(), env },
+    );
+    expect(printed.stdout).toContain(
+      '↩️  restored src/math.js: an existing file the test writer changed or deleted',
+    );
+    expect(printed.stdout).toContain('🗑️  removed NOTES.md: a new file outside the test locations');
+    expect(printed.stdout).toContain(
+      '✅ test/direct.test.js (written into the project by the test writer)',
+    );
+  }, 60_000);
+
   it('without a model measures the coverage, writes nothing and says what to set (exit per target)', async () => {
     const project = boostProject();
     const env = { PATH: process.env.PATH ?? '' };
@@ -263,7 +334,11 @@ describe('baton orchestrate test-coverage', () => {
     expect(JSON.parse(skipped.stdout)).toMatchObject({
       baselineCoverage: 59.09,
       testsGenerated: 0,
-      testWriter: { kind: 'none', reason: '--no-model given: coverage measured, no tests written' },
+      testWriter: {
+        kind: 'none',
+        reason:
+          'no test writer asked for (noWriter, --no-model): coverage measured, no tests written',
+      },
     });
     expect(server.modelRequests()).toHaveLength(0);
   }, 30_000);
@@ -277,7 +352,7 @@ describe('baton orchestrate test-coverage', () => {
     ],
     [['--project-root', 'missing'], 'baton: --project-root missing: not a directory'],
     [['--no-model', '--agent-cli', 'claude'], 'baton: --no-model conflicts with --agent-cli'],
-    [['--agent-cli', 'claude'], 'baton: --agent-cli claude: claude not found on PATH'],
+    [['--agent-cli', 'claude'], 'baton: agent CLIs claude: claude not found on PATH'],
   ])('rejects bad usage %j with one line and exit 2', async (flags, message) => {
     const result = await baton(['orchestrate', 'test-coverage', ...flags], { env: {} });
     expect(result.code).toBe(2);

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { ConfigurationStore } from '@baton/config-store';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode, formatTable, UsageError, writeJson, writeLine } from '../io.js';
 import { batonDir, resolveProjectDir } from '../project.js';
+import { openBaton } from '../run/session.js';
 
 export const compositionsCommand: Command = {
   name: 'compositions',
@@ -12,7 +12,7 @@ export const compositionsCommand: Command = {
     '       baton compositions show <id> [--path DIR] [--json]',
     '       baton compositions delete <id> [--path DIR] [--json]',
   ].join('\n'),
-  async run(argv, io) {
+  async run(argv, io, cli = {}) {
     const { values, positionals } = parseFlags(argv, {
       json: { type: 'boolean' },
       path: { type: 'string' },
@@ -21,14 +21,14 @@ export const compositionsCommand: Command = {
     const [action = 'list', id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const project = resolveProjectDir(io.cwd, values.path);
-    const store = new ConfigurationStore({
-      storageDir: resolve(batonDir(project), 'compositions'),
-    });
+    const { baton } = openBaton(io, cli, project, { verbose: false });
+    const storageDir = resolve(batonDir(project), 'compositions');
 
     if (action === 'list') {
       const pattern = values['task-pattern'];
-      const all = await store.listAll();
-      const configs = pattern === undefined ? all : all.filter((c) => c.taskPattern === pattern);
+      const configs = await baton.compositions.list(
+        pattern === undefined ? {} : { taskPattern: pattern },
+      );
       if (values.json) {
         writeJson(
           io,
@@ -37,7 +37,7 @@ export const compositionsCommand: Command = {
         return ExitCode.OK;
       }
       if (configs.length === 0) {
-        writeLine(io.stdout, `No compositions recorded yet in ${store.storageDir}.`);
+        writeLine(io.stdout, `No compositions recorded yet in ${storageDir}.`);
         return ExitCode.OK;
       }
       writeLine(
@@ -60,15 +60,14 @@ export const compositionsCommand: Command = {
     }
     if (id === undefined) throw new UsageError(`compositions ${action} needs a composition id`);
     if (action === 'show') {
-      const config = await store.load(id);
-      if (config === undefined)
-        throw new UsageError(`no composition "${id}" in ${store.storageDir}`);
+      const config = await baton.compositions.get(id);
+      if (config === undefined) throw new UsageError(`no composition "${id}" in ${storageDir}`);
       writeJson(io, config.toJSON());
       return ExitCode.OK;
     }
     if (action === 'delete') {
-      const deleted = await store.delete(id);
-      if (!deleted) throw new UsageError(`no composition "${id}" in ${store.storageDir}`);
+      const deleted = await baton.compositions.delete(id);
+      if (!deleted) throw new UsageError(`no composition "${id}" in ${storageDir}`);
       if (values.json) writeJson(io, { deleted: id });
       else writeLine(io.stdout, `Deleted composition ${id}.`);
       return ExitCode.OK;

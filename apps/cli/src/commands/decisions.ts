@@ -1,10 +1,9 @@
-import { resolve } from 'node:path';
-import { BatonError, BatonErrorCode } from '@baton/core';
-import { AuditLog, DecisionStore, RunStore } from '@baton/runtime';
+import { BatonError, BatonErrorCode, type Decision } from '@baton/core';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode, formatTable, UsageError, writeJson, writeLine } from '../io.js';
-import { batonDir, resolveProjectDir } from '../project.js';
+import { resolveProjectDir } from '../project.js';
+import { openBaton } from '../run/session.js';
 
 const STATUSES = ['pending', 'approved', 'rejected'] as const;
 
@@ -20,7 +19,7 @@ export const decisionsCommand: Command = {
     'failed after its retries and fallbacks, or when a risky step is not confident enough. A run',
     'with nothing else to do is paused; after deciding, continue it with `baton runs resume <run>`.',
   ].join('\n'),
-  async run(argv, io) {
+  async run(argv, io, cli = {}) {
     const { values, positionals } = parseFlags(argv, {
       path: { type: 'string' },
       json: { type: 'boolean' },
@@ -31,8 +30,7 @@ export const decisionsCommand: Command = {
     const [action = 'list', id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const project = resolveProjectDir(io.cwd, values.path);
-    const dir = batonDir(project);
-    const decisions = new DecisionStore({ dir });
+    const { baton } = openBaton(io, cli, project, { verbose: false });
 
     if (action === 'list') {
       const status = values.status;
@@ -40,10 +38,11 @@ export const decisionsCommand: Command = {
         throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
       }
       if (values.note !== undefined) throw new UsageError('--note goes with approve or reject');
-      const list = await decisions.list({
+      const { decisions: list, problems } = await baton.decisions.list({
         ...(values.run === undefined ? {} : { runId: values.run }),
         ...(status === undefined ? {} : { status: status as (typeof STATUSES)[number] }),
       });
+      for (const problem of problems) writeLine(io.stderr, `baton: ${problem.message}`);
       if (values.json) {
         writeJson(io, list);
         return ExitCode.OK;
@@ -78,25 +77,15 @@ export const decisionsCommand: Command = {
         throw new UsageError(`--run and --status go with list`);
       }
       const note = values.note;
-      let decided: Awaited<ReturnType<DecisionStore['approve']>>;
+      let decided: Decision;
       try {
-        decided =
-          action === 'approve'
-            ? await decisions.approve(id, note === undefined ? {} : { note })
-            : await decisions.reject(id, note === undefined ? {} : { note });
+        decided = await baton.decisions[action](id, note === undefined ? {} : { note });
       } catch (error) {
         if (BatonError.isInstance(error) && error.code === BatonErrorCode.CONFLICT)
           throw new UsageError(error.message);
         throw error;
       }
-      const run = await new RunStore({ dir }).loadRun(decided.runId).catch(() => undefined);
-      await new AuditLog({ path: resolve(dir, 'audit.jsonl') }).append({
-        type: 'decision',
-        runId: decided.runId,
-        stepId: decided.stepId,
-        message: `decision ${decided.id} (${decided.kind}) ${decided.status} by a person with baton decisions ${action}${note ? `: ${note}` : ''}`,
-        data: { decisionId: decided.id },
-      });
+      const run = await baton.runs.get(decided.runId).catch(() => undefined);
       if (values.json) {
         writeJson(io, decided);
         return ExitCode.OK;

@@ -1,42 +1,27 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigurationStore, PatternLibrary } from '@baton/config-store';
-import { BatonError, BatonErrorCode, parseWith } from '@baton/core';
-import { createModelExecutor, readConfigFile, resolveModelConfig } from '@baton/executors';
+import { ValidationError } from '@baton/core';
 import {
   exitCodeFor,
   formatMarkdown,
   formatSarif,
-  OrchestratedReleasePrepWorkflow,
   type ReleaseReadinessReport,
 } from '@baton/workflows';
-import { z } from 'zod';
 import { listFlag, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { type CliIo, createStderrLogger, ExitCode, UsageError, writeLine } from '../io.js';
-import { batonDir, resolveProjectDir } from '../project.js';
+import { type CliIo, ExitCode, UsageError, writeLine } from '../io.js';
+import { resolveProjectDir } from '../project.js';
+import { openBaton } from '../run/session.js';
+import { runSecurityDeepDive, securityDeepDiveUsage } from './security-deep-dive.js';
 import { runTestCoverage, testCoverageUsage } from './test-coverage.js';
 
 const FORMATS = ['console', 'json', 'markdown', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
-/** The `releasePrep` section of `baton.config.json`; command-line flags win over it. */
-const releasePrepConfigSchema = z
-  .object({
-    qualityGates: z.record(z.string(), z.number().min(0, 'must be a number >= 0')).optional(),
-    agents: z.array(z.string().min(1)).optional(),
-    coverageFile: z.string().min(1).optional(),
-    auditFile: z.string().min(1).optional(),
-    runTests: z.boolean().optional(),
-    runAudit: z.boolean().optional(),
-    testTimeoutSeconds: z.number().positive().optional(),
-  })
-  .strict();
-
 const usage = [
   'Usage: baton orchestrate <workflow> [options]',
   '',
-  'Workflows: release-prep, test-coverage.',
+  'Workflows: release-prep, test-coverage, security-deep-dive.',
   '',
   'baton orchestrate release-prep [options]',
   '',
@@ -60,10 +45,13 @@ const usage = [
   '  --json                  same as --format json: one JSON document on stdout',
   '  --output FILE           write the report to FILE instead of stdout',
   '  --verbose               progress on stderr even when it is not a terminal',
+  '  --resume RUN            continue this stopped run (baton runs list); its finished agents do not run again',
   '',
   'Gates and files can also be set in baton.config.json under "releasePrep".',
   '',
   testCoverageUsage,
+  '',
+  securityDeepDiveUsage,
   '',
   'Exit codes: 0 approved / target reached, 1 not approved / target missed, 2 bad usage or missing setup.',
 ].join('\n');
@@ -71,13 +59,20 @@ const usage = [
 export const orchestrateCommand: Command = {
   name: 'orchestrate',
   usage,
-  async run(argv, io, options) {
+  async run(argv, io, cli = {}) {
     const named = argv.findIndex((arg) => !arg.startsWith('-'));
+    if (argv[named] === 'security-deep-dive') {
+      return runSecurityDeepDive(
+        argv.filter((_arg, index) => index !== named),
+        io,
+        cli,
+      );
+    }
     if (argv[named] === 'test-coverage') {
       return runTestCoverage(
         argv.filter((_arg, index) => index !== named),
         io,
-        options,
+        cli,
       );
     }
     const { values, positionals } = parseFlags(argv, {
@@ -97,28 +92,24 @@ export const orchestrateCommand: Command = {
       json: { type: 'boolean' },
       output: { type: 'string' },
       verbose: { type: 'boolean' },
+      resume: { type: 'string' },
     });
     const [workflow, ...extra] = positionals;
     if (workflow === undefined) {
-      throw new UsageError('orchestrate needs a workflow: release-prep or test-coverage');
+      throw new UsageError(
+        'orchestrate needs a workflow: release-prep, test-coverage or security-deep-dive',
+      );
     }
     if (workflow !== 'release-prep') {
       throw new UsageError(
-        `unknown workflow "${workflow}" (available: release-prep, test-coverage)`,
+        `unknown workflow "${workflow}" (available: release-prep, test-coverage, security-deep-dive)`,
       );
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
     const format = resolveFormat(values.format, values.json === true);
     const project = resolveProjectDir(io.cwd, values.path);
-    const config = parseWith(
-      releasePrepConfigSchema,
-      readConfigFile({ projectRoot: project }).releasePrep ?? {},
-      { label: 'baton.config.json releasePrep' },
-    );
-    const logger = createStderrLogger(io, values.verbose === true);
-
-    const gates: Record<string, number> = { ...config.qualityGates };
+    const { baton } = openBaton(io, cli, project, { verbose: values.verbose === true });
     const flagGates = {
       min_coverage: numberFlag('min-coverage', values['min-coverage'], { min: 0, max: 100 }),
       min_quality_score: numberFlag('min-quality', values['min-quality'], { min: 0, max: 10 }),
@@ -131,60 +122,31 @@ export const orchestrateCommand: Command = {
         max: 100,
       }),
     };
+    const qualityGates: Record<string, number> = {};
     for (const [name, value] of Object.entries(flagGates)) {
-      if (value !== undefined) gates[name] = value;
+      if (value !== undefined) qualityGates[name] = value;
     }
-    const fromProject = (file: string | undefined) =>
-      file === undefined ? undefined : resolve(project, file);
-    const coverageFile =
-      values['coverage-file'] !== undefined
-        ? resolve(io.cwd, values['coverage-file'])
-        : fromProject(config.coverageFile);
-    const auditFile =
-      values['audit-file'] !== undefined
-        ? resolve(io.cwd, values['audit-file'])
-        : fromProject(config.auditFile);
-    requireFile(
-      coverageFile,
-      values['coverage-file'] !== undefined
-        ? '--coverage-file'
-        : 'baton.config.json releasePrep.coverageFile',
-    );
-    requireFile(
-      auditFile,
-      values['audit-file'] !== undefined
-        ? '--audit-file'
-        : 'baton.config.json releasePrep.auditFile',
-    );
-    const testTimeoutSeconds =
-      numberFlag('test-timeout', values['test-timeout'], { min: 1 }) ?? config.testTimeoutSeconds;
-
-    const store = new ConfigurationStore({
-      storageDir: resolve(batonDir(project), 'compositions'),
-      patternLibrary: new PatternLibrary({ storageDir: resolve(batonDir(project), 'patterns') }),
-      logger,
-    });
-    const workflowRun = new OrchestratedReleasePrepWorkflow({
-      qualityGates: gates,
-      agentIds: listFlag(values.agents) ?? config.agents,
-      coverageFile,
-      auditFile,
-      runTests: values['run-tests'] === true || config.runTests === true,
-      testTimeoutSeconds,
-      runAudit: auditFile === undefined && values['no-audit'] !== true && config.runAudit !== false,
-      modelExecutor: values['no-model'] ? undefined : modelReviewer(io, project, logger),
-      store,
-      logger,
-    });
-
-    const controller = new AbortController();
-    const onSigint = () => controller.abort(new BatonError(BatonErrorCode.ABORTED, 'interrupted'));
-    process.once('SIGINT', onSigint);
+    const fromCwd = (file: string | undefined) =>
+      file === undefined ? undefined : resolve(io.cwd, file);
     let report: ReleaseReadinessReport;
     try {
-      report = await workflowRun.execute({ path: project, signal: controller.signal });
-    } finally {
-      process.off('SIGINT', onSigint);
+      report = await baton.releasePrep({
+        qualityGates,
+        agents: listFlag(values.agents),
+        coverageFile: fromCwd(values['coverage-file']),
+        auditFile: fromCwd(values['audit-file']),
+        runTests: values['run-tests'] === true ? true : undefined,
+        testTimeoutSeconds: numberFlag('test-timeout', values['test-timeout'], { min: 1 }),
+        runAudit: values['no-audit'] === true ? false : undefined,
+        noModel: values['no-model'] === true,
+        resume: values.resume,
+      });
+    } catch (error) {
+      // A file named by a flag that is not there is named by its flag (else by the config key).
+      const flag = error instanceof ValidationError ? FILE_FLAGS[error.field] : undefined;
+      const given = flag === undefined ? undefined : fromCwd(values[flag]);
+      if (given !== undefined) throw new UsageError(`--${flag}: not a file (${given})`);
+      throw error;
     }
     emit(io, render(report, format), values.output);
     if (values.output !== undefined && format !== 'console') {
@@ -197,13 +159,11 @@ export const orchestrateCommand: Command = {
   },
 };
 
-/** A report file named by a flag or the config must exist: a typo is bad input (exit 2), not a failed gate. */
-function requireFile(file: string | undefined, source: string): void {
-  if (file === undefined) return;
-  if (statSync(file, { throwIfNoEntry: false })?.isFile() !== true) {
-    throw new UsageError(`${source}: not a file (${file})`);
-  }
-}
+/** The release-prep options that name files, and their flags. */
+const FILE_FLAGS: Readonly<Record<string, 'coverage-file' | 'audit-file'>> = {
+  coverageFile: 'coverage-file',
+  auditFile: 'audit-file',
+};
 
 function resolveFormat(format: string | undefined, json: boolean): Format {
   if (json && format !== undefined && format !== 'json') {
@@ -251,19 +211,4 @@ function emit(io: CliIo, text: string, output: string | undefined): void {
   const file = resolve(io.cwd, output);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${text}\n`);
-}
-
-/** The model executor when a model is configured; without one the check is measured-only. */
-function modelReviewer(io: CliIo, project: string, logger: ReturnType<typeof createStderrLogger>) {
-  try {
-    const config = resolveModelConfig({ env: io.env, projectRoot: project });
-    logger.info(`model review on ${config.provider}`);
-    return createModelExecutor({ ...config, projectRoot: project, logger });
-  } catch (error) {
-    if (BatonError.isInstance(error) && error.code === BatonErrorCode.CONFIGURATION) {
-      logger.info(`no model configured, measured figures only (${error.message})`);
-      return undefined;
-    }
-    throw error;
-  }
 }

@@ -1,10 +1,10 @@
-import { explainPlan, MetaOrchestrator } from '@baton/meta-orchestrator';
-import { compilePlan, renderGraph, summarizeGraph } from '@baton/runtime';
+import { explainPlan } from '@baton/meta-orchestrator';
+import { renderGraph } from '@baton/runtime';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { createStderrLogger, ExitCode, UsageError, writeJson, writeLine } from '../io.js';
+import { ExitCode, UsageError, writeJson, writeLine } from '../io.js';
 import { resolveProjectDir } from '../project.js';
-import { decomposeTask, type PlanChoice } from '../run/decompose.js';
+import { openBaton } from '../run/session.js';
 
 export const planCommand: Command = {
   name: 'plan',
@@ -33,42 +33,19 @@ export const planCommand: Command = {
     if (task.trim() === '')
       throw new UsageError('plan needs a task, e.g. baton plan "review the API"');
     const context = parseContext(values.context);
-    const plan = new MetaOrchestrator().analyzeAndCompose(task, context);
     if (values.decompose && !values.graph) throw new UsageError('--decompose needs --graph');
-    let graph = values.graph ? compilePlan(plan, { task: plan.task }) : undefined;
-    let choice: PlanChoice | undefined;
-    if (graph !== undefined && values.decompose) {
-      const heuristic = graph;
-      const decomposed = await decomposeTask({
-        task: plan.task,
-        heuristic: () => heuristic,
-        projectRoot: resolveProjectDir(io.cwd, values.path),
-        env: io.env,
-        logger: createStderrLogger(io, false),
-        signal: cli.signal,
-      });
-      graph = decomposed.graph;
-      choice = {
-        source: decomposed.source,
-        reason: decomposed.reason,
-        planner: decomposed.planner,
-      };
-    }
+    const project = resolveProjectDir(io.cwd, values.path);
+    const { baton } = openBaton(io, cli, project, { verbose: false });
+    const report = await baton.plan(task, {
+      ...(context === undefined ? {} : { context }),
+      graph: values.graph === true,
+      decompose: values.decompose === true,
+    });
     if (values.json) {
-      writeJson(
-        io,
-        graph === undefined
-          ? { task, plan }
-          : {
-              task,
-              plan,
-              graph,
-              graphSummary: summarizeGraph(graph),
-              ...(choice === undefined ? {} : { decompose: choice }),
-            },
-      );
+      writeJson(io, report);
       return ExitCode.OK;
     }
+    const { plan, graph, decompose: choice } = report;
     writeLine(io.stdout, explainPlan(plan));
     if (choice !== undefined) {
       writeLine(

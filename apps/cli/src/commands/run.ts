@@ -1,33 +1,19 @@
 import { resolve } from 'node:path';
-import { resolveCliConfig } from '@baton/executors';
-import { compilePlan, newRunId, renderGraph } from '@baton/runtime';
+import { renderGraph } from '@baton/runtime';
+import { budgetOf, type PreparedRun } from '@baton/sdk';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
-import {
-  type CliIo,
-  createStderrLogger,
-  ExitCode,
-  UsageError,
-  writeJson,
-  writeLine,
-} from '../io.js';
-import { batonDir, resolveProjectDir } from '../project.js';
-import { chooseRunComposition, openCompositionStore } from '../run/composition.js';
-import { decomposeTask, type PlanChoice } from '../run/decompose.js';
-import { executeRun, type RunComposition } from '../run/execute.js';
-import {
-  describeLaunch,
-  type ExecutorSetup,
-  executorSpecFromFlags,
-  resolveExecutorSetup,
-} from '../run/executor-setup.js';
-import { formatRunReport } from '../run/report.js';
+import { type CliIo, ExitCode, UsageError, writeJson, writeLine } from '../io.js';
+import { resolveProjectDir } from '../project.js';
+import { formatRunReport } from '../run/format-report.js';
+import { openBaton, presentRun } from '../run/session.js';
 import { parseContext } from './plan.js';
 
 const usage = [
   'Usage: baton run "<task>" [options]',
   '',
-  'Analyses the task, reuses a proven composition for its kind of task (or composes a team),',
+  'Analyses the task, chooses among the candidate compositions of its kind of task (the team,',
+  'one tier down or up, other strategies) with a bandit policy on their measured outcomes,',
   'and runs the agents on a model provider or coding-agent CLIs, checkpointed under',
   '.baton/runs/<id>/ so it can be resumed. Prints what each agent did, measured tokens and cost.',
   '',
@@ -44,6 +30,9 @@ const usage = [
   '  --max-agents N          start at most N agent runs (fallbacks count, retries do not)',
   '  --concurrency N         most steps running at once (default 4)',
   '  --fresh                 compose a new team even when a proven one is stored',
+  '  --composition ID        run this stored composition (the bandit policy is not consulted)',
+  "  --seed N                seed the policy's random draws (the same records give the same choice)",
+  '  --judge                 grade the answer with a judge model (CAPABLE tier, rubric; its cost counted)',
   "  --decompose             let the model provider's CAPABLE model split the task into",
   '                          subtasks (JSON, checked for schema and cycles); without a model,',
   '                          or when its graph is invalid, the composed team runs and the',
@@ -79,6 +68,9 @@ export const runCommand: Command = {
       'max-agents': { type: 'string' },
       concurrency: { type: 'string' },
       fresh: { type: 'boolean' },
+      composition: { type: 'string' },
+      seed: { type: 'string' },
+      judge: { type: 'boolean' },
       decompose: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       events: { type: 'string' },
@@ -102,124 +94,34 @@ export const runCommand: Command = {
     const project = resolveProjectDir(io.cwd, values.path);
     const eventsFile =
       values['events-file'] === undefined ? undefined : resolve(io.cwd, values['events-file']);
+    const session = openBaton(io, cli, project, { verbose: values.verbose === true });
     // --agent-cli wins; else a chain configured in BATON_AGENT_CLI or baton.config.json
     // ("agentCli.chain") selects the CLIs; else the model provider runs the agents.
-    const configuredChain =
-      values['agent-cli'] === undefined
-        ? resolveCliConfig({ env: io.env, projectRoot: project }).chain
-        : undefined;
-    const spec = executorSpecFromFlags({
-      agentCli: values['agent-cli'] ?? configuredChain?.join(','),
+    const runOptions = {
+      agentCli: values['agent-cli'],
       worktree: values.worktree,
       validate: values.validate,
-    });
-    const setup = await resolveExecutorSetup(spec, { projectRoot: project, env: io.env });
-    const logger = createStderrLogger(io, values.verbose === true);
-    const batonDirectory = batonDir(project);
-    const chosen = await chooseRunComposition({
-      task,
       context,
-      store: openCompositionStore(batonDirectory),
-      logger,
+      budget: budgetOf({ maxCostUsd, maxTokens, maxAgents }),
+      concurrency,
       fresh: values.fresh === true,
-      signal: cli.signal,
-    });
-    const heuristic = compilePlan(
-      { strategy: chosen.strategy, agents: chosen.agents },
-      { task: chosen.task },
-    );
-    let graph = heuristic;
-    let plan: PlanChoice | undefined;
-    if (values.decompose === true) {
-      const decomposed = await decomposeTask({
-        task: chosen.task,
-        heuristic: () => heuristic,
-        modelConfig: setup.kind === 'model' ? setup.config : undefined,
-        projectRoot: project,
-        env: io.env,
-        logger,
-        signal: cli.signal,
-      });
-      graph = decomposed.graph;
-      plan = { source: decomposed.source, reason: decomposed.reason, planner: decomposed.planner };
-    }
-    // The planner's graph is not the composed team: its outcome is not recorded on it.
-    const fromPlanner = plan?.source === 'planner-model';
-    const budget = {
-      ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
-      ...(maxTokens === undefined ? {} : { maxTokens }),
-      ...(maxAgents === undefined ? {} : { maxAgents }),
+      compositionId: values.composition,
+      seed: numberFlag('seed', values.seed, { min: 0, integer: true }),
+      judge: values.judge === true,
+      decompose: values.decompose === true,
+      escalate: values['no-escalate'] !== true,
     };
-    const compositionSummary = {
-      decision: chosen.decision,
-      reason: chosen.reason,
-      compositionId: chosen.compositionId,
-      taskPattern: chosen.taskPattern,
-      strategy: chosen.strategy,
-    };
-
-    if (values['dry-run'] === true) {
-      return dryRun(io, {
-        setup,
-        graph,
-        task: chosen.task,
-        compositionSummary,
-        plan,
-        budget,
-        json: values.json === true,
-      });
-    }
-
-    const runId = newRunId();
-    const composition: RunComposition = {
-      compositionId: chosen.compositionId,
-      taskPattern: chosen.taskPattern,
-      strategy: chosen.strategy,
-      decision: chosen.decision,
-      reason: chosen.reason,
-      qualityGates: chosen.qualityGates,
-    };
-    const { report, exitCode } = await executeRun({
-      io,
-      cli,
-      batonDirectory,
-      setup,
-      composition: fromPlanner ? undefined : composition,
-      plan,
-      mode: {
-        kind: 'start',
-        runId,
-        graph,
-        budget,
-        concurrency,
-        context: { ...(context ?? {}), task: chosen.task },
-        metadata: {
-          executor: spec,
-          ...(fromPlanner ? {} : { composition }),
-          ...(plan === undefined ? {} : { plan }),
-          projectRoot: project,
-          escalateFailures: values['no-escalate'] !== true,
-        },
-        planning: fromPlanner
-          ? { source: 'planner-model', reason: plan?.reason ?? '' }
-          : {
-              composition: {
-                decision: chosen.decision,
-                reason: chosen.reason,
-                compositionId: chosen.compositionId,
-              },
-              strategyReason: chosen.strategyReason,
-              source: chosen.decision === 'reused' ? 'stored composition' : 'meta-orchestrator',
-              ...(plan === undefined ? {} : { reason: `--decompose: ${plan.reason}` }),
-            },
-      },
-      escalateFailures: values['no-escalate'] !== true,
+    const prepared = await session.baton.prepare(task, runOptions);
+    if (values['dry-run'] === true) return dryRun(io, prepared, values.json === true);
+    const { report, exitCode } = await presentRun(io, cli, session, {
+      graph: prepared.graph,
       presentation: {
         verbose: values.verbose === true,
         eventsJsonl: values.events === 'jsonl' || eventsFile !== undefined,
         eventsFile,
         prompt: values['no-prompt'] !== true,
       },
+      start: (steer) => session.baton.start(prepared, { ...runOptions, ...steer }),
     });
     if (values.json === true) writeJson(io, report);
     else writeLine(io.stdout, formatRunReport(report));
@@ -227,48 +129,23 @@ export const runCommand: Command = {
   },
 };
 
-function dryRun(
-  io: CliIo,
-  options: {
-    setup: ExecutorSetup;
-    graph: ReturnType<typeof compilePlan>;
-    task: string;
-    compositionSummary: Record<string, unknown>;
-    plan: PlanChoice | undefined;
-    budget: Record<string, number>;
-    json: boolean;
-  },
-): ExitCode {
-  const { setup, graph, task } = options;
-  const launches = graph.steps.flatMap((step) =>
-    step.kind === 'agent' && step.agent !== undefined
-      ? [{ stepId: step.id, ...describeLaunch(setup, step.agent, task) }]
-      : [],
-  );
-  const executor =
-    setup.kind === 'model'
-      ? {
-          kind: 'model',
-          provider: setup.config.provider,
-          models: setup.config.models,
-          baseURL: setup.config.baseURL ?? null,
-        }
-      : {
-          kind: 'agent-cli',
-          chain: setup.chain,
-          found: setup.found,
-          worktree: setup.worktree,
-          validate: setup.validate ?? null,
-        };
-  if (options.json) {
+function dryRun(io: CliIo, prepared: PreparedRun, json: boolean): ExitCode {
+  const { composition, plan, executor, graph, task } = prepared;
+  if (json) {
     writeJson(io, {
       dryRun: true,
       task,
-      composition: options.compositionSummary,
-      plan: options.plan ?? null,
+      composition: {
+        decision: composition.decision,
+        reason: composition.reason,
+        compositionId: composition.compositionId,
+        taskPattern: composition.taskPattern,
+        strategy: composition.strategy,
+      },
+      plan,
       executor,
-      budget: options.budget,
-      agents: launches,
+      budget: prepared.budget,
+      agents: prepared.agents,
       graph,
     });
     return ExitCode.OK;
@@ -276,14 +153,14 @@ function dryRun(
   const lines = [
     `Dry run: nothing is executed.`,
     `Task: ${task}`,
-    options.plan?.source === 'planner-model'
-      ? `Plan: planner model (${options.plan.reason})`
-      : `Composition: ${String(options.compositionSummary.decision)} ${String(options.compositionSummary.compositionId)} (${String(options.compositionSummary.reason)})${options.plan === undefined ? '' : `\nPlan: heuristic (${options.plan.reason})`}`,
-    `Executor: ${setup.kind === 'model' ? `model provider ${setup.config.provider}${setup.config.baseURL ? ` at ${setup.config.baseURL}` : ''}` : `agent CLIs ${setup.chain.join(' -> ')}${setup.worktree ? ', one worktree per agent' : ''}${setup.validate ? `, validated by: ${setup.validate}` : ''}`}`,
+    plan?.source === 'planner-model'
+      ? `Plan: planner model (${plan.reason})`
+      : `Composition: ${composition.decision} ${composition.compositionId} (${composition.reason})${plan === null ? '' : `\nPlan: heuristic (${plan.reason})`}`,
+    `Executor: ${describeExecutor(executor)}`,
     '',
     'Agents it would start:',
   ];
-  for (const launch of launches) {
+  for (const launch of prepared.agents) {
     lines.push(
       `  ${launch.agentId}  tier ${launch.tier ?? 'unknown'}  on ${launch.runsOn}  timeout ${launch.timeoutSeconds ?? 'default'}s  max tokens ${launch.maxTokens ?? 'unlimited'}`,
       `    prompt (${launch.promptChars} chars): ${launch.promptPreview}`,
@@ -292,4 +169,16 @@ function dryRun(
   lines.push('', renderGraph(graph));
   writeLine(io.stdout, lines.join('\n'));
   return ExitCode.OK;
+}
+
+/** The executor line of a dry run. */
+function describeExecutor(executor: Record<string, unknown>): string {
+  if (executor.kind === 'model') {
+    return `model provider ${String(executor.provider)}${executor.baseURL ? ` at ${String(executor.baseURL)}` : ''}`;
+  }
+  if (executor.kind === 'agent-cli') {
+    const chain = executor.chain as string[];
+    return `agent CLIs ${chain.join(' -> ')}${executor.worktree ? ', one worktree per agent' : ''}${executor.validate ? `, validated by: ${String(executor.validate)}` : ''}`;
+  }
+  return 'the executor given to createBaton';
 }

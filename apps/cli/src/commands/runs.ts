@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
-import { BatonError, BatonErrorCode } from '@baton/core';
-import { formatEventLine, RunStore, Runtime, type SpendTotals } from '@baton/runtime';
+import { BatonError, BatonErrorCode, formatEventLine, type SpendTotals } from '@baton/core';
+import type { RunDetails } from '@baton/runtime';
+import { type Baton, budgetOf, usd } from '@baton/sdk';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, ExitCode, formatTable, UsageError, writeJson, writeLine } from '../io.js';
 import { batonDir, resolveProjectDir } from '../project.js';
-import type { RunComposition } from '../run/execute.js';
-import { formatRunReport, usd } from '../run/report.js';
+import { formatRunReport } from '../run/format-report.js';
+import { openBaton, presentRun } from '../run/session.js';
 
 const usage = [
   'Usage: baton runs list [--status S] [--limit N] [--path DIR] [--json]',
@@ -46,7 +47,10 @@ export const runsCommand: Command = {
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const project = resolveProjectDir(io.cwd, values.path);
     const batonDirectory = batonDir(project);
-    const store = new RunStore({ dir: batonDirectory });
+    const session = openBaton(io, cli, project, { verbose: values.verbose === true });
+    const { baton } = session;
+    const requireRun = (runId: string): Promise<RunDetails> =>
+      findRun(baton, runId, batonDirectory);
 
     if (action === 'list') {
       const statuses = ['running', 'succeeded', 'failed', 'cancelled', 'paused', 'budget-exceeded'];
@@ -54,10 +58,11 @@ export const runsCommand: Command = {
         throw new UsageError(`--status must be one of ${statuses.join(', ')}`);
       }
       const limit = numberFlag('limit', values.limit, { min: 1, integer: true });
-      const runs = await store.list({
+      const { runs, problems } = await baton.runs.list({
         ...(values.status === undefined ? {} : { status: values.status as 'running' }),
         ...(limit === undefined ? {} : { limit }),
       });
+      for (const problem of problems) writeLine(io.stderr, `baton: ${problem.message}`);
       if (values.json) {
         writeJson(io, runs);
         return ExitCode.OK;
@@ -83,31 +88,33 @@ export const runsCommand: Command = {
       return ExitCode.OK;
     }
     if (id === undefined) throw new UsageError(`runs ${action} needs a run id`);
-    if (action === 'show') return show(io, store, id, values.json === true);
+    if (action === 'show') {
+      const details = await requireRun(id);
+      reportProblems(io, details);
+      return show(io, details, values.json === true);
+    }
     if (action === 'logs') {
-      await requireRun(store, id);
+      await requireRun(id);
       if (values.follow === true) {
         if (values.json)
           throw new UsageError('--follow prints lines; without it --json prints the events so far');
-        for await (const event of store.followEvents(id, {
+        for await (const event of baton.runs.events(id, {
+          follow: true,
           ...(cli.signal === undefined ? {} : { signal: cli.signal }),
         })) {
           writeLine(io.stdout, formatEventLine(event));
         }
         return ExitCode.OK;
       }
-      const events = await store.readEvents(id);
+      const events = [];
+      for await (const event of baton.runs.events(id)) events.push(event);
       if (values.json) writeJson(io, events);
       else for (const event of events) writeLine(io.stdout, formatEventLine(event));
       return ExitCode.OK;
     }
     if (action === 'cancel') {
-      await requireRun(store, id);
-      const runtime = new Runtime({ dir: batonDirectory });
-      const result = await runtime.cancel(id, {
-        reason: 'cancelled with baton runs cancel',
-        interrupt: true,
-      });
+      await requireRun(id);
+      const result = await baton.cancel(id, { reason: 'cancelled with baton runs cancel' });
       if (values.json) writeJson(io, { runId: id, ...result });
       else
         writeLine(
@@ -119,56 +126,49 @@ export const runsCommand: Command = {
       return ExitCode.OK;
     }
     if (action === 'resume') {
-      // Only resuming runs agents: the executors (and the AI SDK) load here, not for list/show.
-      const [{ executeRun }, { executorSpecFromMetadata, resolveExecutorSetup }] =
-        await Promise.all([import('../run/execute.js'), import('../run/executor-setup.js')]);
-      const record = await requireRun(store, id);
+      const details = await requireRun(id);
+      reportProblems(io, details);
       // Nothing to resume is said before the executor is set up (its setup may be missing).
-      const summary = await store.show(id);
-      if (!summary.resumable && summary.status !== 'running') {
-        throw new UsageError(`run ${id} ${summary.status}: there is nothing to resume`);
+      if (!details.resumable && details.status !== 'running') {
+        throw new UsageError(`run ${id} ${details.status}: there is nothing to resume`);
       }
-      const metadata = record.metadata ?? {};
-      const spec = executorSpecFromMetadata(metadata);
-      const setup = await resolveExecutorSetup(spec, { projectRoot: project, env: io.env });
+      // A workflow's run is continued by its workflow, which reports on it.
+      const workflow = await workflowCommandOf(details.run.metadata?.workflow);
+      if (workflow !== undefined) {
+        const { orchestrateCommand } = await import('./orchestrate.js');
+        const passed = values.json === true ? ['--json'] : [];
+        return orchestrateCommand.run(
+          [workflow, '--resume', id, '--path', project, ...passed],
+          io,
+          cli,
+        );
+      }
       const maxCostUsd = numberFlag('max-cost-usd', values['max-cost-usd'], { min: 0 });
       const maxTokens = numberFlag('max-tokens', values['max-tokens'], { min: 1, integer: true });
       const maxAgents = numberFlag('max-agents', values['max-agents'], { min: 1, integer: true });
       const concurrency = numberFlag('concurrency', values.concurrency, { min: 1, integer: true });
       const override =
         maxCostUsd !== undefined || maxTokens !== undefined || maxAgents !== undefined
-          ? {
-              ...record.budget,
-              ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
-              ...(maxTokens === undefined ? {} : { maxTokens }),
-              ...(maxAgents === undefined ? {} : { maxAgents }),
-            }
+          ? budgetOf({ maxCostUsd, maxTokens, maxAgents })
           : undefined;
       if (values.events !== undefined && values.events !== 'jsonl') {
         throw new UsageError(`--events must be "jsonl", got "${values.events}"`);
       }
-      const composition = metadata.composition as RunComposition | undefined;
       const eventsFile = values['events-file'];
-      const { report, exitCode } = await executeRun({
-        io,
-        cli,
-        batonDirectory,
-        setup,
-        composition,
-        escalateFailures: metadata.escalateFailures !== false,
-        mode: {
-          kind: 'resume',
-          runId: id,
-          graph: record.graph,
-          budget: override,
-          concurrency,
-        },
+      const { report, exitCode } = await presentRun(io, cli, session, {
+        graph: details.run.graph,
         presentation: {
           verbose: values.verbose === true,
           eventsJsonl: values.events === 'jsonl' || eventsFile !== undefined,
           eventsFile: eventsFile === undefined ? undefined : resolve(io.cwd, eventsFile),
           prompt: values['no-prompt'] !== true,
         },
+        start: (steer) =>
+          baton.resume(id, {
+            ...steer,
+            ...(override === undefined ? {} : { budget: override }),
+            ...(concurrency === undefined ? {} : { concurrency }),
+          }),
       });
       if (values.json) writeJson(io, report);
       else writeLine(io.stdout, formatRunReport(report));
@@ -180,18 +180,27 @@ export const runsCommand: Command = {
   },
 };
 
-async function requireRun(store: RunStore, id: string) {
+async function findRun(baton: Baton, id: string, batonDirectory: string): Promise<RunDetails> {
   try {
-    return await store.loadRun(id);
+    return await baton.runs.get(id);
   } catch (error) {
-    if (BatonError.isInstance(error) && error.code === BatonErrorCode.VALIDATION) throw error;
-    throw new UsageError(`no run "${id}" in ${store.dir}/runs`);
+    // A damaged record is reported by name, never as a run that is not there.
+    if (
+      BatonError.isInstance(error) &&
+      (error.code === BatonErrorCode.VALIDATION || error.code === BatonErrorCode.STORAGE)
+    ) {
+      throw error;
+    }
+    throw new UsageError(`no run "${id}" in ${resolve(batonDirectory, 'runs')}`);
   }
 }
 
-async function show(io: CliIo, store: RunStore, id: string, json: boolean): Promise<ExitCode> {
-  await requireRun(store, id);
-  const details = await store.show(id);
+/** Records of a run that cannot be read, one line each on stderr, whatever the output format. */
+function reportProblems(io: CliIo, details: RunDetails): void {
+  for (const problem of details.problems) writeLine(io.stderr, `baton: ${problem.message}`);
+}
+
+function show(io: CliIo, details: RunDetails, json: boolean): ExitCode {
   if (json) {
     writeJson(io, details);
     return ExitCode.OK;
@@ -268,4 +277,20 @@ async function show(io: CliIo, store: RunStore, id: string, json: boolean): Prom
   if (details.cancelRequested) lines.push('', 'A cancel request is waiting to be noticed.');
   writeLine(io.stdout, lines.join('\n'));
   return ExitCode.OK;
+}
+
+/** The `baton orchestrate` workflow whose run this is (by its metadata), if it is one. */
+async function workflowCommandOf(workflow: unknown): Promise<string | undefined> {
+  if (typeof workflow !== 'string') return undefined;
+  const {
+    RELEASE_TASK_PATTERN,
+    SECURITY_DEEP_DIVE_TASK_PATTERN,
+    TEST_COVERAGE_BOOST_TASK_PATTERN,
+  } = await import('@baton/workflows');
+  const commands: Record<string, string> = {
+    [RELEASE_TASK_PATTERN]: 'release-prep',
+    [TEST_COVERAGE_BOOST_TASK_PATTERN]: 'test-coverage',
+    [SECURITY_DEEP_DIVE_TASK_PATTERN]: 'security-deep-dive',
+  };
+  return commands[workflow];
 }

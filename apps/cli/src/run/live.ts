@@ -9,7 +9,7 @@ import {
   renderProgress,
   type TaskGraph,
 } from '@baton/runtime';
-import type { CliIo } from '../io.js';
+import { type CliIo, stripControlCharacters } from '../io.js';
 
 /** A terminal input the person answers decisions on. */
 export type PromptInput = Readable & { isTTY?: boolean };
@@ -32,7 +32,7 @@ export function attachLiveOutput(
   if (!terminal) {
     if (!options.verbose) return { stop() {}, pause() {}, resume() {}, print };
     const listener = (event: RunEvent): void => {
-      io.stderr.write(`${formatEventLine(event)}\n`);
+      io.stderr.write(`${stripControlCharacters(formatEventLine(event))}\n`);
     };
     events.on('event', listener);
     return {
@@ -64,7 +64,7 @@ export function attachLiveOutput(
     tracker.apply(event);
     if (options.verbose && event.type !== 'state-change' && event.type !== 'step-usage') {
       clear();
-      io.stderr.write(`${formatEventLine(event)}\n`);
+      io.stderr.write(`${stripControlCharacters(formatEventLine(event))}\n`);
     }
     draw();
   };
@@ -131,7 +131,9 @@ export function createDecisionPrompt(
       const readline = createInterface({ input, output: io.stderr, terminal: true });
       try {
         io.stderr.write(
-          `\nDecision ${decision.id} (${decision.kind}) for step ${decision.stepId}:\n  ${decision.reason}\n`,
+          stripControlCharacters(
+            `\nDecision ${decision.id} (${decision.kind}) for step ${decision.stepId}:\n  ${decision.reason}\n`,
+          ),
         );
         const meaning =
           decision.kind === 'approval'

@@ -1,5 +1,6 @@
+import { type AgentReport, type RunReport, usd } from '@baton/sdk';
 import { describe, expect, it } from 'vitest';
-import { type AgentReport, formatRunReport, type RunReport, usd } from './report.js';
+import { formatRunReport } from './format-report.js';
 
 function agent(overrides: Partial<AgentReport>): AgentReport {
   return {
