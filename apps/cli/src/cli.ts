@@ -26,7 +26,7 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'runs',
-    summary: 'List, show, follow, resume or cancel runs in .baton/runs',
+    summary: 'List, show, follow, resume, cancel or rate runs in .baton/runs',
     load: async () => (await import('./commands/runs.js')).runsCommand,
   },
   {

@@ -71,6 +71,39 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     );
   });
 
+  it('rates a finished run: the rating is its quality, recorded on its composition', async () => {
+    const project = tempDir();
+    const { factory } = scriptedExecutors();
+    const report = JSON.parse(
+      (await batonRun(['run', DOCS, '--json'], { cwd: project, factory })).stdout,
+    );
+    const rated = await batonRun(['runs', 'rate', report.runId, '--score', '70', '--note', 'ok'], {
+      cwd: project,
+    });
+    expect(rated.code).toBe(0);
+    const compositionId = report.outcome.compositionId;
+    expect(rated.stdout).toContain(`Run ${report.runId} rated 70: quality`);
+    expect(rated.stdout).toContain(`(recorded on composition ${compositionId})`);
+    const json = JSON.parse(
+      (await batonRun(['runs', 'rate', report.runId, '--score', '90', '--json'], { cwd: project }))
+        .stdout,
+    );
+    expect(json.ratings.map((rating: { score: number }) => rating.score)).toEqual([70, 90]);
+    expect(json.recordedScore).toBe(json.quality.score);
+    expect(json.quality.score).not.toBeNull();
+
+    for (const [argv, message] of [
+      [['runs', 'rate', report.runId], 'baton: runs rate needs --score N (0 to 100)\n'],
+      [['runs', 'rate', report.runId, '--score', '101'], /--score/],
+      [['runs', 'rate', 'no-such-run', '--score', '50'], /no run "no-such-run"/],
+    ] as const) {
+      const bad = await batonRun([...argv], { cwd: project });
+      expect(bad.code).toBe(2);
+      if (typeof message === 'string') expect(bad.stderr).toBe(message);
+      else expect(bad.stderr).toMatch(message);
+    }
+  });
+
   it('prints a text report with a row per agent and unknown where nothing was measured', async () => {
     const { factory } = scriptedExecutors(({ agentId }) => ({
       ...answer(agentId),

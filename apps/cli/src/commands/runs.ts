@@ -17,13 +17,16 @@ const usage = [
   '                         [--concurrency N] [--events jsonl] [--events-file PATH]',
   '                         [--no-prompt] [--path DIR] [--json] [--verbose]',
   '       baton runs cancel <id> [--path DIR] [--json]',
+  '       baton runs rate <id> --score N [--note TEXT] [--path DIR] [--json]',
   '',
   'Runs live in DIR/.baton/runs/<id>/. A cancelled, paused, budget-stopped or crashed run can be',
   'resumed: finished steps are not run again. The executor (model provider or agent CLIs) is the',
   'one the run started with, set up again from the current environment.',
+  'A rating (0..100) of a finished run is a scorer of its quality that weighs most; a later',
+  'rating replaces an earlier one, and the quality is recorded on the composition again.',
 ].join('\n');
 
-/** `baton runs list|show|logs|resume|cancel`. */
+/** `baton runs list|show|logs|resume|cancel|rate`. */
 export const runsCommand: Command = {
   name: 'runs',
   usage,
@@ -42,6 +45,8 @@ export const runsCommand: Command = {
       'no-prompt': { type: 'boolean' },
       verbose: { type: 'boolean' },
       follow: { type: 'boolean' },
+      score: { type: 'string' },
+      note: { type: 'string' },
     });
     const [action = 'list', id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
@@ -125,6 +130,31 @@ export const runsCommand: Command = {
         );
       return ExitCode.OK;
     }
+    if (action === 'rate') {
+      const score = numberFlag('score', values.score, { min: 0, max: 100 });
+      if (score === undefined) throw new UsageError('runs rate needs --score N (0 to 100)');
+      await requireRun(id);
+      let rated: Awaited<ReturnType<Baton['runs']['rate']>>;
+      try {
+        rated = await baton.runs.rate(id, {
+          score,
+          ...(values.note === undefined ? {} : { note: values.note }),
+        });
+      } catch (error) {
+        // Only a finished run can be rated: that is bad input, not a failure.
+        if (BatonError.isInstance(error) && error.code === BatonErrorCode.CONFLICT) {
+          throw new UsageError(error.message);
+        }
+        throw error;
+      }
+      if (values.json) writeJson(io, rated);
+      else
+        writeLine(
+          io.stdout,
+          `Run ${id} rated ${score}: quality ${rated.quality.summary}${rated.compositionId === null ? '' : ` (recorded on composition ${rated.compositionId})`}`,
+        );
+      return ExitCode.OK;
+    }
     if (action === 'resume') {
       const details = await requireRun(id);
       reportProblems(io, details);
@@ -175,7 +205,7 @@ export const runsCommand: Command = {
       return exitCode;
     }
     throw new UsageError(
-      `unknown runs action "${action}" (use list, show, logs, resume or cancel)`,
+      `unknown runs action "${action}" (use list, show, logs, resume, cancel or rate)`,
     );
   },
 };
