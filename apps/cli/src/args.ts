@@ -35,6 +35,8 @@ export function parseFlags<const T extends Options>(argv: string[], options: T) 
   }
 }
 
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
 /** A numeric flag: undefined when absent, a UsageError naming the flag when not a number in range. */
 export function numberFlag(
   name: string,
@@ -45,7 +47,8 @@ export function numberFlag(
   const number = Number(value);
   const { min, max, integer } = range;
   const bad =
-    value.trim() === '' ||
+    // Decimal only: `Number()` would also read "0x10" as 16, "0b1" as 1 and "" as 0.
+    !DECIMAL.test(value.trim()) ||
     !Number.isFinite(number) ||
     (integer === true && !Number.isInteger(number)) ||
     (min !== undefined && number < min) ||

@@ -432,6 +432,11 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     [['run'], 'baton: run needs a task'],
     [['run', 'x', '--max-agents', '0'], 'baton: --max-agents must be an integer >= 1'],
     [['run', 'x', '--max-cost-usd', '0'], 'baton: --max-cost-usd must be > 0'],
+    [
+      ['run', 'x', '--max-cost-usd', '0x10'],
+      'baton: --max-cost-usd must be a number >= 0, got "0x10"',
+    ],
+    [['run', 'x', '--max-tokens', '1e9x'], 'baton: --max-tokens must be an integer >= 1'],
     [['run', 'x', '--concurrency', 'two'], 'baton: --concurrency must be an integer >= 1'],
     [['run', 'x', '--events', 'xml'], 'baton: --events must be "jsonl"'],
     [['run', 'x', '--worktree'], 'baton: --worktree: needs agent CLIs (agentCli)'],

@@ -346,6 +346,7 @@ test('divide', () => {
   it.each([
     [['--target', '150'], 'baton: --target must be a number from 0 to 100, got "150"'],
     [['--target', 'high'], 'baton: --target must be a number from 0 to 100, got "high"'],
+    [['--target', '0x10'], 'baton: --target must be a number from 0 to 100, got "0x10"'],
     [
       ['--current-coverage', '101'],
       'baton: --current-coverage must be a number from 0 to 100, got "101"',
