@@ -437,6 +437,15 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
       'baton: --max-cost-usd must be a number >= 0, got "0x10"',
     ],
     [['run', 'x', '--max-tokens', '1e9x'], 'baton: --max-tokens must be an integer >= 1'],
+    [
+      ['plan', 'x', '--context', `${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}`],
+      'baton: --context: nested deeper than 32 levels',
+    ],
+    [
+      ['run', 'x', '--context', `${'['.repeat(33)}${']'.repeat(33)}`],
+      'baton: --context: nested deeper than 32 levels',
+    ],
+    [['templates', 'list', 'extra'], 'baton: unexpected argument "extra"'],
     [['run', 'x', '--concurrency', 'two'], 'baton: --concurrency must be an integer >= 1'],
     [['run', 'x', '--events', 'xml'], 'baton: --events must be "jsonl"'],
     [['run', 'x', '--worktree'], 'baton: --worktree: needs agent CLIs (agentCli)'],

@@ -1,7 +1,9 @@
 import {
   BatonError,
   BatonErrorCode,
+  jsonDepthExceeds,
   type Logger,
+  MAX_JSON_DEPTH,
   noopLogger,
   parseWith,
   ValidationError,
@@ -26,7 +28,7 @@ import {
   taskListQuerySchema,
   taskSubmissionSchema,
 } from './schemas.js';
-import { jsonDepthExceeds, malformedEncoding, tokenMatches } from './security.js';
+import { malformedEncoding, tokenMatches } from './security.js';
 
 /** Options of {@link createServerApp}. */
 export interface ServerAppOptions {
@@ -117,7 +119,7 @@ export function createServerApp(options: ServerAppOptions): {
   const allowedHosts = new Set((options.allowedHosts ?? LOOPBACK_HOSTS).map(normaliseHost));
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const maxJsonDepth = options.maxJsonDepth ?? 32;
+  const maxJsonDepth = options.maxJsonDepth ?? MAX_JSON_DEPTH;
   const routes = apiRoutes(baton, tasks);
   const app = new Hono();
 

@@ -54,26 +54,8 @@ export function tokenMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-/**
- * The deepest nesting of arrays and objects in a JSON text, counted without parsing (so that a
- * deeply nested body cannot overflow the stack of the parser or the validator).
- */
-export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const char = text.charCodeAt(index);
-    if (inString) {
-      if (char === 0x5c) index += 1;
-      else if (char === 0x22) inString = false;
-    } else if (char === 0x22) inString = true;
-    else if (char === 0x5b || char === 0x7b) {
-      depth += 1;
-      if (depth > maxDepth) return true;
-    } else if (char === 0x5d || char === 0x7d) depth -= 1;
-  }
-  return false;
-}
+// The nesting limit of JSON from outside is the one of every Baton input (`--context` too).
+export { jsonDepthExceeds } from '@baton/core';
 
 /** The first malformed percent-encoding in a URL's path or query, named by where it is. */
 export function malformedEncoding(url: URL): string | undefined {

@@ -230,6 +230,7 @@ export type {
   AgentExecutor,
   ExecutableAgent,
 } from './executor.js';
+export { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 export { type Logger, noopLogger } from './logger.js';
 export {
   DEFAULT_MODEL_PRICES,

@@ -1,3 +1,4 @@
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '@baton/core';
 import { explainPlan } from '@baton/meta-orchestrator';
 import { renderGraph } from '@baton/runtime';
 import { parseFlags } from '../args.js';
@@ -61,6 +62,9 @@ export const planCommand: Command = {
 /** `--context` must be a JSON object. */
 export function parseContext(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
+  if (jsonDepthExceeds(text)) {
+    throw new UsageError(`--context: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

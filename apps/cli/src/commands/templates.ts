@@ -13,6 +13,7 @@ export const templatesCommand: Command = {
     const [action = 'list', id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (action === 'list') {
+      if (id !== undefined) throw new UsageError(`unexpected argument "${id}"`);
       const templates = getAllTemplates();
       if (values.json) {
         writeJson(io, templates);
