@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type CliIo, UsageError, writeLine } from './io.js';
 
@@ -22,15 +22,32 @@ export function reportFormatFrom(format: string | undefined, json: boolean): Rep
   return chosen as ReportFormat;
 }
 
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
+/**
+ * Checks a file flag (`--output`, `--events-file`) before any work starts and returns its path:
+ * its folder must exist (output goes where it was asked to, never into a folder made up from a
+ * typo) and it must not be a folder.
+ */
+export function outputFile(io: CliIo, flag: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const target = resolve(io.cwd, file);
+  if (!isDirectory(dirname(target))) {
+    throw new UsageError(`${flag} ${file}: the folder ${dirname(target)} does not exist`);
+  }
+  if (isDirectory(target)) throw new UsageError(`${flag} ${file}: is a folder`);
+  return target;
+}
+
 /** Writes a rendered report to stdout, or to `output` (relative to the working directory). */
 export function writeReport(io: CliIo, text: string, output: string | undefined): void {
   if (output === undefined) {
     writeLine(io.stdout, text);
     return;
   }
-  const target = resolve(io.cwd, output);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, `${text}\n`);
+  writeFileSync(outputFile(io, '--output', output)!, `${text}\n`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -106,6 +106,21 @@ describe('baton orchestrate release-prep', () => {
     expect(result.stderr).toBe(
       `baton: baton.config.json releasePrep.coverageFile: not a file (${join(project, 'coverage', 'missing.json')})\n`,
     );
+  });
+
+  it('refuses --output into a folder that does not exist before it measures anything', async () => {
+    const project = fixtureProject('release-blocked');
+    const result = await baton(
+      ['orchestrate', 'release-prep', '--no-audit', '--format', 'json', '--output', 'nope/r.json'],
+      { cwd: project },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `baton: --output nope/r.json: the folder ${join(project, 'nope')} does not exist\n`,
+    );
+    expect(existsSync(join(project, 'nope'))).toBe(false);
+    expect(existsSync(join(project, '.baton', 'runs'))).toBe(false);
   });
 
   it('writes SARIF 2.1.0 to a file with --format sarif --output', async () => {

@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ValidationError } from '@baton/core';
 import {
   exitCodeFor,
@@ -9,14 +8,18 @@ import {
 } from '@baton/workflows';
 import { listFlag, numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { type CliIo, ExitCode, UsageError, writeLine } from '../io.js';
+import { ExitCode, UsageError, writeLine } from '../io.js';
 import { resolveProjectDir } from '../project.js';
+import {
+  enclosingRepository,
+  outputFile,
+  type ReportFormat,
+  reportFormatFrom,
+  writeReport,
+} from '../report-output.js';
 import { openBaton } from '../run/session.js';
 import { runSecurityDeepDive, securityDeepDiveUsage } from './security-deep-dive.js';
 import { runTestCoverage, testCoverageUsage } from './test-coverage.js';
-
-const FORMATS = ['console', 'json', 'markdown', 'sarif'] as const;
-type Format = (typeof FORMATS)[number];
 
 const usage = [
   'Usage: baton orchestrate <workflow> [options]',
@@ -107,7 +110,8 @@ export const orchestrateCommand: Command = {
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
-    const format = resolveFormat(values.format, values.json === true);
+    const format = reportFormatFrom(values.format, values.json === true);
+    outputFile(io, '--output', values.output);
     const project = resolveProjectDir(io.cwd, values.path);
     const { baton } = openBaton(io, cli, project, { verbose: values.verbose === true });
     const flagGates = {
@@ -148,7 +152,7 @@ export const orchestrateCommand: Command = {
       if (given !== undefined) throw new UsageError(`--${flag}: not a file (${given})`);
       throw error;
     }
-    emit(io, render(report, format), values.output);
+    writeReport(io, render(report, format), values.output);
     if (values.output !== undefined && format !== 'console') {
       writeLine(
         io.stderr,
@@ -165,19 +169,7 @@ const FILE_FLAGS: Readonly<Record<string, 'coverage-file' | 'audit-file'>> = {
   auditFile: 'audit-file',
 };
 
-function resolveFormat(format: string | undefined, json: boolean): Format {
-  if (json && format !== undefined && format !== 'json') {
-    throw new UsageError(`--json conflicts with --format ${format}`);
-  }
-  if (json) return 'json';
-  if (format === undefined) return 'console';
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
-  }
-  return format as Format;
-}
-
-function render(report: ReleaseReadinessReport, format: Format): string {
+function render(report: ReleaseReadinessReport, format: ReportFormat): string {
   switch (format) {
     case 'json':
       return JSON.stringify(report.toJSON(), null, 2);
@@ -186,29 +178,11 @@ function render(report: ReleaseReadinessReport, format: Format): string {
     case 'sarif':
       // Code scanning resolves URIs against the repository root, not the checked project.
       return JSON.stringify(
-        formatSarif(report, { sourceRoot: repositoryRoot(report.path) }),
+        formatSarif(report, { sourceRoot: enclosingRepository(report.path) }),
         null,
         2,
       );
     default:
       return report.formatConsoleOutput();
   }
-}
-
-/** The nearest directory at or above `directory` holding `.git`; undefined outside a repository. */
-function repositoryRoot(directory: string): string | undefined {
-  for (let current = directory; ; current = dirname(current)) {
-    if (existsSync(join(current, '.git'))) return current;
-    if (dirname(current) === current) return undefined;
-  }
-}
-
-function emit(io: CliIo, text: string, output: string | undefined): void {
-  if (output === undefined) {
-    writeLine(io.stdout, text);
-    return;
-  }
-  const file = resolve(io.cwd, output);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${text}\n`);
 }

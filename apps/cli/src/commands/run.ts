@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
 import { renderGraph } from '@baton/runtime';
 import { budgetOf, type PreparedRun } from '@baton/sdk';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, ExitCode, UsageError, writeJson, writeLine } from '../io.js';
 import { resolveProjectDir } from '../project.js';
+import { outputFile } from '../report-output.js';
 import { formatRunReport } from '../run/format-report.js';
 import { openBaton, presentRun } from '../run/session.js';
 import { parseContext } from './plan.js';
@@ -92,8 +92,7 @@ export const runCommand: Command = {
       throw new UsageError(`--events must be "jsonl", got "${values.events}"`);
     }
     const project = resolveProjectDir(io.cwd, values.path);
-    const eventsFile =
-      values['events-file'] === undefined ? undefined : resolve(io.cwd, values['events-file']);
+    const eventsFile = outputFile(io, '--events-file', values['events-file']);
     const session = openBaton(io, cli, project, { verbose: values.verbose === true });
     // --agent-cli wins; else a chain configured in BATON_AGENT_CLI or baton.config.json
     // ("agentCli.chain") selects the CLIs; else the model provider runs the agents.

@@ -6,6 +6,7 @@ import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, ExitCode, formatTable, UsageError, writeJson, writeLine } from '../io.js';
 import { batonDir, resolveProjectDir } from '../project.js';
+import { outputFile } from '../report-output.js';
 import { formatRunReport } from '../run/format-report.js';
 import { openBaton, presentRun } from '../run/session.js';
 
@@ -184,13 +185,13 @@ export const runsCommand: Command = {
       if (values.events !== undefined && values.events !== 'jsonl') {
         throw new UsageError(`--events must be "jsonl", got "${values.events}"`);
       }
-      const eventsFile = values['events-file'];
+      const eventsFile = outputFile(io, '--events-file', values['events-file']);
       const { report, exitCode } = await presentRun(io, cli, session, {
         graph: details.run.graph,
         presentation: {
           verbose: values.verbose === true,
           eventsJsonl: values.events === 'jsonl' || eventsFile !== undefined,
-          eventsFile: eventsFile === undefined ? undefined : resolve(io.cwd, eventsFile),
+          eventsFile,
           prompt: values['no-prompt'] !== true,
         },
         start: (steer) =>

@@ -13,6 +13,7 @@ import { type CliIo, ExitCode, UsageError, writeLine } from '../io.js';
 import { resolveProjectDir } from '../project.js';
 import {
   enclosingRepository,
+  outputFile,
   type ReportFormat,
   reportFormatFrom,
   writeReport,
@@ -75,6 +76,7 @@ export async function runSecurityDeepDive(
     throw new UsageError('--no-model conflicts with --agent-cli');
   }
   const format = reportFormatFrom(values.format, values.json === true);
+  outputFile(io, '--output', values.output);
   const project = resolveProjectDir(io.cwd, values.path);
   const { baton, logger } = openBaton(io, options, project, { verbose: values.verbose === true });
   const events = new BatonEmitter();
