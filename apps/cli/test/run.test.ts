@@ -96,6 +96,7 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
       [['runs', 'rate', report.runId], 'baton: runs rate needs --score N (0 to 100)\n'],
       [['runs', 'rate', report.runId, '--score', '101'], /--score/],
       [['runs', 'rate', 'no-such-run', '--score', '50'], /no run "no-such-run"/],
+      [['runs', 'cancel', report.runId], new RegExp(`^baton: .*${report.runId}.*\\n$`)],
     ] as const) {
       const bad = await batonRun([...argv], { cwd: project });
       expect(bad.code).toBe(2);

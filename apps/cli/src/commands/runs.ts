@@ -120,7 +120,9 @@ export const runsCommand: Command = {
     }
     if (action === 'cancel') {
       await requireRun(id);
-      const result = await baton.cancel(id, { reason: 'cancelled with baton runs cancel' });
+      const result = await asUsage(
+        baton.cancel(id, { reason: 'cancelled with baton runs cancel' }),
+      );
       if (values.json) writeJson(io, { runId: id, ...result });
       else
         writeLine(
@@ -135,19 +137,12 @@ export const runsCommand: Command = {
       const score = numberFlag('score', values.score, { min: 0, max: 100 });
       if (score === undefined) throw new UsageError('runs rate needs --score N (0 to 100)');
       await requireRun(id);
-      let rated: Awaited<ReturnType<Baton['runs']['rate']>>;
-      try {
-        rated = await baton.runs.rate(id, {
+      const rated = await asUsage(
+        baton.runs.rate(id, {
           score,
           ...(values.note === undefined ? {} : { note: values.note }),
-        });
-      } catch (error) {
-        // Only a finished run can be rated: that is bad input, not a failure.
-        if (BatonError.isInstance(error) && error.code === BatonErrorCode.CONFLICT) {
-          throw new UsageError(error.message);
-        }
-        throw error;
-      }
+        }),
+      );
       if (values.json) writeJson(io, rated);
       else
         writeLine(
@@ -210,6 +205,21 @@ export const runsCommand: Command = {
     );
   },
 };
+
+/**
+ * A run in the wrong state for the action (rating an unfinished run, cancelling a finished one)
+ * is bad input, exit 2, not a failure.
+ */
+async function asUsage<T>(action: Promise<T>): Promise<T> {
+  try {
+    return await action;
+  } catch (error) {
+    if (BatonError.isInstance(error) && error.code === BatonErrorCode.CONFLICT) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+}
 
 async function findRun(baton: Baton, id: string, batonDirectory: string): Promise<RunDetails> {
   try {
