@@ -413,7 +413,19 @@ describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, (
     );
 
     const failed = await spawnBaton(
-      ['run', GENERIC, '--agent-cli', 'claude', '--validate', 'exit 3', '--no-escalate', '--json'],
+      [
+        'run',
+        GENERIC,
+        '--agent-cli',
+        'claude',
+        '--validate',
+        'exit 3',
+        '--no-escalate',
+        '--json',
+        // The policy's draw reuses the stored team (another seed may try another candidate).
+        '--seed',
+        '1',
+      ],
       { cwd: dir, env },
     );
     expect(failed.code).toBe(1);

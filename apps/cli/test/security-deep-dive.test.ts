@@ -183,6 +183,7 @@ describe('baton orchestrate security-deep-dive on a model (local OpenAI-compatib
       }),
     );
     const output = join(project, 'out', 'report.sarif');
+    mkdirSync(join(project, 'out'));
     const json = await baton(
       ['orchestrate', 'security-deep-dive', ...AUDIT, '--agent-timeout', '3', '--json'],
       { cwd: project, env: modelServerEnv(server) },

@@ -13,6 +13,7 @@ const workflow = new OrchestratedReleasePrepWorkflow({
   qualityGates: { min_coverage: 80, max_critical_issues: 0 },
   auditFile: 'audit/npm-audit.json', // a recorded `npm audit --json`, relative to the project
   store: false, // keep no composition history for this example
+  runtime: false, // and no run record in <project>/.baton/runs (the check runs in memory)
 });
 const report = await workflow.execute({ path: project });
 

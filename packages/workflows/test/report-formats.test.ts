@@ -18,6 +18,7 @@ let sarifErrors: () => unknown;
 beforeAll(async () => {
   blocked = await new OrchestratedReleasePrepWorkflow({
     store: false,
+    runtime: false,
     auditFile: 'audit/npm-audit.json',
     clock: () => new Date('2026-01-10T14:32:15.000Z'),
   }).execute({ path: fixturePath('release-blocked') });
