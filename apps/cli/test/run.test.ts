@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeCliDirectory } from '../../../packages/executors/test/fake-clis.js';
@@ -156,6 +156,35 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     expect(audit.some((entry) => entry.type === 'outcome')).toBe(true);
     const listed = await batonRun(['compositions', 'list', '--json'], { cwd: project });
     expect(JSON.parse(listed.stdout)[0]).toMatchObject({ usageCount: 2, successCount: 2 });
+  });
+
+  it('names a corrupt stored composition on list and run instead of treating it as absent', async () => {
+    const project = tempDir();
+    const { factory } = scriptedExecutors();
+    const compositions = join(project, '.baton', 'compositions');
+    mkdirSync(compositions, { recursive: true });
+    const cut = join(compositions, 'documentation_simple-cut.json');
+    writeFileSync(cut, '{"id": "documentation_simple-cut", "taskPat');
+
+    const empty = await batonRun(['compositions', 'list'], { cwd: project });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe(`No readable compositions in ${compositions}.\n`);
+    expect(empty.stderr).toMatch(/^baton: Composition file .+ \(skipped, left untouched\): .+\n$/);
+    expect(empty.stderr).toContain(`baton: Composition file ${cut} is corrupt`);
+
+    const run = JSON.parse(
+      (await batonRun(['run', DOCS, '--json', '--seed', '1'], { cwd: project, factory })).stdout,
+    );
+    expect(run.composition.reason).toContain(
+      `; not considered, 1 stored file(s) that cannot be read: Composition file ${cut} is corrupt`,
+    );
+    const listed = await batonRun(['compositions', 'list', '--json'], { cwd: project });
+    expect(JSON.parse(listed.stdout).map((config: { id: string }) => config.id)).toContain(
+      run.composition.compositionId,
+    );
+    expect(listed.stderr).toContain(`baton: Composition file ${cut} is corrupt`);
+    // Left as it was, for a person to repair or delete.
+    expect(readFileSync(cut, 'utf8')).toBe('{"id": "documentation_simple-cut", "taskPat');
   });
 
   it('tries an untried candidate now and then, and says which and why', async () => {

@@ -427,11 +427,12 @@ function apiRoutes(baton: Baton, tasks: TaskService): RouteSpec[] {
       path: '/v1/compositions',
       summary: 'Learned compositions with success rates and quality (baton compositions list)',
       query: compositionListQuerySchema,
-      handle: async ({ query }) => ({
-        compositions: (
-          await baton.compositions.list(query as z.output<typeof compositionListQuerySchema>)
-        ).map((config) => config.toJSON()),
-      }),
+      handle: async ({ query }) => {
+        const { compositions, problems } = await baton.compositions.list(
+          query as z.output<typeof compositionListQuerySchema>,
+        );
+        return { compositions: compositions.map((config) => config.toJSON()), problems };
+      },
     },
     {
       method: 'get',

@@ -11,6 +11,7 @@ import {
 } from '../test/fixtures.js';
 import { AgentConfiguration, type AgentConfigurationInit } from './agent-configuration.js';
 import { ConfigurationStore } from './configuration-store.js';
+import type { CorruptFile } from './json-records.js';
 import { PatternLibrary } from './pattern-library.js';
 
 let dir: string;
@@ -318,6 +319,26 @@ describe('ConfigurationStore', () => {
         expect(await readFile(path.join(dir, name), 'utf8')).toBe(text);
         expect((await stat(path.join(dir, name))).mtimeMs).toBe(before[index]!.mtimeMs);
       }
+    });
+
+    it('tells onCorruptFile of each corrupt file instead of the logger, naming it', async () => {
+      const logger = recordingLogger();
+      const corrupt: CorruptFile[] = [];
+      const store = new ConfigurationStore({
+        storageDir: dir,
+        logger,
+        onCorruptFile: (file) => corrupt.push(file),
+      });
+      await store.save(used('fine', [[true, 80]]));
+      await writeFile(path.join(dir, 'cut.json'), '{"id": "cut", "taskPat');
+      expect(ids(await store.listAll())).toEqual(['fine']);
+      const file = path.join(dir, 'cut.json');
+      expect(corrupt.map((problem) => problem.path)).toEqual([file]);
+      expect(corrupt[0]!.reason).toMatch(/JSON/);
+      expect(corrupt[0]!.message).toBe(
+        `Composition file ${file} is corrupt (skipped, left untouched): ${corrupt[0]!.reason}`,
+      );
+      expect(logger.warnings).toEqual([]);
     });
 
     it('ignores temp, lock and hidden files', async () => {

@@ -26,7 +26,13 @@ import {
 } from './composition-pattern.js';
 import { errorCode, type LockOptions, withFileLock } from './file-lock.js';
 import { isObject } from './is-object.js';
-import { corruptRecordError, readAllRecords, readRecord, storageError } from './json-records.js';
+import {
+  type CorruptFileHandler,
+  corruptRecordError,
+  readAllRecords,
+  readRecord,
+  storageError,
+} from './json-records.js';
 import type { PatternLibrary } from './pattern-library.js';
 import { recordPath } from './record-id.js';
 
@@ -41,6 +47,12 @@ export interface ConfigurationStoreOptions {
   patternLibrary?: PatternLibrary;
   /** Receives warnings (corrupt files skipped, stale locks removed). Default: no logging. */
   logger?: Logger;
+  /**
+   * Told of each corrupt composition file a listing (`search`, `listAll`, the candidates of a
+   * task pattern) skips, instead of the logger: a caller that must report corrupt state to a
+   * person, whatever the log level, collects them here.
+   */
+  onCorruptFile?: CorruptFileHandler;
   /** Source of `createdAt`/`lastUsed` of the compositions it loads. Default: the system clock. */
   clock?: Clock;
   /** How writers wait for each other. */
@@ -126,6 +138,7 @@ export class ConfigurationStore {
   /** Where proven compositions are contributed as patterns, if anywhere. */
   readonly patternLibrary: PatternLibrary | undefined;
   readonly #logger: Logger;
+  readonly #onCorruptFile: CorruptFileHandler | undefined;
   readonly #clock: Clock | undefined;
   readonly #lock: LockOptions;
 
@@ -140,6 +153,7 @@ export class ConfigurationStore {
     );
     this.patternLibrary = options.patternLibrary;
     this.#logger = options.logger ?? noopLogger;
+    this.#onCorruptFile = options.onCorruptFile;
     this.#clock = options.clock;
     this.#lock = options.lock ?? {};
   }
@@ -461,6 +475,7 @@ export class ConfigurationStore {
       signal,
       logger: this.#logger,
       kind: 'composition',
+      onCorrupt: this.#onCorruptFile,
     });
   }
 

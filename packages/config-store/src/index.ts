@@ -41,6 +41,7 @@ export {
   searchFiltersSchema,
 } from './configuration-store.js';
 export { DEFAULT_LOCK_OPTIONS, type LockOptions } from './file-lock.js';
+export type { CorruptFile, CorruptFileHandler } from './json-records.js';
 export {
   type Pattern,
   type PatternFilter,

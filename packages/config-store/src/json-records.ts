@@ -55,15 +55,32 @@ export async function readRecord<T extends { id: string }>(
   }
 }
 
+/** A record file a listing skipped because it cannot be read; the file is left as it is. */
+export interface CorruptFile {
+  path: string;
+  /** Why it cannot be used (not JSON, or which field is wrong). */
+  reason: string;
+  /** One sentence naming the file, for a person. */
+  message: string;
+}
+
+/** Where a listing reports the corrupt files it skips. */
+export type CorruptFileHandler = (file: CorruptFile) => void;
+
 /**
  * Every valid record in `directory` (files `<id>.json`; hidden, temp and lock files are ignored),
- * in file-name order. Corrupt files are skipped with a warning and left untouched; a missing
- * directory holds no records.
+ * in file-name order. Corrupt files are skipped and left untouched, each reported to `onCorrupt`
+ * (or, without one, as a warning); a missing directory holds no records.
  */
 export async function readAllRecords<T extends { id: string }>(
   directory: string,
   parse: (data: unknown) => T,
-  options: { signal?: AbortSignal | undefined; logger: Logger; kind: string },
+  options: {
+    signal?: AbortSignal | undefined;
+    logger: Logger;
+    kind: string;
+    onCorrupt?: CorruptFileHandler | undefined;
+  },
 ): Promise<T[]> {
   throwIfAborted(options.signal);
   let names: string[];
@@ -85,10 +102,18 @@ export async function readAllRecords<T extends { id: string }>(
   for (const { file, read } of reads) {
     if (read.status === 'ok') records.push(read.value);
     else if (read.status === 'corrupt') {
-      options.logger.warn(`Skipping corrupt ${options.kind} file`, {
-        path: file,
-        reason: read.reason,
-      });
+      if (options.onCorrupt === undefined) {
+        options.logger.warn(`Skipping corrupt ${options.kind} file`, {
+          path: file,
+          reason: read.reason,
+        });
+      } else {
+        options.onCorrupt({
+          path: file,
+          reason: read.reason,
+          message: `${capitalize(options.kind)} file ${file} is corrupt (skipped, left untouched): ${read.reason}`,
+        });
+      }
     }
   }
   return records;
@@ -113,3 +138,5 @@ function compareCodeUnits(left: string, right: string): number {
   if (left < right) return -1;
   return left > right ? 1 : 0;
 }
+
+const capitalize = (word: string): string => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;

@@ -4,7 +4,13 @@ import { type Logger, noopLogger, parseWith, throwIfAborted, ValidationError } f
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
 import { isObject } from './is-object.js';
-import { corruptRecordError, readAllRecords, readRecord, storageError } from './json-records.js';
+import {
+  type CorruptFileHandler,
+  corruptRecordError,
+  readAllRecords,
+  readRecord,
+  storageError,
+} from './json-records.js';
 import { assertValidId, MAX_ID_BYTES, recordIdSchema, recordPath } from './record-id.js';
 
 /** Longest pattern id in UTF-8 bytes: room for a prefix in front of a composition id. */
@@ -41,6 +47,8 @@ export interface PatternLibraryOptions {
   inMemory?: boolean;
   /** Receives a warning for each corrupt pattern file skipped. Default: no logging. */
   logger?: Logger;
+  /** Told of each corrupt pattern file `list` skips, instead of the logger. */
+  onCorruptFile?: CorruptFileHandler;
 }
 
 /** Cancellation of one call. */
@@ -77,6 +85,7 @@ export class PatternLibrary {
   readonly storageDir: string | undefined;
   readonly #memory = new Map<string, Pattern>();
   readonly #logger: Logger;
+  readonly #onCorruptFile: CorruptFileHandler | undefined;
 
   /** @throws ValidationError naming the offending option, e.g. `storageDir: must be a non-empty string`. */
   constructor(options: PatternLibraryOptions = {}) {
@@ -93,6 +102,7 @@ export class PatternLibrary {
         ? undefined
         : path.resolve(options.storageDir ?? path.join(process.cwd(), '.baton', 'patterns'));
     this.#logger = options.logger ?? noopLogger;
+    this.#onCorruptFile = options.onCorruptFile;
   }
 
   /**
@@ -175,6 +185,7 @@ export class PatternLibrary {
             signal: options.signal,
             logger: this.#logger,
             kind: 'pattern',
+            onCorrupt: this.#onCorruptFile,
           });
     return all
       .filter((pattern) => type === undefined || pattern.type === type)

@@ -1,5 +1,7 @@
 import {
   ConfigurationStore,
+  type CorruptFile,
+  type CorruptFileHandler,
   PatternLibrary,
   type QualityScore,
   type RandomSource,
@@ -12,14 +14,31 @@ import {
   recordCompositionOutcome,
 } from '@baton/workflows/composition-learning';
 
-/** A project's composition store, with a pattern library so proven teams become patterns. */
-export function openCompositionStore(projectDir: string, logger?: Logger): ConfigurationStore {
+/**
+ * A project's composition store, with a pattern library so proven teams become patterns.
+ * `onCorruptFile` is told of each stored file a listing skips (else the logger warns).
+ */
+export function openCompositionStore(
+  projectDir: string,
+  logger?: Logger,
+  onCorruptFile?: CorruptFileHandler,
+): ConfigurationStore {
   const layout = projectLayout(projectDir);
+  const reporting = onCorruptFile === undefined ? {} : { onCorruptFile };
   return new ConfigurationStore({
     storageDir: layout.compositions,
-    patternLibrary: new PatternLibrary({ storageDir: layout.patterns }),
+    patternLibrary: new PatternLibrary({ storageDir: layout.patterns, ...reporting }),
     ...(logger === undefined ? {} : { logger }),
+    ...reporting,
   });
+}
+
+/** The choice's reason with the stored files it could not consider, each by name. */
+export function withUnreadFiles(reason: string, corrupt: readonly CorruptFile[]): string {
+  // A choice may list the store more than once: each file is named once.
+  const messages = [...new Map(corrupt.map((file) => [file.path, file.message])).values()];
+  if (messages.length === 0) return reason;
+  return `${reason}; not considered, ${messages.length} stored file(s) that cannot be read: ${messages.join('; ')}`;
 }
 
 /** The team a run uses, how it was chosen among the task pattern's candidates, and why. */

@@ -1,5 +1,10 @@
 import nodePath from 'node:path';
-import { type AgentConfiguration, ConfigurationStore, ratingScorer } from '@baton/config-store';
+import {
+  type AgentConfiguration,
+  ConfigurationStore,
+  type CorruptFile,
+  ratingScorer,
+} from '@baton/config-store';
 import {
   type AgentExecutor,
   BatonError,
@@ -180,7 +185,13 @@ export interface Baton {
     reject(id: string, options?: { note?: string }): Promise<Decision>;
   };
   readonly compositions: {
-    list(filter?: { taskPattern?: string }): Promise<AgentConfiguration[]>;
+    /**
+     * The stored compositions, and each stored file that cannot be read (named, left untouched;
+     * never silently treated as absent).
+     */
+    list(filter?: {
+      taskPattern?: string;
+    }): Promise<{ compositions: AgentConfiguration[]; problems: CorruptFile[] }>;
     get(id: string): Promise<AgentConfiguration | undefined>;
     delete(id: string): Promise<boolean>;
   };
@@ -408,10 +419,19 @@ export function createBaton(options: BatonOptions = {}): Baton {
     },
     compositions: {
       async list(filter = {}) {
-        const all = await compositions().listAll();
-        return filter.taskPattern === undefined
-          ? all
-          : all.filter((config) => config.taskPattern === filter.taskPattern);
+        const problems: CorruptFile[] = [];
+        const all = await new ConfigurationStore({
+          storageDir: layout.compositions,
+          logger,
+          onCorruptFile: (file) => problems.push(file),
+        }).listAll();
+        return {
+          compositions:
+            filter.taskPattern === undefined
+              ? all
+              : all.filter((config) => config.taskPattern === filter.taskPattern),
+          problems,
+        };
       },
       get: (id) => compositions().load(id),
       delete: (id) => compositions().delete(id),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  type CorruptFile,
   createSeededRandom,
   JUDGE_ANSWER_FORMAT,
   judgeScorer,
@@ -45,6 +46,7 @@ import {
   type OutcomeRecord,
   openCompositionStore,
   recordOutcome,
+  withUnreadFiles,
 } from './composition.js';
 import { decomposeTask, type PlanChoice } from './decompose.js';
 import { type EventStream, eventStream } from './event-stream.js';
@@ -152,10 +154,11 @@ export async function prepareTaskRun(
 ): Promise<PreparedRun> {
   const { projectDir, logger } = environment;
   const signal = options.signal ?? environment.signal;
+  const corrupt: CorruptFile[] = [];
   const chosen = await chooseRunComposition({
     task,
     context: options.context,
-    store: openCompositionStore(projectDir, logger),
+    store: openCompositionStore(projectDir, logger, (file) => corrupt.push(file)),
     logger,
     fresh: options.fresh === true,
     compositionId: options.compositionId,
@@ -200,7 +203,7 @@ export async function prepareTaskRun(
       strategy: chosen.strategy,
       decision: chosen.decision,
       basis: chosen.basis,
-      reason: chosen.reason,
+      reason: withUnreadFiles(chosen.reason, corrupt),
       qualityGates: chosen.qualityGates,
       strategyReason: chosen.strategyReason,
     },

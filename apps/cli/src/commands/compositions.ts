@@ -26,9 +26,11 @@ export const compositionsCommand: Command = {
 
     if (action === 'list') {
       const pattern = values['task-pattern'];
-      const configs = await baton.compositions.list(
+      const { compositions: configs, problems } = await baton.compositions.list(
         pattern === undefined ? {} : { taskPattern: pattern },
       );
+      // Corrupt state is said whatever the format, and never reads as "none recorded".
+      for (const problem of problems) writeLine(io.stderr, `baton: ${problem.message}`);
       if (values.json) {
         writeJson(
           io,
@@ -37,7 +39,12 @@ export const compositionsCommand: Command = {
         return ExitCode.OK;
       }
       if (configs.length === 0) {
-        writeLine(io.stdout, `No compositions recorded yet in ${storageDir}.`);
+        writeLine(
+          io.stdout,
+          problems.length === 0
+            ? `No compositions recorded yet in ${storageDir}.`
+            : `No readable compositions in ${storageDir}.`,
+        );
         return ExitCode.OK;
       }
       writeLine(
