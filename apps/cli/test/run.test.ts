@@ -539,6 +539,38 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
     expect(missing.stderr).toMatch(/^baton: agent CLIs claude: claude not found on PATH/);
   });
 
+  it.each([
+    [
+      { agentCli: { timeoutSeconds: 'soon' } },
+      'baton: baton.config.json agentCli.timeoutSeconds: ',
+    ],
+    [
+      { agentCli: { chain: ['vim'] } },
+      'baton: baton.config.json agentCli.chain: unknown agent CLI',
+    ],
+    [
+      { model: { provider: 'openai', models: { CHEAP: 3 } } },
+      'baton: baton.config.json model.models.CHEAP: ',
+    ],
+    [
+      { qualityGates: { min_coverage: '80' } },
+      'baton: baton.config.json qualityGates: unknown section (the file may hold $schema, agentCli,',
+    ],
+  ])(
+    'a bad baton.config.json section %j names the file and field, exit 2',
+    async (config, message) => {
+      const project = tempDir();
+      writeFileSync(join(project, 'baton.config.json'), JSON.stringify(config));
+      const result = await batonRun(['run', DOCS], {
+        cwd: project,
+        env: { OPENAI_API_KEY: 'k', PATH: '' },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.startsWith(message)).toBe(true);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    },
+  );
+
   it('missing model configuration is one line, exit 2, saying what to set', async () => {
     const result = await batonRun(['run', DOCS], { env: {} });
     expect(result.code).toBe(2);

@@ -40,10 +40,10 @@ describe('resolveCliConfig', () => {
   it('names the offending field', () => {
     expect(() =>
       resolveCliConfig({ env: {}, projectRoot: projectWith({ agentCli: { chain: ['aider'] } }) }),
-    ).toThrow('agentCli.chain: unknown agent CLI "aider"');
+    ).toThrow('baton.config.json agentCli.chain: unknown agent CLI "aider"');
     expect(() =>
       resolveCliConfig({ env: {}, projectRoot: projectWith({ agentCli: { timeoutSeconds: 0 } }) }),
-    ).toThrow('agentCli.timeoutSeconds: must be > 0');
+    ).toThrow('baton.config.json agentCli.timeoutSeconds: must be > 0');
     expect(() =>
       resolveCliConfig({ env: { BATON_AGENT_CLI: 'vim' }, projectRoot: projectWith({}) }),
     ).toThrow('BATON_AGENT_CLI: unknown agent CLI "vim"');

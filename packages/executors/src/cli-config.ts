@@ -2,7 +2,11 @@ import { parseWith, tierSchema } from '@baton/core';
 import { z } from 'zod';
 import { AGENT_CLIS, type AgentCliName, parseAgentCliChain } from './agent-cli.js';
 import type { CliExecutorOptions } from './cli-executor.js';
-import { type ResolveModelConfigOptions, readConfigFile } from './model-config.js';
+import {
+  configSectionLabel,
+  type ResolveModelConfigOptions,
+  readConfigFile,
+} from './model-config.js';
 
 const cliNameSchema = z.enum(AGENT_CLIS);
 
@@ -49,14 +53,16 @@ export function resolveCliConfig(options: ResolveModelConfigOptions = {}): CliCo
   const section =
     file.agentCli === undefined
       ? {}
-      : parseWith(cliConfigSectionSchema, file.agentCli, { label: 'agentCli' });
+      : parseWith(cliConfigSectionSchema, file.agentCli, {
+          label: configSectionLabel(options, 'agentCli'),
+        });
   const fromEnv = env.BATON_AGENT_CLI?.trim();
   const chain =
     fromEnv !== undefined && fromEnv !== ''
       ? parseAgentCliChain(fromEnv, 'BATON_AGENT_CLI')
       : section.chain === undefined
         ? undefined
-        : parseAgentCliChain(section.chain, 'agentCli.chain');
+        : parseAgentCliChain(section.chain, configSectionLabel(options, 'agentCli.chain'));
   const { chain: _ignored, ...rest } = section;
   return { ...rest, ...(chain === undefined ? {} : { chain }) };
 }

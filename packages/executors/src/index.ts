@@ -66,6 +66,8 @@ export {
 export type { AgentWorktree } from './git-worktree.js';
 export {
   CONFIG_FILE_NAME,
+  CONFIG_SECTIONS,
+  configSectionLabel,
   type ModelConfig,
   type ModelConfigSection,
   modelConfigSectionSchema,

@@ -94,7 +94,27 @@ describe('resolveModelConfig', () => {
     ).toThrow('BATON_PROVIDER: must be one of anthropic, openai, openai-compatible');
     const root = projectWith({ model: { provider: 'openai', models: { CHEAP: 3 } } });
     expect(() => resolveModelConfig({ env: { OPENAI_API_KEY: 'k' }, projectRoot: root })).toThrow(
-      'model.models.CHEAP',
+      'baton.config.json model.models.CHEAP',
+    );
+    expect(() =>
+      resolveModelConfig({
+        env: { OPENAI_API_KEY: 'k' },
+        projectRoot: projectWith({ model: { provider: 'openai', maxToolSteps: 'many' } }),
+      }),
+    ).toThrow(/^baton\.config\.json model\.maxToolSteps: /);
+    expect(() =>
+      resolveModelConfig({
+        env: { OPENAI_API_KEY: 'k', BATON_BASE_URL: 'nope' },
+        projectRoot: empty(),
+      }),
+    ).toThrow('BATON_BASE_URL: must be a URL, got "nope"');
+    expect(() =>
+      resolveModelConfig({
+        env: { OPENAI_API_KEY: 'k' },
+        projectRoot: projectWith({ qualityGates: { min_coverage: '80' } }),
+      }),
+    ).toThrow(
+      'baton.config.json qualityGates: unknown section (the file may hold $schema, agentCli, model, rateLimits, releasePrep, securityDeepDive)',
     );
     expect(() => resolveModelConfig({ env: {}, projectRoot: projectWith('{oops') })).toThrow(
       'is not valid JSON',

@@ -116,13 +116,16 @@ export function resolveModelConfig(options: ResolveModelConfigOptions = {}): Mod
     throw new BatonError(BatonErrorCode.CONFIGURATION, NOTHING_CONFIGURED);
   }
 
-  const baseURL =
-    value('BATON_BASE_URL') ??
-    section.baseURL ??
-    (provider === 'anthropic' ? value('ANTHROPIC_BASE_URL') : undefined) ??
-    (provider === 'openai' ? value('OPENAI_BASE_URL') : undefined);
+  const [baseURLSource, baseURL] = (
+    [
+      ['BATON_BASE_URL', value('BATON_BASE_URL')],
+      [configSectionLabel(options, 'model.baseURL'), section.baseURL],
+      ['ANTHROPIC_BASE_URL', provider === 'anthropic' ? value('ANTHROPIC_BASE_URL') : undefined],
+      ['OPENAI_BASE_URL', provider === 'openai' ? value('OPENAI_BASE_URL') : undefined],
+    ] as const
+  ).find(([, url]) => url !== undefined) ?? ['', undefined];
   if (baseURL !== undefined && !URL.canParse(baseURL)) {
-    throw new ValidationError('BATON_BASE_URL', `must be a URL, got "${baseURL}"`);
+    throw new ValidationError(baseURLSource, `must be a URL, got "${baseURL}"`);
   }
   const keyVariable = section.apiKeyEnv ?? API_KEY_VARIABLES[provider];
   const apiKey = value(keyVariable);
@@ -195,11 +198,45 @@ export function readConfigFile(
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ValidationError(CONFIG_FILE_NAME, 'must contain a JSON object');
   }
+  // A misplaced section (`qualityGates` at the top instead of under `releasePrep`) would
+  // otherwise be ignored without a word.
+  const unknown = Object.keys(data).find(
+    (key) => !(CONFIG_SECTIONS as readonly string[]).includes(key),
+  );
+  if (unknown !== undefined) {
+    throw new ValidationError(
+      configSectionLabel(options, unknown),
+      `unknown section (the file may hold ${CONFIG_SECTIONS.join(', ')})`,
+    );
+  }
   return data as Record<string, unknown>;
+}
+
+/** The top-level sections a `baton.config.json` may hold. */
+export const CONFIG_SECTIONS = [
+  '$schema',
+  'agentCli',
+  'model',
+  'rateLimits',
+  'releasePrep',
+  'securityDeepDive',
+] as const;
+
+/**
+ * How errors name a section of the configuration file: `baton.config.json agentCli` (or the
+ * explicit `configFile` as given), so a person knows which file to open.
+ */
+export function configSectionLabel(
+  options: Pick<ResolveModelConfigOptions, 'configFile'>,
+  section: string,
+): string {
+  return `${options.configFile ?? CONFIG_FILE_NAME} ${section}`;
 }
 
 function readModelSection(options: ResolveModelConfigOptions): ModelConfigSection {
   const file = readConfigFile(options);
   if (file.model === undefined) return {};
-  return parseWith(modelConfigSectionSchema, file.model, { label: 'model' });
+  return parseWith(modelConfigSectionSchema, file.model, {
+    label: configSectionLabel(options, 'model'),
+  });
 }

@@ -1,6 +1,5 @@
 import { type Stats, statSync } from 'node:fs';
 import nodePath from 'node:path';
-import { ConfigurationStore, PatternLibrary } from '@baton/config-store';
 import {
   type Agent,
   type AgentExecutor,
@@ -13,6 +12,7 @@ import {
   ValidationError,
 } from '@baton/core';
 import {
+  configSectionLabel,
   createExecutorFor,
   createModelExecutor,
   type ExecutorSetup,
@@ -21,7 +21,6 @@ import {
   resolveExecutorSetup,
   resolveModelConfig,
 } from '@baton/executors';
-import { projectLayout } from '@baton/runtime';
 import {
   OrchestratedReleasePrepWorkflow,
   parseSecurityDeepDiveConfig,
@@ -31,6 +30,7 @@ import {
   SecurityDeepDiveWorkflow,
 } from '@baton/workflows';
 import { z } from 'zod';
+import { openCompositionStore } from './composition.js';
 import type { ExecutorFactory } from './executor-factory.js';
 
 /** The `releasePrep` section of `baton.config.json`; options given in code win over it. */
@@ -100,9 +100,7 @@ export async function runReleasePrep(input: {
   const config = parseWith(
     releasePrepConfigSchema,
     readConfigFile({ projectRoot: projectDir }).releasePrep ?? {},
-    {
-      label: 'baton.config.json releasePrep',
-    },
+    { label: configSectionLabel({}, 'releasePrep') },
   );
   const fromProject = (file: string | undefined): string | undefined =>
     file === undefined ? undefined : nodePath.resolve(projectDir, file);
@@ -112,18 +110,13 @@ export async function runReleasePrep(input: {
     coverageFile,
     options.coverageFile !== undefined
       ? 'coverageFile'
-      : 'baton.config.json releasePrep.coverageFile',
+      : configSectionLabel({}, 'releasePrep.coverageFile'),
   );
   requireFile(
     auditFile,
-    options.auditFile !== undefined ? 'auditFile' : 'baton.config.json releasePrep.auditFile',
+    options.auditFile !== undefined ? 'auditFile' : configSectionLabel({}, 'releasePrep.auditFile'),
   );
-  const layout = projectLayout(projectDir);
-  const store = new ConfigurationStore({
-    storageDir: layout.compositions,
-    patternLibrary: new PatternLibrary({ storageDir: layout.patterns }),
-    logger,
-  });
+  const store = openCompositionStore(projectDir, logger);
   const workflow = new OrchestratedReleasePrepWorkflow({
     qualityGates: { ...config.qualityGates, ...options.qualityGates },
     agentIds: options.agents ?? config.agents,
