@@ -183,7 +183,7 @@ describe('baton orchestrate test-coverage', () => {
       expect.stringContaining("The model's answer did not match the expected format"),
     ]);
     expect(report.notes).toEqual([
-      'Test writer cost unknown: no price known for model unpriced-writer: cost not computed (add it to "prices")',
+      'Test writer cost unknown: no price is known for model unpriced-writer: add it to model.prices in baton.config.json (its cost is not computed)',
     ]);
   }, 30_000);
 

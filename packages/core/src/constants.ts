@@ -13,6 +13,9 @@ export const TIERS: readonly Tier[] = [Tier.CHEAP, Tier.CAPABLE, Tier.PREMIUM];
 /** Schema of a {@link Tier}. */
 export const tierSchema = z.enum(TIERS as [Tier, ...Tier[]]);
 
+/** The tier an agent that names none runs at. */
+export const DEFAULT_TIER: Tier = Tier.CAPABLE;
+
 /** Relative cost of one agent at each tier, in Baton's arbitrary cost units. */
 export const TIER_COST_UNITS: Readonly<Record<Tier, number>> = {
   CHEAP: 1,

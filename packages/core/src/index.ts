@@ -12,6 +12,7 @@ export { mapWithConcurrency } from './concurrency.js';
 export {
   CompositionPattern,
   compositionPatternSchema,
+  DEFAULT_TIER,
   TaskComplexity,
   TaskDomain,
   TIER_COST_UNITS,
@@ -241,6 +242,7 @@ export {
   modelPriceSchema,
   priceUsage,
   type TierModels,
+  unpricedModelNote,
 } from './model-prices.js';
 export { backoffDelay, parseRetryAfter, type RetryOptions, retry } from './retry.js';
 export {

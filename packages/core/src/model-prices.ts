@@ -103,6 +103,11 @@ export function findModelPrice(
   return best?.price;
 }
 
+/** What to do about a model without a price: one sentence, the same wherever it is said. */
+export function unpricedModelNote(modelId: string): string {
+  return `no price is known for model ${modelId}: add it to model.prices in baton.config.json`;
+}
+
 /**
  * Turns measured token counts into a {@link Usage}: `costUsd` = tokens x price when the model's
  * price is known, absent otherwise.

@@ -6,6 +6,7 @@ import {
   type AgentExecutionOutput,
   type AgentExecutor,
   abortReason,
+  DEFAULT_TIER,
   describeError,
   type Logger,
   noopLogger,
@@ -196,7 +197,7 @@ export function createCliExecutor(options: CliExecutorOptions): AgentExecutor<Ru
     // Prompts and logs hold what agents said: readable by the owner alone.
     await writeFile(promptFile, promptText, { mode: 0o600 });
 
-    const tier: Tier = agent.tier ?? 'CAPABLE';
+    const tier: Tier = agent.tier ?? DEFAULT_TIER;
     const timeoutSeconds =
       options.timeoutSeconds ?? agent.resourceRequirements?.timeoutSeconds ?? 600;
 

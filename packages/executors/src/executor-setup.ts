@@ -3,6 +3,7 @@ import {
   type AgentExecutor,
   BatonError,
   BatonErrorCode,
+  DEFAULT_TIER,
   type Logger,
   type StepAgent,
   type StepEstimate,
@@ -215,7 +216,7 @@ export function estimateFor(setup: ExecutorSetup): (agent: StepAgent) => StepEst
     const prices = tierOutputPrices(setup.config);
     return (agent) => {
       const tokens = agent.resourceRequirements?.maxTokens;
-      const price = prices[(agent.tier as Tier | undefined) ?? 'CAPABLE'];
+      const price = prices[(agent.tier as Tier | undefined) ?? DEFAULT_TIER];
       return {
         tokens,
         costUsd: tokens === undefined || price === undefined ? undefined : (tokens * price) / 1e6,
@@ -225,7 +226,7 @@ export function estimateFor(setup: ExecutorSetup): (agent: StepAgent) => StepEst
   }
   return (agent) => {
     const tokens = agent.resourceRequirements?.maxTokens;
-    const tier = (agent.tier as Tier | undefined) ?? 'CAPABLE';
+    const tier = (agent.tier as Tier | undefined) ?? DEFAULT_TIER;
     let price: number | undefined = 0;
     for (const name of setup.chain) {
       const model = setup.models?.[name]?.[tier] ?? AGENT_CLI_SPECS[name].defaultModels[tier];
@@ -269,13 +270,13 @@ export function describeLaunch(
   let runsOn: string;
   let model: string | undefined;
   if (setup.kind === 'model') {
-    model = setup.config.models[tier ?? 'CAPABLE'];
+    model = setup.config.models[tier ?? DEFAULT_TIER];
     runsOn = `${setup.config.provider} ${model}`;
   } else {
     const parts = setup.chain.map((name) => {
       const chosen =
-        setup.models?.[name]?.[tier ?? 'CAPABLE'] ??
-        AGENT_CLI_SPECS[name].defaultModels[tier ?? 'CAPABLE'];
+        setup.models?.[name]?.[tier ?? DEFAULT_TIER] ??
+        AGENT_CLI_SPECS[name].defaultModels[tier ?? DEFAULT_TIER];
       const missing = setup.found[name] === undefined ? ' (not on PATH)' : '';
       return `${name}${chosen === undefined ? ' (its default model)' : ` ${chosen}`}${missing}`;
     });

@@ -297,7 +297,7 @@ describe('createModelExecutor with a mock model', () => {
     const result = await executor(agent, {}, run);
     expect(result.usage).toEqual({ inputTokens: 7, outputTokens: 3, model: 'llama3.2' });
     expect((result.output as { notes: string[] }).notes[0]).toContain(
-      'no price known for model llama3.2',
+      'no price is known for model llama3.2',
     );
   });
 

@@ -3,12 +3,14 @@ import {
   type AgentExecutionOutput,
   type AgentExecutor,
   abortReason,
+  DEFAULT_TIER,
   type Logger,
   noopLogger,
   type RetryOptions,
   retry,
   type Tier,
   type Usage,
+  unpricedModelNote,
   ValidationError,
 } from '@baton/core';
 import {
@@ -156,7 +158,7 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
     ((modelId: string) => createLanguageModel({ provider, modelId, apiKey, baseURL, fetch }));
 
   return async (agent, context, { signal }) => {
-    const tier: Tier = agent.tier ?? 'CAPABLE';
+    const tier: Tier = agent.tier ?? DEFAULT_TIER;
     const modelId = models[tier];
     if (modelId === undefined) {
       throw new ValidationError(
@@ -216,7 +218,7 @@ export function createModelExecutor(options: ModelExecutorOptions): AgentExecuto
       const measured = tally.usage(modelId, prices);
       if (measured === undefined) notes.push(`${provider} reported no token usage for ${modelId}`);
       else if (measured.costUsd === undefined) {
-        const note = `no price known for model ${modelId}: cost not computed (add it to "prices")`;
+        const note = `${unpricedModelNote(modelId)} (its cost is not computed)`;
         notes.push(note);
         logger.warn(note, { agentId: agent.id });
       }

@@ -5,6 +5,7 @@ import {
   noopLogger,
   type Tier,
   type Usage,
+  unpricedModelNote,
   ValidationError,
 } from '@baton/core';
 import { generateText, wrapLanguageModel } from 'ai';
@@ -96,7 +97,7 @@ export function createPlannerModel(options: PlannerModelOptions): PromptModel {
       const usage = tally.usage(modelId, prices);
       if (usage === undefined) notes.push(`${provider} reported no token usage for ${modelId}`);
       else if (usage.costUsd === undefined) {
-        notes.push(`no price known for model ${modelId}: cost not computed (add it to "prices")`);
+        notes.push(`${unpricedModelNote(modelId)} (its cost is not computed)`);
       }
       const call: PlannerCall = {
         model: modelId,

@@ -128,11 +128,13 @@ describe('foreseeCosts', () => {
     expect(unpriced.agents[0]).toMatchObject({
       knownBeforeRun: false,
       knownAfterRun: false,
-      reasons: ['no price is known for model llama3.2: add it to "prices"'],
+      reasons: [
+        'no price is known for model llama3.2: add it to model.prices in baton.config.json',
+      ],
     });
     expect(unpriced.agents[1]).toMatchObject({ knownBeforeRun: true, outputPerMillion: 0 });
     expect(unpriced.summary).toBe(
-      'the cost of 1 of 2 agents cannot be known before they run, so a USD cap cannot be enforced for them: junior (no price is known for model llama3.2: add it to "prices"); a token cap can be, since their tokens are reported',
+      'the cost of 1 of 2 agents cannot be known before they run, so a USD cap cannot be enforced for them: junior (no price is known for model llama3.2: add it to model.prices in baton.config.json); a token cap can be, since their tokens are reported',
     );
     const bare = foreseeCosts([{ id: 'a', tier: 'CAPABLE' }], {
       kind: 'model',
@@ -157,7 +159,7 @@ describe('foreseeCosts', () => {
     expect(withCodex.agents[0]).toMatchObject({
       models: ['claude:haiku', 'codex:(CLI default)'],
       reasons: [
-        'codex runs its own default model for CHEAP (none configured in Baton), so there is no price to estimate with; set models.codex.CHEAP',
+        'codex runs its own default model for CHEAP (none configured in Baton), so there is no price to estimate with; set agentCli.models.codex.CHEAP in baton.config.json',
         'codex reports tokens but not which model ran, so they cannot be priced',
       ],
     });

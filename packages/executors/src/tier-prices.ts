@@ -5,6 +5,7 @@ import {
   type ModelPriceTable,
   TIERS,
   type Tier,
+  unpricedModelNote,
   ValidationError,
 } from '@baton/core';
 import { AGENT_CLI_SPECS, type AgentCliName, parseAgentCliChain } from './agent-cli.js';
@@ -158,7 +159,7 @@ function modelFacts(setup: Extract<CostForesightSetup, { kind: 'model' }>, tier:
         before: false,
         after: false,
         tokens: true,
-        reasons: [`no price is known for model ${model}: add it to "prices"`],
+        reasons: [unpricedModelNote(model)],
       }
     : {
         label: model,
@@ -183,10 +184,10 @@ function cliFacts(
   const reasons: string[] = [];
   if (model === undefined) {
     reasons.push(
-      `${cli} runs its own default model for ${tier} (none configured in Baton), so there is no price to estimate with; set models.${cli}.${tier}`,
+      `${cli} runs its own default model for ${tier} (none configured in Baton), so there is no price to estimate with; set agentCli.models.${cli}.${tier} in baton.config.json`,
     );
   } else if (price === undefined) {
-    reasons.push(`no price is known for ${cli} model ${model}: add it to "prices"`);
+    reasons.push(`${cli}: ${unpricedModelNote(model)}`);
   }
   const after = reporting === 'cost' || (reporting !== 'none' && price !== undefined);
   if (reporting === 'none') {

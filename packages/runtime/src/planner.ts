@@ -1,5 +1,6 @@
 import {
   createTaskGraph,
+  DEFAULT_TIER,
   describeError,
   type Logger,
   noopLogger,
@@ -99,7 +100,7 @@ function defaultAgent(subtask: PlannerSubtask): StepAgent {
     id: subtask.id,
     templateId: subtask.templateId ?? 'planner_subtask',
     role: subtask.role ?? 'Generalist',
-    tier: subtask.tier ?? 'CAPABLE',
+    tier: subtask.tier ?? DEFAULT_TIER,
     instructions: subtask.description,
     capabilities: [],
     tools: [],
