@@ -1,4 +1,5 @@
 import { ValidationError } from '@baton/core';
+import { getTemplate } from '@baton/templates';
 import { describe, expect, it } from 'vitest';
 import { makeAgent, steppingClock } from '../test/fixtures.js';
 import { AgentConfiguration, type AgentConfigurationInit } from './agent-configuration.js';
@@ -41,6 +42,57 @@ describe('AgentConfiguration', () => {
     });
     expect(config.createdAt.toISOString()).toBe('2026-01-02T03:04:05.000Z');
     expect(config.agents).toEqual([makeAgent()]);
+  });
+
+  it('takes the team as the user guide writes it: references to templates, hydrated', () => {
+    const config = new AgentConfiguration({
+      id: 'comp_release_001',
+      taskPattern: 'release_preparation',
+      agents: [
+        { role: 'security_auditor', tier: 'PREMIUM' },
+        { templateId: 'test_coverage_analyzer', tier: 'CAPABLE' },
+        { templateId: 'documentation_writer', id: 'docs' },
+        makeAgent(),
+      ],
+      strategy: 'parallel',
+      qualityGates: { min_coverage: 80 },
+    });
+    const auditor = getTemplate('security_auditor')!;
+    expect(config.agents[0]).toEqual({
+      id: 'security_auditor',
+      templateId: 'security_auditor',
+      role: auditor.role,
+      tier: 'PREMIUM',
+      instructions: auditor.defaultInstructions,
+      capabilities: auditor.capabilities,
+      tools: auditor.tools,
+      qualityGates: auditor.qualityGates,
+      resourceRequirements: auditor.resourceRequirements,
+    });
+    expect(config.agents.map((agent) => [agent.id, agent.templateId, agent.tier])).toEqual([
+      ['security_auditor', 'security_auditor', 'PREMIUM'],
+      ['test_coverage_analyzer', 'test_coverage_analyzer', 'CAPABLE'],
+      ['docs', 'documentation_writer', getTemplate('documentation_writer')!.tierPreference],
+      [makeAgent().id, makeAgent().templateId, makeAgent().tier],
+    ]);
+    // Stored hydrated: the file reads back without the templates.
+    const copy = AgentConfiguration.fromJSON(JSON.parse(JSON.stringify(config)));
+    expect(copy.agents).toEqual(config.agents);
+  });
+
+  it.each([
+    [{ role: 'test_analyzer' }, 'agents.0.role: no template "test_analyzer" (known: '],
+    [{ templateId: 'code_reviewer', tier: 'GOLD' }, 'agents.0.tier: '],
+    [
+      { templateId: 'code_reviewer', model: 'x' },
+      'agents.0.model: is not a field of an agent reference',
+    ],
+    [{ templateId: 'code_reviewer', id: '' }, 'agents.0.id: '],
+  ])('names what is wrong with an agent reference %j', (reference, message) => {
+    const error = validationError(
+      () => new AgentConfiguration({ ...base, agents: [reference as never] }),
+    );
+    expect(error.message.startsWith(message)).toBe(true);
   });
 
   it('generates a UUID when no id is given', () => {

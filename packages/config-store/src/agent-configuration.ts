@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Agent,
+  type agentSchema,
   agentTeamSchema,
   type CompositionPattern,
   compositionPatternSchema,
   parseWith,
   type QualityGates,
   qualityGatesSchema,
+  type Tier,
+  tierSchema,
   ValidationError,
 } from '@baton/core';
+import {
+  agentFromTemplate,
+  defaultTemplateRegistry,
+  type TemplateRegistry,
+} from '@baton/templates';
 import { z } from 'zod';
 import { isObject } from './is-object.js';
 import { recordIdSchema } from './record-id.js';
@@ -177,16 +185,36 @@ export type AgentConfigurationJSON = Omit<AgentConfigurationData, 'createdAt' | 
  */
 export type AgentConfigurationInit = Omit<
   z.input<typeof agentConfigurationSchema>,
-  'id' | 'createdAt'
+  'id' | 'createdAt' | 'agents'
 > & {
   id?: string;
   createdAt?: Date | string;
+  /** Full agents (as a plan holds them) or references to templates, in any mix. */
+  agents: ReadonlyArray<z.input<typeof agentSchema> | AgentReference>;
 };
+
+/**
+ * A team member written as a reference to a template, the way the user guide writes a team:
+ * `{ role: 'security_auditor', tier: 'PREMIUM' }` or `{ templateId: 'security_auditor' }`. It
+ * becomes the template's agent at that tier (default: the template's preference), with the
+ * template's own instructions; the task of each run is added when the composition runs.
+ */
+export interface AgentReference {
+  /** The template id. */
+  templateId?: string;
+  /** The template id, as the user guide writes it (when `templateId` is absent). */
+  role?: string;
+  tier?: Tier;
+  /** The agent's id in the team. Default: the template id. */
+  id?: string;
+}
 
 /** Options of {@link AgentConfiguration}. */
 export interface AgentConfigurationOptions {
   /** Source of `createdAt` and `lastUsed`. Default: the system clock. */
   clock?: Clock;
+  /** Where agent references find their templates. Default: the built-in templates' registry. */
+  templates?: TemplateRegistry;
 }
 
 /**
@@ -245,7 +273,7 @@ export class AgentConfiguration {
     if (!isObject(init)) throw new ValidationError('init', 'must be an object');
     this.#clock = options.clock ?? systemClock;
     const data = parseWith(agentConfigurationSchema, {
-      ...withLegacyDefaults(init),
+      ...withLegacyDefaults(withTemplateAgents(init, options.templates)),
       id: init.id ?? randomUUID(),
       createdAt: init.createdAt ?? this.#clock(),
     });
@@ -452,9 +480,55 @@ export class AgentConfiguration {
    */
   static fromJSON(data: unknown, options: AgentConfigurationOptions = {}): AgentConfiguration {
     if (!isObject(data)) throw new ValidationError('data', 'must be an object');
-    const parsed = parseWith(agentConfigurationSchema, withLegacyDefaults(data));
+    const parsed = parseWith(
+      agentConfigurationSchema,
+      withLegacyDefaults(withTemplateAgents(data, options.templates)),
+    );
     return new AgentConfiguration(parsed, options);
   }
+}
+
+const REFERENCE_FIELDS = ['templateId', 'role', 'tier', 'id'];
+
+/** A team entry with no instructions that names a template is a reference to it. */
+function isAgentReference(entry: unknown): entry is Record<string, unknown> {
+  if (!isObject(entry)) return false;
+  const fields = entry as Record<string, unknown>;
+  return (
+    fields.instructions === undefined &&
+    (typeof fields.templateId === 'string' || typeof fields.role === 'string')
+  );
+}
+
+/** The team with each {@link AgentReference} replaced by its template's agent. */
+function withTemplateAgents<T extends object>(data: T, templates = defaultTemplateRegistry): T {
+  const { agents } = data as { agents?: unknown };
+  if (!Array.isArray(agents) || !agents.some(isAgentReference)) return data;
+  const hydrated = agents.map((entry: unknown, index) => {
+    if (!isAgentReference(entry)) return entry;
+    const at = `agents.${index}`;
+    const extra = Object.keys(entry).find((key) => !REFERENCE_FIELDS.includes(key));
+    if (extra !== undefined) {
+      throw new ValidationError(
+        `${at}.${extra}`,
+        'is not a field of an agent reference ({ templateId or role, tier?, id? }); a full agent also needs instructions',
+      );
+    }
+    const field = typeof entry.templateId === 'string' ? 'templateId' : 'role';
+    const name = entry[field] as string;
+    const template = templates.get(name);
+    if (template === undefined) {
+      const known = templates
+        .getAll()
+        .map((candidate) => candidate.id)
+        .join(', ');
+      throw new ValidationError(`${at}.${field}`, `no template "${name}" (known: ${known})`);
+    }
+    const tier = parseWith(tierSchema.optional(), entry.tier, { label: `${at}.tier` });
+    const id = parseWith(z.string().min(1).optional(), entry.id, { label: `${at}.id` });
+    return agentFromTemplate(template, { tier, id });
+  });
+  return { ...data, agents: hydrated };
 }
 
 /** Older files have no `qualityScoreCount`: each outcome they counted came with a score. */

@@ -9,6 +9,7 @@ import {
   tierSchema,
   ValidationError,
 } from '@baton/core';
+import { agentFromTemplate } from '@baton/templates';
 import { z } from 'zod';
 
 /** The part an agent plays in its strategy. */
@@ -165,21 +166,12 @@ export function spawnAgent(template: AgentTemplate, options: SpawnAgentOptions):
   if (Object.keys(checked.qualityGates).length > 0) {
     sections.push(`## Your own quality gates\n${formatGates(checked.qualityGates)}`);
   }
-  const agent: Agent = parseWith(
-    agentSchema,
-    {
-      id,
-      templateId: checked.id,
-      role: label === undefined ? checked.role : `${checked.role} (${label})`,
-      tier,
-      instructions: sections.join('\n\n'),
-      capabilities: [...checked.capabilities],
-      tools: [...checked.tools],
-      qualityGates: { ...checked.qualityGates },
-      resourceRequirements: { ...checked.resourceRequirements },
-    },
-    { label: 'agent' },
-  );
+  const base = agentFromTemplate(checked, { tier, id });
+  const agent: Agent = {
+    ...base,
+    role: label === undefined ? base.role : `${base.role} (${label})`,
+    instructions: sections.join('\n\n'),
+  };
   return { ...agent, strategyRole: role };
 }
 

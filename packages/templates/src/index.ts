@@ -13,6 +13,7 @@
  *
  * @packageDocumentation
  */
+export { type AgentFromTemplateOptions, agentFromTemplate } from './agent-from-template.js';
 export { BUILT_IN_TEMPLATES, BuiltInTemplateId } from './built-in-templates.js';
 export { type DefineTemplateOptions, defineTemplate } from './define-template.js';
 export { type LoadTemplatesOptions, loadTemplatesFromFile } from './load-templates.js';
