@@ -354,7 +354,11 @@ describe('baton run --agent-cli (stand-in CLIs on PATH)', { timeout: 30_000 }, (
     });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report.agents[0]).toMatchObject({ status: 'succeeded', totalTokens: 980 });
+    expect(report.agents[0]).toMatchObject({
+      status: 'succeeded',
+      totalTokens: 980,
+      answeredBy: 'codex',
+    });
     expect(readAudit(dir).filter((entry) => entry.type === 'fallback')).toEqual([
       expect.objectContaining({
         runId: report.runId,

@@ -43,6 +43,8 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
       costUsd: 0.002,
       confidence: 0.9,
       summary: 'documentation_writer__junior checked the project',
+      // A model provider ran it, not a CLI of a chain.
+      answeredBy: null,
     });
     expect(junior.durationSeconds).toBeGreaterThanOrEqual(0);
     expect(expert).toMatchObject({ status: 'skipped', attempts: 0, totalTokens: null });

@@ -13,6 +13,11 @@ export interface AgentReport {
   tier: string | null;
   /** `primary` or the fallback it ran on. */
   via: string | null;
+  /**
+   * The coding-agent CLI of the chain that answered (the last one tried when every CLI failed);
+   * null when a model provider or an executor given in code ran the agent.
+   */
+  answeredBy: string | null;
   attempts: number;
   durationSeconds: number | null;
   inputTokens: number | null;
@@ -125,6 +130,7 @@ export function buildRunReport(options: {
       outputField(outputField(stepResult?.output, 'answer'), 'summary') ??
       outputField(stepResult?.output, 'text');
     const model = stepResult?.usage?.model ?? outputField(stepResult?.output, 'model');
+    const answeredBy = outputField(stepResult?.output, 'cli');
     const duration =
       attempts.length > 0
         ? attempts.reduce((sum, attempt) => sum + attempt.durationSeconds, 0)
@@ -138,6 +144,7 @@ export function buildRunReport(options: {
       reason: outcome?.reason ?? null,
       tier: last?.tier ?? step.agent?.tier ?? null,
       via: last?.via ?? null,
+      answeredBy: typeof answeredBy === 'string' ? answeredBy : null,
       attempts: attempts.length,
       durationSeconds: duration,
       inputTokens: measured ? spend.inputTokens : null,
