@@ -61,6 +61,7 @@ const contract = {
   '@baton/meta-orchestrator': ['MetaOrchestrator'],
   '@baton/config-store': ['AgentConfiguration', 'ConfigurationStore', 'PatternLibrary'],
   '@baton/workflows': ['OrchestratedReleasePrepWorkflow', 'TestCoverageBoostWorkflow'],
+  '@baton/sdk': ['createBaton'],
 };
 
 /** A use of each package that proves it works alone. */
@@ -75,6 +76,19 @@ const smoke = {
     if (plan.strategy !== 'teaching' || plan.agents.length !== 2) throw new Error('unexpected plan');`,
   '@baton/templates': `
     if (m.getAllTemplates().length !== 7) throw new Error('expected 7 built-in templates');`,
+  // The one entry point runs a task with a plain async function as the executor, in a project of
+  // its own (the app folder): a report with the agents' answers, and a recorded outcome.
+  '@baton/sdk': `
+    const baton = m.createBaton({
+      projectDir: process.cwd(),
+      env: {},
+      executor: async (agent, context) => ({ output: agent.id + ' read ' + context.task, confidence: 0.9 }),
+    });
+    const run = await baton.run('update API documentation');
+    const report = await run.result;
+    if (report.status !== 'succeeded' || report.agents.length === 0) throw new Error('run ' + report.status);
+    if (report.outcome?.recorded !== true) throw new Error('outcome not recorded');
+    await baton.close();`,
 };
 
 const packages = readdirSync(join(root, 'packages'))
