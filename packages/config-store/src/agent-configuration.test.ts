@@ -1,5 +1,5 @@
 import { ValidationError } from '@baton/core';
-import { getTemplate } from '@baton/templates';
+import { getTemplate, TemplateRegistry } from '@baton/templates';
 import { describe, expect, it } from 'vitest';
 import { makeAgent, steppingClock } from '../test/fixtures.js';
 import { AgentConfiguration, type AgentConfigurationInit } from './agent-configuration.js';
@@ -80,8 +80,29 @@ describe('AgentConfiguration', () => {
     expect(copy.agents).toEqual(config.agents);
   });
 
+  it("runs the user guide's own example: role names the template by id, words or role", () => {
+    const config = new AgentConfiguration({
+      id: 'comp_release_001',
+      taskPattern: 'release_preparation',
+      agents: [
+        { role: 'security_auditor', tier: 'PREMIUM' },
+        { role: 'test_analyzer', tier: 'CAPABLE' },
+        { role: 'Documentation Writer' },
+      ],
+      strategy: 'parallel',
+      qualityGates: { min_coverage: 80 },
+    });
+    expect(config.agents.map((agent) => [agent.templateId, agent.tier])).toEqual([
+      ['security_auditor', 'PREMIUM'],
+      ['test_coverage_analyzer', 'CAPABLE'],
+      ['documentation_writer', getTemplate('documentation_writer')!.tierPreference],
+    ]);
+  });
+
   it.each([
-    [{ role: 'test_analyzer' }, 'agents.0.role: no template "test_analyzer" (known: '],
+    [{ role: 'database_wizard' }, 'agents.0.role: no template "database_wizard" (known: '],
+    [{ role: 'analyst_or_analyzer' }, 'agents.0.role: no template "analyst_or_analyzer"'],
+    [{ templateId: 'test_analyzer' }, 'agents.0.templateId: no template "test_analyzer"'],
     [{ templateId: 'code_reviewer', tier: 'GOLD' }, 'agents.0.tier: '],
     [
       { templateId: 'code_reviewer', model: 'x' },
@@ -93,6 +114,32 @@ describe('AgentConfiguration', () => {
       () => new AgentConfiguration({ ...base, agents: [reference as never] }),
     );
     expect(error.message.startsWith(message)).toBe(true);
+  });
+
+  it('takes templates from the registry given, and refuses a role that names several', () => {
+    const templates = new TemplateRegistry();
+    templates.register({
+      id: 'sql_reviewer',
+      role: 'SQL Reviewer',
+      capabilities: ['query_review'],
+      tierPreference: 'CHEAP',
+      defaultInstructions: 'Review SQL queries.',
+    });
+    const config = new AgentConfiguration(
+      { ...base, agents: [{ role: 'sql_reviewer' }] },
+      { templates },
+    );
+    expect(config.agents[0]).toMatchObject({ templateId: 'sql_reviewer', tier: 'CHEAP' });
+    // "reviewer" is a word of code_reviewer and of sql_reviewer: not guessed.
+    const error = validationError(
+      () => new AgentConfiguration({ ...base, agents: [{ role: 'reviewer' }] }, { templates }),
+    );
+    expect(error.message).toMatch(
+      /^agents\.0\.role: no template "reviewer" \(known: .*sql_reviewer/,
+    );
+    expect(
+      new AgentConfiguration({ ...base, agents: [{ role: 'reviewer' }] }).agents[0]?.templateId,
+    ).toBe('code_reviewer');
   });
 
   it('generates a UUID when no id is given', () => {

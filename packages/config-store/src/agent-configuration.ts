@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Agent,
+  type AgentTemplate,
   type agentSchema,
   agentTeamSchema,
   type CompositionPattern,
@@ -202,7 +203,10 @@ export type AgentConfigurationInit = Omit<
 export interface AgentReference {
   /** The template id. */
   templateId?: string;
-  /** The template id, as the user guide writes it (when `templateId` is absent). */
+  /**
+   * The template, as the user guide writes it (when `templateId` is absent): its id, its role
+   * (`Security Auditor`) or the words of its id (`test_analyzer`), when they name one template.
+   */
   role?: string;
   tier?: Tier;
   /** The agent's id in the team. Default: the template id. */
@@ -500,6 +504,26 @@ function isAgentReference(entry: unknown): entry is Record<string, unknown> {
   );
 }
 
+/**
+ * The template a `role` names: its id, its role as people read it (`Security Auditor`, any
+ * case), or the one template whose id holds every word of the name (`test_analyzer` is
+ * `test_coverage_analyzer`, as the user guide writes it). Undefined when none or several match.
+ */
+function templateForRole(name: string, templates: TemplateRegistry): AgentTemplate | undefined {
+  const exact = templates.get(name);
+  if (exact !== undefined) return exact;
+  const all = templates.getAll();
+  const wanted = name.trim().toLowerCase();
+  const byRole = all.filter((template) => template.role.toLowerCase() === wanted);
+  if (byRole.length === 1) return byRole[0];
+  const words = wanted.split(/[\s_-]+/).filter((word) => word !== '');
+  const byWords = all.filter((template) => {
+    const parts = template.id.toLowerCase().split('_');
+    return words.length > 0 && words.every((word) => parts.includes(word));
+  });
+  return byWords.length === 1 ? byWords[0] : undefined;
+}
+
 /** The team with each {@link AgentReference} replaced by its template's agent. */
 function withTemplateAgents<T extends object>(data: T, templates = defaultTemplateRegistry): T {
   const { agents } = data as { agents?: unknown };
@@ -516,7 +540,8 @@ function withTemplateAgents<T extends object>(data: T, templates = defaultTempla
     }
     const field = typeof entry.templateId === 'string' ? 'templateId' : 'role';
     const name = entry[field] as string;
-    const template = templates.get(name);
+    const template =
+      field === 'templateId' ? templates.get(name) : templateForRole(name, templates);
     if (template === undefined) {
       const known = templates
         .getAll()
