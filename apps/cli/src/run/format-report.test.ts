@@ -10,6 +10,7 @@ function agent(overrides: Partial<AgentReport>): AgentReport {
     reason: null,
     tier: 'CAPABLE',
     via: 'primary',
+    answeredBy: null,
     attempts: 1,
     durationSeconds: 0.1,
     inputTokens: 100,
