@@ -1,6 +1,7 @@
 import nodeModule from 'node:module';
 import process from 'node:process';
 import packageJson from '../package.json' with { type: 'json' };
+import { closeAll } from './closers.js';
 import type { CommandEntry, RunCliOptions } from './command.js';
 import { type CliIo, ExitCode, UsageError, writeLine } from './io.js';
 
@@ -38,6 +39,11 @@ export const commands: readonly CommandEntry[] = [
     name: 'serve',
     summary: 'Serve the orchestrator API over HTTP (token-protected, 127.0.0.1 by default)',
     load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  {
+    name: 'worker',
+    summary: 'Run the agent calls that runs queue on BATON_REDIS_URL (scale-out), until Ctrl-C',
+    load: async () => (await import('./commands/worker.js')).workerCommand,
   },
   {
     name: 'templates',
@@ -98,6 +104,8 @@ export async function runCli(
     return await command.run(rest, io, options);
   } catch (error) {
     return await reportError(error, io);
+  } finally {
+    await closeAll();
   }
 }
 

@@ -64,6 +64,7 @@ describe('the bundled CLI', () => {
       'runs',
       'decisions',
       'serve',
+      'worker',
       'templates',
       'compositions',
     ]);

@@ -145,7 +145,7 @@ describe('real processes', () => {
     expect(Date.now() - requested).toBeLessThan(3000);
     expect(exited.code).toBe(0);
     expect(JSON.parse(exited.stdout).status).toBe('cancelled');
-    await waitFor(() => isProcessAlive(grandchild) === false, 3000);
+    await waitFor(() => isProcessAlive(grandchild) === false, 10_000);
     const record = await canceller.store.loadRun('cancel-1');
     expect(record).toMatchObject({ status: 'cancelled', state: 'error' });
 

@@ -1,5 +1,5 @@
 import { renderGraph } from '@baton/runtime';
-import { budgetOf, type PreparedRun } from '@baton/sdk';
+import { budgetOf, type PreparedRun, REDIS_URL_VARIABLE } from '@baton/sdk';
 import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, ExitCode, UsageError, writeJson, writeLine } from '../io.js';
@@ -37,6 +37,9 @@ const usage = [
   '                          subtasks (JSON, checked for schema and cycles); without a model,',
   '                          or when its graph is invalid, the composed team runs and the',
   '                          audit log and report say why',
+  '  --queue                 hand the agent calls to `baton worker` processes through the queue',
+  '                          at BATON_REDIS_URL (required); run state in BATON_DATABASE_URL',
+  '                          when set. With BATON_REDIS_URL set, runs queue even without it',
   '  --dry-run               show the agents it would start, then exit without running',
   '  --events jsonl          write the event stream as JSON lines (to stderr, or --events-file)',
   '  --events-file PATH      write the event stream as JSON lines to PATH',
@@ -73,6 +76,7 @@ export const runCommand: Command = {
       judge: { type: 'boolean' },
       decompose: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      queue: { type: 'boolean' },
       events: { type: 'string' },
       'events-file': { type: 'string' },
       'no-prompt': { type: 'boolean' },
@@ -90,6 +94,11 @@ export const runCommand: Command = {
     const concurrency = numberFlag('concurrency', values.concurrency, { min: 1, integer: true });
     if (values.events !== undefined && values.events !== 'jsonl') {
       throw new UsageError(`--events must be "jsonl", got "${values.events}"`);
+    }
+    if (values.queue === true && (io.env[REDIS_URL_VARIABLE] ?? '').trim() === '') {
+      throw new UsageError(
+        `--queue needs ${REDIS_URL_VARIABLE}, the Redis the workers listen on (e.g. ${REDIS_URL_VARIABLE}=redis://127.0.0.1:6379)`,
+      );
     }
     const project = resolveProjectDir(io.cwd, values.path);
     const eventsFile = outputFile(io, '--events-file', values['events-file']);

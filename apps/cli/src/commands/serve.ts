@@ -3,6 +3,7 @@ import { numberFlag, parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { createStderrLogger, ExitCode, UsageError, writeLine } from '../io.js';
 import { resolveProjectDir } from '../project.js';
+import { untilStopped } from '../until-stopped.js';
 
 /** `baton serve`: the orchestrator API on HTTP until Ctrl-C. */
 export const serveCommand: Command = {
@@ -45,17 +46,7 @@ export const serveCommand: Command = {
         ? 'baton: token from BATON_SERVER_TOKEN'
         : `baton: token ${server.tokenCreated ? 'generated into' : 'read from'} ${server.tokenSource} (send it as Authorization: Bearer <token>)`,
     );
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      if (cli.signal?.aborted === true) return stop();
-      cli.signal?.addEventListener('abort', stop, { once: true });
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilStopped(cli);
     writeLine(
       io.stderr,
       'baton: stopping (running tasks are cancelled; their runs stay resumable)',

@@ -10,6 +10,7 @@ import {
 } from '@baton/core';
 import { JsonlEventWriter } from '@baton/runtime';
 import { type Baton, createBaton, type RunReport, type TaskRunHandle } from '@baton/sdk';
+import { closeWhenDone } from '../closers.js';
 import type { RunCliOptions } from '../command.js';
 import { type CliIo, createStderrLogger, ExitCode, UsageError } from '../io.js';
 import { attachLiveOutput, createDecisionPrompt, type LiveDisplay } from './live.js';
@@ -57,6 +58,7 @@ export function openBaton(
     ...(cli.signal === undefined ? {} : { signal: cli.signal }),
     ...(cli.executorFactory === undefined ? {} : { createExecutor: cli.executorFactory }),
   });
+  closeWhenDone(() => baton.close());
   return {
     baton,
     logger,
