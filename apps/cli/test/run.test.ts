@@ -703,7 +703,7 @@ describe('README', { timeout: 20_000 }, () => {
     }
     for (const [, flag] of readme.matchAll(/`(--[a-z-]+)/g)) {
       const known = await Promise.all(
-        ['run', 'runs', 'decisions', 'plan', 'orchestrate', 'compositions'].map(
+        ['run', 'runs', 'decisions', 'plan', 'orchestrate', 'compositions', 'worker', 'serve'].map(
           async (command) => (await batonRun([command, '--help'])).stdout,
         ),
       );
