@@ -108,6 +108,23 @@ describe('baton orchestrate release-prep', () => {
     );
   });
 
+  it('refuses a text value for a gate in baton.config.json (numbers only), exit 2 naming it', async () => {
+    const project = fixtureProject('release-blocked');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      join(project, 'baton.config.json'),
+      JSON.stringify({ releasePrep: { qualityGates: { min_coverage: '80' } } }),
+    );
+    const result = await baton(['orchestrate', 'release-prep', '--no-audit', '--json'], {
+      cwd: project,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^baton: baton\.config\.json releasePrep\.qualityGates\.min_coverage: .*expected number, received string\n$/,
+    );
+  });
+
   it('refuses --output into a folder that does not exist before it measures anything', async () => {
     const project = fixtureProject('release-blocked');
     const result = await baton(
