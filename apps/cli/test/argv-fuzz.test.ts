@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSeededRandom } from '@baton/config-store';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 import { batonRun, scriptedExecutors } from './run-helpers.js';
@@ -18,18 +19,6 @@ import { batonRun, scriptedExecutors } from './run-helpers.js';
 // test/argv-fuzz.test.ts`); the test suite runs the fixed seed.
 const CASES = Number(process.env.FUZZ_CASES ?? 300);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
-
-/** mulberry32: a small seeded generator. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WEIRD_VALUES = [
   '',
@@ -65,51 +54,6 @@ const WEIRD_VALUES = [
   'documentation_writer',
   'security_auditor,code_reviewer',
   '--json',
-];
-
-const FLAGS = [
-  '--json',
-  '--path',
-  '--context',
-  '--max-cost-usd',
-  '--max-tokens',
-  '--max-agents',
-  '--concurrency',
-  '--seed',
-  '--events',
-  '--events-file',
-  '--agent-cli',
-  '--composition',
-  '--fresh',
-  '--dry-run',
-  '--no-escalate',
-  '--no-prompt',
-  '--verbose',
-  '--graph',
-  '--task-pattern',
-  '--status',
-  '--run',
-  '--note',
-  '--score',
-  '--limit',
-  '--min-coverage',
-  '--min-quality',
-  '--max-critical',
-  '--min-doc-coverage',
-  '--agents',
-  '--format',
-  '--output',
-  '--target',
-  '--current-coverage',
-  '--project-root',
-  '--resume',
-  '--agent-timeout',
-  '--test-timeout',
-  '--worktree',
-  '--validate',
-  '--nope',
-  '-x',
-  '--',
 ];
 
 const COMMANDS: ReadonlyArray<readonly string[]> = [
@@ -232,6 +176,9 @@ const OWN_FLAGS: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
+/** Every command's flags, and a few no command has. */
+const FLAGS = [...new Set(Object.values(OWN_FLAGS).flat()), '--nope', '-x', '--'];
+
 function generate(random: () => number, runIds: readonly string[]): string[] {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const argv = [...pick(COMMANDS)];
@@ -284,7 +231,7 @@ describe('the CLI under generated command lines', () => {
       runIds.push(JSON.parse(result.stdout).runId);
     }
 
-    const random = seeded(SEED);
+    const random = createSeededRandom(SEED);
     const seen = new Map<number, number>();
     for (let index = 0; index < CASES; index += 1) {
       const argv = generate(random, runIds);
