@@ -251,8 +251,12 @@ export function createBaton(options: BatonOptions = {}): Baton {
   });
   const store = (): RunStore =>
     new RunStore(checkpointer === undefined ? { dir: layout.dir } : { checkpointer });
-  const compositions = (): ConfigurationStore =>
-    new ConfigurationStore({ storageDir: layout.compositions, logger });
+  const compositions = (onCorruptFile?: (file: CorruptFile) => void): ConfigurationStore =>
+    new ConfigurationStore({
+      storageDir: layout.compositions,
+      logger,
+      ...(onCorruptFile === undefined ? {} : { onCorruptFile }),
+    });
 
   /** How agents run: the caller's executor, or the setup the selection and the environment give. */
   const execution = async (
@@ -420,11 +424,7 @@ export function createBaton(options: BatonOptions = {}): Baton {
     compositions: {
       async list(filter = {}) {
         const problems: CorruptFile[] = [];
-        const all = await new ConfigurationStore({
-          storageDir: layout.compositions,
-          logger,
-          onCorruptFile: (file) => problems.push(file),
-        }).listAll();
+        const all = await compositions((file) => problems.push(file)).listAll();
         return {
           compositions:
             filter.taskPattern === undefined
