@@ -53,8 +53,7 @@ async function measure(name, graph, { fsync, concurrency }) {
     const result = await runtime.run(graph, { executor, concurrency, approvalRules: [] });
     const seconds = (performance.now() - started) / 1000;
     if (result.status !== 'succeeded') throw new Error(`${name}: run ${result.status}`);
-    const checkpoints = await runtime.store.checkpointBytes(result.runId);
-    const runDir = runtime.store.runDir(result.runId);
+    const runDir = runtime.checkpointer.runDir(result.runId);
     return {
       scenario: name,
       steps: graph.steps.length,
@@ -62,7 +61,6 @@ async function measure(name, graph, { fsync, concurrency }) {
       concurrency,
       'overhead ms/step': ((seconds * 1000) / graph.steps.length).toFixed(3),
       'steps/s': Math.round(graph.steps.length / seconds),
-      'bytes/checkpoint': Math.round(checkpoints.bytes / checkpoints.files),
       'run.json bytes': statSync(join(runDir, 'run.json')).size,
       'events.jsonl bytes': statSync(join(runDir, 'events.jsonl')).size,
       'run dir bytes': dirBytes(runDir),
