@@ -21,7 +21,11 @@ const cases = [
   { name: 'node -e 0', args: ['-e', '0'] },
   { name: 'baton --help', args: [cli, '--help'], target: true },
   { name: 'baton --version', args: [cli, '--version'] },
-  { name: 'baton plan "<task>"', args: [cli, 'plan', 'update the API documentation'], target: true },
+  {
+    name: 'baton plan "<task>"',
+    args: [cli, 'plan', 'update the API documentation'],
+    target: true,
+  },
   { name: 'baton plan --json', args: [cli, 'plan', 'update the API documentation', '--json'] },
   { name: 'baton templates list', args: [cli, 'templates', 'list'] },
 ];
