@@ -24,6 +24,12 @@ export interface AgentExecutionOptions {
    * resume can end it if it outlived a crashed run. Call `exited` when it has ended.
    */
   onProcess?: ((process: { pid: number; command?: string }) => { exited(): void }) | undefined;
+  /**
+   * Tells the engine something about this call that a person should know and that is not a
+   * failure (e.g. the call was run again on another worker after its first one died). The run
+   * records it as a `run-notice` event of the step and lists it in its result's `notices`.
+   */
+  onNotice?: ((message: string) => void) | undefined;
 }
 
 /** What an executor returns for one agent run. */

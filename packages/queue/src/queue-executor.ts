@@ -310,7 +310,7 @@ class Dispatcher {
       );
     }
     const result: AgentJobResult = parsed.data;
-    this.#deliver(binding.logger ?? this.#logger, {
+    this.#deliver(binding.logger ?? this.#logger, options.onNotice, {
       runId: binding.runId,
       stepId,
       agentId: agent.id,
@@ -328,12 +328,16 @@ class Dispatcher {
     return answerOf(result);
   }
 
-  #deliver(logger: Logger, delivery: QueueDelivery): void {
+  #deliver(
+    logger: Logger,
+    onNotice: AgentExecutionOptions['onNotice'],
+    delivery: QueueDelivery,
+  ): void {
     if (delivery.repeated) {
-      logger.warn(
-        `Agent ${delivery.agentId} was run again on worker ${delivery.worker}: the worker that had it stopped mid-call (only that call was repeated)`,
-        { ...delivery },
-      );
+      const message = `Agent ${delivery.agentId} was run again on worker ${delivery.worker}: the worker that had it stopped mid-call (only that call was repeated)`;
+      logger.warn(message, { ...delivery });
+      // The run's report says so too (a run-notice of the step).
+      onNotice?.(message);
     }
     try {
       this.#options.onDelivery?.(delivery);

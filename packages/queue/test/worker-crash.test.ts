@@ -100,6 +100,10 @@ describe('a worker killed mid-step', () => {
     const a3 = deliveries.find((delivery) => delivery.stepId === 'a3')!;
     expect(a3).toMatchObject({ worker: survivor, repeated: true, stalledCounter: 1 });
     expect(deliveries.filter((delivery) => delivery.repeated)).toHaveLength(1);
+    // The run's result says that one call was repeated, and where.
+    expect(result.notices).toEqual([
+      `step a3: Agent a3 was run again on worker ${survivor}: the worker that had it stopped mid-call (only that call was repeated)`,
+    ]);
     // The run state is in PostgreSQL: all six steps committed once, nothing in flight.
     const stored = await coordinator.checkpointer.loadSteps(runId);
     expect([...stored.steps.keys()].sort()).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);

@@ -20,6 +20,7 @@ export type AuditEntryType =
   | 'budget-stop'
   | 'budget-estimate-unknown'
   | 'cancel'
+  | 'notice'
   | (string & {});
 
 /** One line of `.baton/audit.jsonl`. */

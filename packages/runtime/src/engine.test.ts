@@ -69,6 +69,27 @@ describe('Runtime: running graphs', () => {
     expect(logged).toHaveLength(seen.length);
   });
 
+  it("keeps an executor's notice about a call: a run-notice of the step, stored, and in the result", async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false });
+    const graph = graphOf([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
+    const result = await runtime.run(graph, {
+      runId: 'run-notice',
+      executor: async (agent, _context, { onNotice }) => {
+        if (agent.id === 'b') onNotice?.('was run again on worker w2');
+        return { output: `${agent.id} done` };
+      },
+    });
+    expect(result.status).toBe('succeeded');
+    expect(result.notices).toEqual(['step b: was run again on worker w2']);
+    const stored = (await runtime.checkpointer.readEvents('run-notice')).filter(
+      (event) => event.type === 'run-notice',
+    );
+    expect(stored).toMatchObject([
+      { stepId: 'b', agentId: 'b', message: 'step b: was run again on worker w2' },
+    ]);
+  });
+
   it('never runs more steps at once than the concurrency limit', async () => {
     let active = 0;
     let peak = 0;

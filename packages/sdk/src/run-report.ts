@@ -66,6 +66,11 @@ export interface RunReport {
   budgetStop: Record<string, unknown> | null;
   pendingDecisions: Array<Pick<Decision, 'id' | 'stepId' | 'kind' | 'reason'>>;
   outcome: OutcomeRecord | null;
+  /**
+   * What the run said a person should know that is not a failure: a call repeated on another
+   * worker after its worker died, a leftover agent process ended, a record that could not be read.
+   */
+  notices: string[];
   durationSeconds: number;
   error: string | null;
   runDir: string;
@@ -199,6 +204,7 @@ export function buildRunReport(options: {
       reason,
     })),
     outcome: options.outcome,
+    notices: [...result.notices],
     durationSeconds: result.durationSeconds,
     error: result.error ?? null,
     runDir: options.runDir,

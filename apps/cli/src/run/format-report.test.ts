@@ -51,6 +51,7 @@ function report(agents: AgentReport[]): RunReport {
     budgetStop: null,
     pendingDecisions: [],
     outcome: null,
+    notices: [],
     durationSeconds: 0.1,
     error: null,
     runDir: '/tmp/r1',
@@ -96,6 +97,14 @@ describe('formatRunReport', () => {
       'Plan: heuristic (planner.steps: dependency cycle: a -> b -> a; used the heuristic plan)',
     );
     expect(formatRunReport(report([]))).not.toContain('Plan:');
+  });
+
+  it("lists the run's notices, and says nothing of them when there are none", () => {
+    const notice =
+      'step a3: Agent a3 was run again on worker w2: the worker that had it stopped mid-call';
+    const text = formatRunReport({ ...report([]), notices: [notice] });
+    expect(text).toContain(`Notices:\n  ${notice}`);
+    expect(formatRunReport(report([]))).not.toContain('Notices:');
   });
 });
 

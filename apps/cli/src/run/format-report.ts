@@ -63,6 +63,10 @@ export function formatRunReport(report: RunReport): string {
     );
   }
   if (report.error !== null) lines.push('', `Error: ${report.error}`);
+  if (report.notices.length > 0) {
+    lines.push('', 'Notices:');
+    for (const notice of report.notices) lines.push(`  ${notice}`);
+  }
   if (report.pendingDecisions.length > 0) {
     lines.push('', 'Pending decisions:');
     for (const decision of report.pendingDecisions) {

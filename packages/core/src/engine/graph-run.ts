@@ -1238,6 +1238,13 @@ export class GraphRun implements RunView, StepRunHost {
     });
   }
 
+  notice(step: TaskStep, agentId: string, message: string): void {
+    const text = `step ${step.id}: ${message}`;
+    this.#notices.push(text);
+    this.#emit({ type: 'run-notice', stepId: step.id, agentId, message: text });
+    this.#audit({ type: 'notice', stepId: step.id, agentId, message: text });
+  }
+
   processReporter(step: TaskStep): AgentExecutionOptions['onProcess'] {
     const describe = this.#options.describeProcess;
     if (describe === undefined) return undefined;

@@ -55,6 +55,8 @@ export interface StepRunHost {
   fallingBack(step: TaskStep, from: StepCandidate, to: StepCandidate, error: string): void;
   /** The executor's `onProcess` for this step, when the run records agent processes. */
   processReporter(step: TaskStep): AgentExecutionOptions['onProcess'];
+  /** An executor's notice about a call of this step (`AgentExecutionOptions.onNotice`). */
+  notice(step: TaskStep, agentId: string, message: string): void;
   now(): Date;
 }
 
@@ -148,6 +150,7 @@ async function runCandidate(
   const policy = step.retry ?? host.retryPolicy;
   const { signal } = host;
   const onProcess = host.processReporter(step);
+  const onNotice = (message: string) => host.notice(step, agentId, String(message));
   let attempt = 0;
   let answered: { result: AgentResult; output: AgentExecutionOutput } | undefined;
   const what = `Agent "${agentId}"`;
@@ -165,7 +168,9 @@ async function runCandidate(
     let failed: AgentResult | undefined;
     try {
       const options: AgentExecutionOptions =
-        onProcess === undefined ? { signal: agentSignal } : { signal: agentSignal, onProcess };
+        onProcess === undefined
+          ? { signal: agentSignal, onNotice }
+          : { signal: agentSignal, onProcess, onNotice };
       const output = await host.limit(
         controller,
         () => executor(agent, { ...context }, options),
