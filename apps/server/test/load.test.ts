@@ -3,7 +3,8 @@
  * @hono/node-server on 127.0.0.1) takes 50 runs and 200 SSE clients spread over them: some attach
  * at once, some drop their connection midway and reconnect with Last-Event-ID, some attach while
  * the run goes, some after it has ended. Every run must succeed and every client must receive
- * every event of its run once, in order, equal to the run's stored events. Meanwhile
+ * every event of its run once, in order, equal to the run's stored events, and every run's outcome
+ * must be recorded on its composition. Meanwhile
  * `GET /v1/tasks/:id` is polled and its latency printed (p50/p99); its bound is loose on purpose.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -466,6 +467,15 @@ describe('the server under load on loopback', () => {
         expect(data, label).toEqual(stored[client.run]);
         expect(data.at(-1)?.type, label).toBe('run-end');
       }
+      // Each run's outcome was recorded on its composition, none lost to the others at once.
+      const compositions = (await call(server, '/v1/compositions')).body as {
+        compositions: Array<{ usageCount: number }>;
+        problems: unknown[];
+      };
+      expect(compositions.problems).toEqual([]);
+      expect(compositions.compositions.reduce((sum, entry) => sum + entry.usageCount, 0)).toBe(
+        RUNS,
+      );
       const reconnecting = clients.filter((client) => client.connections > 1).length;
       expect(reconnecting).toBe(RUNS);
       expect(server.streams.open).toBe(0);
