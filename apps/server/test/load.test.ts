@@ -4,8 +4,8 @@
  * at once, some drop their connection midway and reconnect with Last-Event-ID, some attach while
  * the run goes, some after it has ended. Every run must succeed and every client must receive
  * every event of its run once, in order, equal to the run's stored events, and every run's outcome
- * must be recorded on its composition. Meanwhile
- * `GET /v1/tasks/:id` is polled and its latency printed (p50/p99); its bound is loose on purpose.
+ * must be recorded on its composition. Meanwhile `GET /v1/tasks/:id` is polled and its latency
+ * printed (p50/p99); its bound is loose on purpose.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
