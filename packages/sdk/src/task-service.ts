@@ -431,6 +431,9 @@ export class TaskService {
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           signal?.removeEventListener('abort', wake);
+          // A reader that went away (its signal aborted) leaves nothing behind in the task.
+          const at = entry.waiting.indexOf(wake);
+          if (at !== -1) entry.waiting.splice(at, 1);
           resolve();
         };
         entry.waiting.push(wake);
