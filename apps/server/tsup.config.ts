@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { dashboardScriptEsbuildPlugin } from './dashboard.build.js';
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/main.ts'],
@@ -6,4 +7,5 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  esbuildPlugins: [dashboardScriptEsbuildPlugin()],
 });

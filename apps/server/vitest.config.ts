@@ -1,3 +1,7 @@
 import { defineConfig } from 'vitest/config';
+import { dashboardScriptVitePlugin } from './dashboard.build.js';
 
-export default defineConfig({ test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } });
+export default defineConfig({
+  plugins: [dashboardScriptVitePlugin()],
+  test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createBaton } from '@baton/sdk';
 import { describe, expect, it } from 'vitest';
 import { createServerApp } from './app.js';
+import { DASHBOARD_ASSETS, DASHBOARD_CONTENT_SECURITY_POLICY } from './dashboard/assets.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -48,15 +49,38 @@ async function readSse(response: Response) {
 }
 
 describe('the API over the fetch handler', () => {
-  it('answers /health without a token and 401 on every other route without one', async () => {
+  it('answers /health and the dashboard files without a token, 401 on every API route without one', async () => {
     const { server, call } = setup();
     expect(await (await call('/health')).json()).toEqual({ status: 'ok' });
+    // The deliberate exceptions, listed on purpose: the dashboard's files hold no data.
+    const publicFiles = ['/', '/dashboard.js', '/dashboard.css'];
+    expect(Object.keys(DASHBOARD_ASSETS)).toEqual(publicFiles);
+    expect(
+      server.routes.filter((route) => route.auth === false).map((route) => route.path),
+    ).toEqual(['/health']);
+    for (const path of publicFiles) {
+      const response = await call(path);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-security-policy'), path).toBe(
+        DASHBOARD_CONTENT_SECURITY_POLICY,
+      );
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
     for (const route of server.routes.filter((candidate) => candidate.auth !== false)) {
       const path = route.path.replace(/:id/g, 'x');
       const response = await call(path, { method: route.method.toUpperCase() });
       expect(response.status, `${route.method} ${path}`).toBe(401);
     }
     expect((await call('/openapi.json')).status).toBe(401);
+    for (const [method, path] of [
+      ['POST', '/'],
+      ['DELETE', '/dashboard.js'],
+      ['GET', '/index.html'],
+      ['GET', '/dashboard.js.map'],
+      ['GET', '/v1/unknown'],
+    ] as const) {
+      expect((await call(path, { method })).status, `${method} ${path}`).toBe(401);
+    }
     const wrong = await call('/v1/state', { headers: { authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
   });
@@ -239,6 +263,7 @@ describe('the API over the fetch handler', () => {
     const { server } = setup();
     const rebound = await server.app.request('http://attacker.example/v1/state', { headers: auth });
     expect(rebound.status).toBe(403);
+    expect((await server.app.request('http://attacker.example/')).status).toBe(403);
     const crossOrigin = await server.app.request('http://127.0.0.1/v1/decisions/d-0123abcd', {
       method: 'POST',
       headers: { ...json, origin: 'http://attacker.example' },
@@ -249,6 +274,22 @@ describe('the API over the fetch handler', () => {
       headers: { ...auth, origin: 'http://127.0.0.1' },
     });
     expect(sameOrigin.status).toBe(200);
+  });
+
+  it('serves the dashboard page with its script and style as files, nothing inline', async () => {
+    const { call } = setup();
+    const page = await (await call('/')).text();
+    expect(page).toContain('<script src="/dashboard.js" defer></script>');
+    expect(page.match(/<script\b[^>]*>/g)).toEqual(['<script src="/dashboard.js" defer>']);
+    expect(page).not.toMatch(/<style\b| style=| on[a-z]+=/i);
+    expect(DASHBOARD_CONTENT_SECURITY_POLICY).toMatch(/script-src 'self'; style-src 'self'/);
+    expect(DASHBOARD_CONTENT_SECURITY_POLICY).not.toContain('unsafe');
+    const script = await call('/dashboard.js');
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toContain('/v1/tasks');
+    const head = await call('/', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
   });
 
   it('documents every route in /openapi.json from the body schemas', async () => {

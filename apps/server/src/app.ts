@@ -15,6 +15,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
+import { DASHBOARD_ASSETS, dashboardResponse } from './dashboard/assets.js';
 import { openApiDocument } from './openapi.js';
 import {
   compositionListQuerySchema,
@@ -34,7 +35,7 @@ import { malformedEncoding, tokenMatches } from './security.js';
 export interface ServerAppOptions {
   /** The Baton the routes call (`createBaton()` of `@baton/sdk`). */
   baton: Baton;
-  /** The bearer token every route but `/health` requires. */
+  /** The bearer token every route but `/health` and the dashboard's files requires. */
   token: string;
   /** The task queue (default: a new one over `baton` with `concurrency`). */
   tasks?: TaskService | undefined;
@@ -156,7 +157,7 @@ export function createServerApp(options: ServerAppOptions): {
     );
   }
   app.use(async (c, next) => {
-    if (new URL(c.req.url).pathname === '/health') return next();
+    if (servedWithoutToken(c.req.method, new URL(c.req.url).pathname)) return next();
     const header = c.req.header('authorization') ?? '';
     const presented = /^Bearer (.+)$/i.exec(header)?.[1];
     if (presented === undefined || !tokenMatches(presented.trim(), token)) {
@@ -182,6 +183,9 @@ export function createServerApp(options: ServerAppOptions): {
     }),
   );
 
+  for (const [path, asset] of Object.entries(DASHBOARD_ASSETS)) {
+    app.get(path, (c) => dashboardResponse(asset, c.req.method));
+  }
   for (const route of [...routes, openApiRoute(routes)]) {
     app.on(route.method.toUpperCase(), route.path, async (c) => {
       const body =
@@ -200,6 +204,12 @@ export function createServerApp(options: ServerAppOptions): {
     });
   }
   return { app, fetch: app.fetch, tasks, routes };
+}
+
+/** `/health`, and the dashboard's page and files (they hold no data; its API calls need the token). */
+function servedWithoutToken(method: string, path: string): boolean {
+  if (path === '/health') return true;
+  return (method === 'GET' || method === 'HEAD') && Object.hasOwn(DASHBOARD_ASSETS, path);
 }
 
 function openApiRoute(routes: readonly RouteSpec[]): RouteSpec {
