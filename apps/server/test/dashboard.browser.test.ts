@@ -19,7 +19,7 @@ import { createServerApp } from '../src/app.js';
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'dashboard-browser-test-token-0123';
 const OUTPUT = fileURLToPath(new URL('../test-output/', import.meta.url));
-const WAIT = { timeout: 20_000 };
+const WAIT = { timeout: 15_000 };
 
 let releaseReviewer: () => void = () => {};
 const reviewerGate = new Promise<void>((resolve) => {
@@ -47,12 +47,10 @@ let server: ReturnType<typeof serve> | undefined;
 let browser: Browser | undefined;
 let url = '';
 
+const MISSING = `${CHROMIUM} is missing: the dashboard's browser test needs Chromium; install it with \`apt-get install -y chromium\``;
+
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the dashboard's browser test needs Chromium; install it with \`apt-get install -y chromium\``,
-    );
-  }
+  if (!existsSync(CHROMIUM)) return;
   server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () =>
       resolve(started),
@@ -100,8 +98,10 @@ const row = (page: Page, taskId: string) => page.locator(`tr[data-task-id="${tas
 
 describe('the dashboard in headless Chromium', () => {
   it('asks for the token, follows a run live, approves its decision by a click, shows it finished', {
-    timeout: 90_000,
+    timeout: 60_000,
   }, async () => {
+    // Fails, never skips, on a machine without Chromium (.ci/run installs it).
+    expect(existsSync(CHROMIUM), MISSING).toBe(true);
     const page = await browser!.newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
