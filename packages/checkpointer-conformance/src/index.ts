@@ -218,6 +218,79 @@ export function describeCheckpointer(
       ).toEqual(['run-notice']);
     });
 
+    it('reads back every event whole, whatever a store leaves out of what it writes', async () => {
+      const checkpointer = await fresh();
+      const run = sampleRun();
+      await checkpointer.createRun(run);
+      const usage = { inputTokens: 10, outputTokens: 5, costUsd: 0.002 };
+      const retried: StepCheckpoint = {
+        ...checkpoint('b', 'b'),
+        attempts: [
+          {
+            via: 'primary',
+            agentId: 'b',
+            attempt: 1,
+            startedAt: '2026-01-01T00:00:00.000Z',
+            durationSeconds: 1,
+            success: false,
+            error: 'rate limited',
+          },
+          {
+            via: 'fallback 1',
+            agentId: 'b2',
+            attempt: 1,
+            startedAt: '2026-01-01T00:00:01.000Z',
+            durationSeconds: 0.5,
+            success: true,
+          },
+        ],
+        runAttempt: 2,
+      };
+      const appended = [
+        event(run.id, 1, { type: 'state-change', from: 'idle', to: 'analyzing', trigger: 'start' }),
+        event(run.id, 2, {
+          type: 'state-change',
+          from: 'analyzing',
+          to: 'error',
+          trigger: 'error',
+        }),
+        event(run.id, 3, {
+          type: 'step-start',
+          stepId: 'b',
+          agentId: 'b2',
+          label: 'Build it',
+          via: 'fallback 1',
+          tier: 'CHEAP',
+          attempt: 1,
+        }),
+        event(run.id, 4, {
+          type: 'step-usage',
+          stepId: 'a',
+          agentId: 'a',
+          via: 'primary',
+          attempt: 1,
+          usage,
+          costDeltaUsd: 0.002,
+          tokensDelta: 15,
+          runCostUsd: 0.002,
+          runTokens: 15,
+        }),
+        event(run.id, 5, { type: 'run-notice', stepId: 'a', message: 'no agent named' }),
+      ];
+      await checkpointer.appendEvents(run.id, appended);
+      const done = checkpoint('a', { answer: 42 });
+      const ends = [stepEnd(run.id, 6, done), stepEnd(run.id, 7, retried)];
+      await checkpointer.commitStep(run.id, done, [ends[0]!]);
+      await checkpointer.commitStep(run.id, retried, [ends[1]!]);
+      const events = await checkpointer.readEvents(run.id);
+      if (!checkpointer.storesEvents) {
+        expect(events).toEqual([]);
+        return;
+      }
+      expect(events).toEqual([...appended, ...ends]);
+      expect((await checkpointer.loadSteps(run.id)).steps.get('b')).toEqual(retried);
+    });
+
     it('commits steps: the last checkpoint of a step wins, with the highest seq', async () => {
       const checkpointer = await fresh();
       const run = sampleRun();

@@ -21,16 +21,21 @@ import {
   foldStoredEvents,
   type Listed,
   type ListRunsOptions,
-  RUN_RECORD_VERSION,
   type RunEvent,
   type RunOwner,
   type RunRecord,
-  runRecordSchema,
   type StateProblem,
   type StepCheckpoint,
   type StoredSteps,
 } from '@baton/core';
 import { FILE_MODE, isProcessAlive, withFileLock, writeFileAtomic } from './fs-utils.js';
+import {
+  eventLine,
+  firstLine,
+  parseRunRecord,
+  readEventLine,
+  serializeRecord,
+} from './run-files-format.js';
 import { RUN_FILES, runDirectory } from './run-paths.js';
 
 /** Options of {@link FileCheckpointer}. */
@@ -47,7 +52,8 @@ export interface FileCheckpointerOptions {
 /**
  * Runs as files under `<dir>/runs/<run-id>/`: `run.json` (the record, replaced atomically),
  * `events.jsonl` (the event stream, appended; each `step-end` line is that step's checkpoint, so a
- * commit is one append), `decisions/<id>.json`, a `cancel` marker and a `lock`. Folders are
+ * commit is one append), `decisions/<id>.json`, a `cancel` marker and a `lock`. Lines and record
+ * leave out what they repeat and are read back whole (`run-files-format.ts`). Folders are
  * private to their owner (0700) and files readable by the owner alone (0600).
  *
  * A last line cut short by a crash is reported as torn and ignored (that step runs again); any
@@ -222,7 +228,7 @@ export class FileCheckpointer implements Checkpointer {
   #append(runId: string, events: readonly RunEvent[], durable: boolean): void {
     if (events.length === 0) return;
     let text = '';
-    for (const event of events) text += `${JSON.stringify(compactEvent(event))}\n`;
+    for (const event of events) text += `${eventLine(event)}\n`;
     const descriptor = this.#descriptor(runId);
     try {
       writeSync(descriptor, text);
@@ -288,11 +294,7 @@ export class FileCheckpointer implements Checkpointer {
       const line = lines[index]!;
       if (line.trim() === '') continue;
       try {
-        const event = JSON.parse(line) as RunEvent;
-        if (typeof event !== 'object' || event === null || typeof event.type !== 'string') {
-          throw new Error('not an event');
-        }
-        events.push(expandEvent(event, runId));
+        events.push(readEventLine(line, runId));
       } catch {
         const torn = index === last;
         problems.push({
@@ -476,165 +478,4 @@ export class FileCheckpointer implements Checkpointer {
     }
     return { files, bytes };
   }
-}
-
-/**
- * An event as stored: the folder names the run, so lines leave out the run id; and a line leaves
- * out what it repeats: an agent or label equal to its step's id (an absent agent is written as
- * null), a `step-end`'s end time equal to its timestamp, an attempt's agent equal to the step's,
- * `primary` as the way, a result's empty error and unknown confidence, and the progress counts
- * that follow from the others. {@link expandEvent} gives all of it back.
- */
-function compactEvent(event: RunEvent): Record<string, unknown> {
-  const { runId: _runId, ...rest } = event;
-  const line: Record<string, unknown> = rest;
-  const stepId = rest.stepId;
-  if (stepId !== undefined) {
-    if (rest.agentId === stepId) delete line.agentId;
-    else if (rest.agentId === undefined) line.agentId = null;
-    if (rest.type === 'step-start' && rest.label === stepId) delete line.label;
-  }
-  if (rest.type !== 'step-end') return line;
-  if (rest.endedAt === rest.timestamp) delete line.endedAt;
-  line.attempts = rest.attempts.map((attempt) => {
-    const { agentId, via, ...others } = attempt;
-    const compact: Record<string, unknown> = others;
-    if (agentId !== rest.agentId) compact.agentId = agentId;
-    if (via !== 'primary') compact.via = via;
-    return compact;
-  });
-  if (rest.result !== undefined) {
-    const { error, confidence, ...result } = rest.result;
-    const compact: Record<string, unknown> = result;
-    if (error !== '') compact.error = error;
-    if (confidence !== null) compact.confidence = confidence;
-    line.result = compact;
-  }
-  const { done: _done, pending: _pending, percent: _percent, ...progress } = rest.progress;
-  line.progress = progress;
-  return line;
-}
-
-/** The event a stored line describes (see {@link compactEvent}). */
-function expandEvent(line: RunEvent, runId: string): RunEvent {
-  const stored = line as unknown as Record<string, unknown>;
-  stored.runId = runId;
-  if (typeof stored.stepId === 'string') {
-    if (stored.agentId === null) delete stored.agentId;
-    else stored.agentId ??= stored.stepId;
-    if (stored.type === 'step-start') stored.label ??= stored.stepId;
-  }
-  if (line.type !== 'step-end') return line;
-  stored.endedAt ??= line.timestamp;
-  stored.attempts = ((stored.attempts as Array<Record<string, unknown>> | undefined) ?? []).map(
-    (attempt) => ({ via: 'primary', agentId: line.agentId, ...attempt }),
-  );
-  const result = stored.result as Record<string, unknown> | undefined;
-  if (result !== undefined) {
-    result.error ??= '';
-    result.confidence ??= null;
-  }
-  const progress = stored.progress as Record<string, number> | undefined;
-  if (progress !== undefined) {
-    const done = (progress.succeeded ?? 0) + (progress.failed ?? 0) + (progress.skipped ?? 0);
-    const total = progress.total ?? 0;
-    progress.done = done;
-    progress.pending = total - done - (progress.running ?? 0) - (progress.awaitingDecision ?? 0);
-    progress.percent = total === 0 ? 100 : Math.round((done / total) * 1000) / 10;
-  }
-  return line;
-}
-
-const graphText = new WeakMap<object, string>();
-
-/**
- * A record as stored: its graph without the fields that have their default values (read back
- * with them by the schema), serialised once per graph; the rest as it is.
- */
-function serializeRecord(record: RunRecord): string {
-  let graph = graphText.get(record.graph);
-  if (graph === undefined) {
-    const strategy = record.graph.strategy;
-    graph = JSON.stringify({
-      ...record.graph,
-      steps: record.graph.steps.map((step) => compactStep(step, strategy)),
-    });
-    graphText.set(record.graph, graph);
-  }
-  const { graph: _graph, ...rest } = record;
-  return `{"graph":${graph},${JSON.stringify(rest).slice(1)}`;
-}
-
-const STEP_DEFAULTS: Record<string, unknown> = {
-  kind: 'agent',
-  onDependencyFailure: 'skip',
-  critical: true,
-  escalate: true,
-  risky: false,
-  estimatedDurationSeconds: 0,
-};
-
-function compactStep(
-  step: RunRecord['graph']['steps'][number],
-  strategy: string | undefined,
-): Record<string, unknown> {
-  const compact: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(step)) {
-    if (STEP_DEFAULTS[key] === value) continue;
-    // A step of the graph's own strategy says so once, in the graph.
-    if (key === 'strategy' && value === strategy) continue;
-    if (
-      Array.isArray(value) &&
-      value.length === 0 &&
-      (key === 'dependsOn' || key === 'fallbacks')
-    ) {
-      continue;
-    }
-    if (key === 'label' && value === step.id) continue;
-    compact[key] = value;
-  }
-  return compact;
-}
-
-/** Parses a `run.json`, naming what is wrong with it. */
-function parseRunRecord(runId: string, path: string, text: string): RunRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new BatonError(
-      BatonErrorCode.STORAGE,
-      `${path} is not valid JSON (${firstLine(error)}): the run record is damaged`,
-    );
-  }
-  const version = (raw as { version?: unknown } | null)?.version;
-  if (version !== RUN_RECORD_VERSION) {
-    throw new BatonError(
-      BatonErrorCode.STORAGE,
-      `${path} has format ${String(version)}; this Baton reads format ${RUN_RECORD_VERSION} (a run from another version cannot be resumed)`,
-    );
-  }
-  const parsed = runRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BatonError(
-      BatonErrorCode.STORAGE,
-      `${path}: ${issue?.path.map(String).join('.') || 'record'}: ${issue?.message ?? 'is invalid'}`,
-    );
-  }
-  if (parsed.data.id !== runId) {
-    throw new BatonError(
-      BatonErrorCode.STORAGE,
-      `${path} records run "${parsed.data.id}", not "${runId}"`,
-    );
-  }
-  const strategy = parsed.data.graph.strategy;
-  if (strategy !== undefined) {
-    for (const step of parsed.data.graph.steps) step.strategy ??= strategy;
-  }
-  return parsed.data;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

@@ -751,14 +751,9 @@ export class GraphRun implements RunView, StepRunHost {
   #eventBuffer: RunEvent[] = [];
   #flushScheduled = false;
 
-  #make(input: EventInput): RunEvent {
+  #make(input: EventInput, timestamp = this.#deps.now().toISOString()): RunEvent {
     this.#seq += 1;
-    return {
-      ...input,
-      runId: this.runId,
-      seq: this.#seq,
-      timestamp: this.#deps.now().toISOString(),
-    } as RunEvent;
+    return { ...input, runId: this.runId, seq: this.#seq, timestamp } as RunEvent;
   }
 
   #deliver(event: RunEvent): void {
@@ -1021,13 +1016,17 @@ export class GraphRun implements RunView, StepRunHost {
     let events: RunEvent[] = [];
     let endEvent: StepEndEvent | undefined;
     if (this.#wants('step-end')) {
-      endEvent = this.#make({
-        type: 'step-end',
-        ...checkpoint,
-        agentId: step.agent?.id,
-        parentId: step.parentId,
-        progress: this.#scheduler.progress(),
-      }) as StepEndEvent;
+      // Its time is the step's end time: the event and the checkpoint tell the same moment.
+      endEvent = this.#make(
+        {
+          type: 'step-end',
+          ...checkpoint,
+          agentId: step.agent?.id,
+          parentId: step.parentId,
+          progress: this.#scheduler.progress(),
+        },
+        checkpoint.endedAt,
+      ) as StepEndEvent;
       if (this.#storeEvents) {
         events = this.#eventBuffer;
         this.#eventBuffer = [];

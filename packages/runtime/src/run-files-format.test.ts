@@ -1,0 +1,354 @@
+import { cpSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTaskGraph, RUN_RECORD_VERSION, type RunEvent, type RunRecord } from '@baton/core';
+import { describe, expect, it } from 'vitest';
+import { FileCheckpointer } from './file-checkpointer.js';
+import { eventLine, parseRunRecord, readEventLine, serializeRecord } from './run-files-format.js';
+import { Runtime } from './runtime.js';
+import { scriptedExecutor, tempBatonDir } from './test-helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** A run folder written by the format before lines left out what they repeat (a cancelled run). */
+const FORMAT_2 = join(here, '__fixtures__', 'run-format-2');
+const RUN = 'format-2-run';
+
+const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+const base = (seq: number) => ({ runId: 'r1', seq, timestamp: at(seq) });
+const progress = (fields: Partial<Record<string, number>>) => ({
+  total: 3,
+  done: 0,
+  succeeded: 0,
+  failed: 0,
+  skipped: 0,
+  running: 0,
+  pending: 3,
+  awaitingDecision: 0,
+  percent: 0,
+  weightedPercent: undefined,
+  ...fields,
+});
+
+/** Events that take every way through the line format: defaults, their exceptions, markers. */
+const events = [
+  { ...base(1), type: 'state-change', from: 'idle', to: 'analyzing', trigger: 'start' },
+  { ...base(2), type: 'state-change', from: 'monitoring', to: 'error', trigger: 'error' },
+  { ...base(3), type: 'state-change', from: 'error', to: 'idle', trigger: 'recover' },
+  { ...base(4), type: 'run-start', resumed: false, totalSteps: 3, finishedSteps: 0 },
+  {
+    ...base(5),
+    type: 'step-start',
+    stepId: 'a',
+    agentId: 'a',
+    label: 'a',
+    via: 'primary',
+    tier: 'CHEAP',
+    attempt: 1,
+  },
+  {
+    ...base(6),
+    type: 'step-start',
+    stepId: 'b',
+    agentId: 'writer',
+    parentId: 'debate.opinions',
+    label: 'Write it',
+    via: 'fallback 1',
+    attempt: 2,
+  },
+  {
+    ...base(7),
+    type: 'step-usage',
+    stepId: 'a',
+    agentId: 'a',
+    via: 'primary',
+    attempt: 1,
+    usage: { inputTokens: 120, outputTokens: 40, costUsd: 0.0001, model: 'm' },
+    costDeltaUsd: 0.0001,
+    tokensDelta: 160,
+    runCostUsd: 0.0001,
+    runTokens: 160,
+  },
+  {
+    // No price: no cost delta.
+    ...base(8),
+    type: 'step-usage',
+    stepId: 'b',
+    agentId: 'writer',
+    via: 'fallback 1',
+    attempt: 2,
+    usage: { inputTokens: 10, outputTokens: 5 },
+    tokensDelta: 15,
+    runCostUsd: 0.0001,
+    runTokens: 175,
+  },
+  {
+    // Deltas that differ from the usage (or are missing though it has a cost) are kept as they are.
+    ...base(9),
+    type: 'step-usage',
+    stepId: 'c',
+    agentId: 'c',
+    via: 'primary',
+    attempt: 1,
+    usage: { inputTokens: 1, outputTokens: 1, costUsd: 0.5 },
+    tokensDelta: 7,
+    runCostUsd: 0.5,
+    runTokens: 177,
+  },
+  {
+    ...base(10),
+    type: 'step-end',
+    stepId: 'a',
+    agentId: 'a',
+    status: 'succeeded',
+    attempts: [
+      {
+        via: 'primary',
+        agentId: 'a',
+        tier: 'CHEAP',
+        attempt: 1,
+        startedAt: at(5),
+        durationSeconds: 0.25,
+        success: true,
+        usage: { inputTokens: 120, outputTokens: 40, costUsd: 0.0001, model: 'm' },
+      },
+    ],
+    endedAt: at(10),
+    runAttempt: 1,
+    result: {
+      agentId: 'a',
+      success: true,
+      output: { summary: 'fine', findings: [] },
+      confidence: 0.9,
+      durationSeconds: 0.25,
+      error: '',
+      usage: { inputTokens: 120, outputTokens: 40, costUsd: 0.0001, model: 'm' },
+    },
+    progress: progress({ done: 1, succeeded: 1, pending: 2, percent: 33.3 }),
+  },
+  {
+    // A retried fallback whose result has usage its last attempt did not report, a result agent
+    // that is not the step's, a second start of the run, an end time before the event's.
+    ...base(11),
+    type: 'step-end',
+    stepId: 'b',
+    agentId: 'writer',
+    parentId: 'debate.opinions',
+    status: 'failed',
+    reason: 'agent-reported',
+    attempts: [
+      {
+        via: 'primary',
+        agentId: 'b',
+        attempt: 1,
+        startedAt: at(6),
+        durationSeconds: 1,
+        success: false,
+        error: 'rate limited',
+      },
+      {
+        via: 'fallback 1',
+        agentId: 'writer',
+        attempt: 2,
+        startedAt: at(7),
+        durationSeconds: 2,
+        success: true,
+      },
+    ],
+    startedAt: at(6),
+    endedAt: at(9),
+    runAttempt: 2,
+    result: {
+      agentId: 'someone-else',
+      success: true,
+      output: 'text',
+      confidence: null,
+      durationSeconds: 3,
+      error: 'it said no',
+      usage: { inputTokens: 1, outputTokens: 2 },
+    },
+    progress: progress({
+      done: 2,
+      succeeded: 1,
+      failed: 1,
+      pending: 1,
+      percent: 66.7,
+      weightedPercent: 50,
+    }),
+  },
+  {
+    // A join: no agent, no attempts.
+    ...base(12),
+    type: 'step-end',
+    stepId: 'gather',
+    agentId: undefined,
+    status: 'succeeded',
+    attempts: [],
+    endedAt: at(12),
+    runAttempt: 1,
+    result: {
+      agentId: 'gather',
+      success: true,
+      output: { a: 1 },
+      confidence: null,
+      durationSeconds: 0,
+      error: '',
+    },
+    progress: progress({ done: 3, succeeded: 2, failed: 1, pending: 0, percent: 100 }),
+  },
+  {
+    ...base(13),
+    type: 'step-end',
+    stepId: 'c',
+    agentId: 'c',
+    status: 'skipped',
+    reason: 'dependency-failed',
+    attempts: [],
+    endedAt: at(13),
+    runAttempt: 1,
+    progress: progress({ done: 1, skipped: 1, running: 1, awaitingDecision: 1, percent: 33.3 }),
+  },
+  { ...base(14), type: 'run-notice', stepId: 'c', agentId: undefined, message: 'left over' },
+  {
+    ...base(15),
+    type: 'run-end',
+    status: 'failed',
+    success: false,
+    progress: progress({ done: 3, succeeded: 2, failed: 1, pending: 0, percent: 100 }),
+    spend: {
+      costUsd: 0.0001,
+      inputTokens: 130,
+      outputTokens: 45,
+      totalTokens: 175,
+      agents: 2,
+      unpricedAttempts: 1,
+      unmeasuredAttempts: 1,
+    },
+    durationSeconds: 1.5,
+    error: 'b failed',
+  },
+] as unknown as RunEvent[];
+
+describe('run files: events.jsonl lines', () => {
+  it('gives back every event exactly as the engine wrote it', () => {
+    for (const event of events) {
+      expect(readEventLine(eventLine(event), 'r1')).toEqual(event);
+    }
+  });
+
+  it('leaves out what a line repeats: a one-attempt step that succeeded keeps its times, output and counts', () => {
+    const stepEnd = JSON.parse(eventLine(events[9]!));
+    expect(stepEnd).toEqual({
+      type: 'step-end',
+      stepId: 'a',
+      status: 'succeeded',
+      attempts: [{ tier: 'CHEAP', startedAt: at(5) }],
+      result: {
+        output: { summary: 'fine', findings: [] },
+        confidence: 0.9,
+        durationSeconds: 0.25,
+        usage: { inputTokens: 120, outputTokens: 40, costUsd: 0.0001, model: 'm' },
+      },
+      progress: { total: 3, succeeded: 1 },
+      seq: 10,
+      timestamp: at(10),
+    });
+    expect(JSON.parse(eventLine(events[0]!))).toEqual({
+      type: 'state-change',
+      trigger: 'start',
+      seq: 1,
+      timestamp: at(1),
+    });
+    // From anywhere to error: where it came from is kept.
+    expect(JSON.parse(eventLine(events[1]!))).toMatchObject({ from: 'monitoring' });
+    expect(JSON.parse(eventLine(events[6]!))).toEqual({
+      type: 'step-usage',
+      stepId: 'a',
+      usage: { inputTokens: 120, outputTokens: 40, costUsd: 0.0001, model: 'm' },
+      runCostUsd: 0.0001,
+      runTokens: 160,
+      seq: 7,
+      timestamp: at(7),
+    });
+  });
+});
+
+describe('run files: run.json', () => {
+  const graph = createTaskGraph({ task: 'write docs', steps: [{ id: 'a', agent: { id: 'a' } }] });
+  const record = (overrides: Partial<RunRecord>): RunRecord => ({
+    version: RUN_RECORD_VERSION,
+    id: 'r1',
+    createdAt: at(1),
+    updatedAt: at(2),
+    status: 'running',
+    state: 'monitoring',
+    history: [
+      { from: 'idle', to: 'analyzing', trigger: 'start', at: at(1), data: { task: 'write docs' } },
+      { from: 'analyzing', to: 'error', trigger: 'error', at: at(2) },
+      { from: 'error', to: 'idle', trigger: 'recover', at: at(3) },
+    ],
+    graph,
+    task: 'write docs',
+    context: {},
+    budget: {},
+    concurrency: 2,
+    attempts: 1,
+    ...overrides,
+  });
+
+  it('reads back the record it wrote: a task equal to the graph’s, another one, or none', () => {
+    for (const task of ['write docs', 'another task', undefined]) {
+      const written = record({ task });
+      if (task === undefined) delete written.task;
+      const text = serializeRecord(written);
+      expect(parseRunRecord('r1', 'run.json', text)).toEqual(written);
+    }
+    const stored = JSON.parse(serializeRecord(record({})));
+    expect(stored.task).toBeUndefined();
+    expect(stored.history[0]).toEqual({
+      trigger: 'start',
+      at: at(1),
+      data: { task: 'write docs' },
+    });
+    expect(stored.history[1]).toEqual({ from: 'analyzing', trigger: 'error', at: at(2) });
+  });
+});
+
+describe('run files: a run folder of the earlier format', () => {
+  const expected = JSON.parse(readFileSync(join(FORMAT_2, 'read-by-format-2.json'), 'utf8'));
+
+  function copyOfFixture(): string {
+    const dir = tempBatonDir();
+    cpSync(join(FORMAT_2, 'runs'), join(dir, 'runs'), { recursive: true });
+    return dir;
+  }
+
+  it('reads its events, steps and record as the earlier version read them', () => {
+    const checkpointer = new FileCheckpointer({ dir: copyOfFixture(), fsync: false });
+    expect(checkpointer.readEvents(RUN)).toEqual(expected.events);
+    const stored = checkpointer.loadSteps(RUN);
+    expect(Object.fromEntries(stored.steps)).toEqual(expected.steps);
+    expect(stored.lastSeq).toBe(17);
+    expect(stored.inFlight).toEqual(['c']);
+    expect(stored.problems).toEqual([]);
+    const raw = JSON.parse(readFileSync(join(FORMAT_2, 'runs', RUN, 'run.json'), 'utf8'));
+    const loaded = checkpointer.loadRun(RUN);
+    expect(loaded).toMatchObject({ status: 'cancelled', task: raw.task, history: raw.history });
+    expect(loaded.interruptedAttempts).toEqual(raw.interruptedAttempts);
+  });
+
+  it('resumes it: only the unfinished steps run, and the stream continues in the new format', async () => {
+    const dir = copyOfFixture();
+    const runtime = new Runtime({ dir, fsync: false, audit: false });
+    const executor = scriptedExecutor({});
+    const result = await runtime.resume(RUN, { executor }).result;
+    expect(result.status).toBe('succeeded');
+    expect(executor.calls.map((call) => call.agentId)).toEqual(['c', 'd']);
+    // The interrupted attempt of c is kept with the attempt that finished it.
+    expect(result.steps.c?.attempts.map((attempt) => attempt.success)).toEqual([false, true]);
+    expect(result.steps.a?.result?.confidence).toBe(0.9);
+    const stream = new FileCheckpointer({ dir, fsync: false }).readEvents(RUN);
+    expect(stream.slice(0, 17)).toEqual(expected.events);
+    expect(stream.map((event) => event.seq)).toEqual(stream.map((_, index) => index + 1));
+    expect(stream.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+  });
+});
