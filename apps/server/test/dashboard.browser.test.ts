@@ -210,6 +210,11 @@ describe('the dashboard in headless Chromium', () => {
         : `${Number(composition.avgQualityScore.toFixed(1))} (1 scored)`,
     );
 
+    // The project's stored runs list it too, with the status its record has.
+    await page
+      .locator(`tr[data-run-id="${accepted.runId}"] .status[data-status="succeeded"]`)
+      .waitFor(WAIT);
+
     // Every API call of the page since carried the token; the live progress came from the event stream.
     expect(apiRequests.length).toBeGreaterThan(0);
     expect(apiRequests.filter((request) => request.authorization !== `Bearer ${TOKEN}`)).toEqual(

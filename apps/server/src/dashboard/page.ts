@@ -29,6 +29,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <section><h2>Tasks</h2><div id="tasks"></div></section>
     <section><h2>Pending decisions</h2><div id="decisions"></div></section>
     <section><h2>Run</h2><div id="detail"><p class="muted">Select a task.</p></div></section>
+    <section><h2>Runs in this project</h2><div id="runs"></div></section>
     <section><h2>Compositions</h2><div id="compositions"></div></section>
   </div>
 </main>

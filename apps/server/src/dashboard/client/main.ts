@@ -16,6 +16,8 @@ import {
   decisionsView,
   detailView,
   type RunDetails,
+  type RunSummary,
+  runsView,
   tasksView,
 } from './views.js';
 
@@ -45,6 +47,7 @@ class Dashboard {
   #tasks: TaskInfo[] = [];
   readonly #live = new Map<string, Live>();
   #decisions: Decision[] = [];
+  #runs: RunSummary[] = [];
   readonly #deciding = new Set<string>();
   readonly #decisionErrors = new Map<string, string>();
   #compositions: CompositionList = { compositions: [], problems: [] };
@@ -85,13 +88,15 @@ class Dashboard {
     this.#refreshing = true;
     try {
       const signal = this.#stop.signal;
-      const [tasks, decisions, compositions] = await Promise.all([
+      const [tasks, decisions, runs, compositions] = await Promise.all([
         this.#api.get<{ tasks: TaskInfo[] }>('/v1/tasks', { signal }),
         this.#api.get<{ decisions: Decision[] }>('/v1/decisions?status=pending', { signal }),
+        this.#api.get<{ runs: RunSummary[] }>('/v1/runs?limit=20', { signal }),
         this.#api.get<CompositionList>('/v1/compositions', { signal }),
       ]);
       this.#tasks = [...tasks.tasks].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       this.#decisions = decisions.decisions;
+      this.#runs = runs.runs;
       this.#compositions = compositions;
       this.#selected ??= this.#tasks[0]?.id;
       await this.#refreshRun(signal);
@@ -236,6 +241,7 @@ class Dashboard {
           ? []
           : detailView({ ...selected, run: this.#run, runError: this.#runError }),
     );
+    renderInto(byId('runs'), JSON.stringify(this.#runs), () => runsView(this.#runs));
     renderInto(byId('compositions'), JSON.stringify(this.#compositions), () =>
       compositionsView(this.#compositions.compositions, this.#compositions.problems),
     );

@@ -17,6 +17,9 @@ import {
 /** `GET /v1/runs/:id`. */
 export type RunDetails = Awaited<ReturnType<Baton['runs']['get']>>;
 
+/** A run as `GET /v1/runs` lists it. */
+export type RunSummary = Awaited<ReturnType<Baton['runs']['list']>>['runs'][number];
+
 /** A composition as `GET /v1/compositions` lists it (the fields shown). */
 export interface CompositionView {
   id: string;
@@ -49,6 +52,16 @@ export function latestProgress(row: TaskRow): Progress | null {
   return row.task.progress;
 }
 
+/** A table with a header row. */
+function table(id: string, headings: readonly string[], rows: readonly HTMLElement[]): HTMLElement {
+  return h(
+    'table',
+    { id },
+    h('thead', {}, h('tr', {}, ...headings.map((name) => h('th', {}, name)))),
+    h('tbody', {}, ...rows),
+  );
+}
+
 function statusBadge(status: string): HTMLElement {
   return h('span', { class: 'status', 'data-status': status }, status);
 }
@@ -70,44 +83,53 @@ export function tasksView(
   onSelect: (taskId: string) => void,
 ): Child[] {
   if (rows.length === 0) return [h('p', { class: 'muted' }, 'No tasks yet.')];
+  const head = ['Task', 'Type', 'Status', 'Progress', 'Tokens', 'Cost', 'Started'];
   return [
-    h(
-      'table',
-      { id: 'task-table' },
-      h(
-        'thead',
-        {},
+    table(
+      'task-table',
+      head,
+      rows.map((row) => {
+        const { task } = row;
+        const spend = taskSpend(task, row.events);
+        return h(
+          'tr',
+          {
+            class: task.id === selected ? 'selectable selected' : 'selectable',
+            'data-task-id': task.id,
+            'aria-selected': String(task.id === selected),
+            onclick: () => onSelect(task.id),
+          },
+          h('td', {}, h('strong', {}, task.description), h('div', { class: 'muted' }, task.id)),
+          h('td', {}, task.type),
+          h('td', {}, statusBadge(task.status)),
+          h('td', {}, progressBar(latestProgress(row))),
+          h('td', { class: 'number tokens' }, spend.tokens),
+          h('td', { class: 'number cost' }, spend.cost),
+          h('td', {}, clock(task.startedAt)),
+        );
+      }),
+    ),
+  ];
+}
+
+/** The runs stored in the project, the ones the CLI started too (newest first). */
+export function runsView(runs: readonly RunSummary[]): Child[] {
+  if (runs.length === 0) return [h('p', { class: 'muted' }, 'No runs stored yet.')];
+  return [
+    table(
+      'run-table',
+      ['Run', 'Task', 'Strategy', 'Status', 'Progress', 'Created'],
+      runs.map((run) =>
         h(
           'tr',
-          {},
-          ...['Task', 'Type', 'Status', 'Progress', 'Tokens', 'Cost', 'Started'].map((name) =>
-            h('th', {}, name),
-          ),
+          { 'data-run-id': run.id },
+          h('td', {}, run.id),
+          h('td', {}, run.task ?? UNKNOWN),
+          h('td', {}, run.strategy ?? UNKNOWN),
+          h('td', {}, statusBadge(run.crashed ? 'crashed' : run.status)),
+          h('td', {}, progressBar(run.progress)),
+          h('td', {}, clock(run.createdAt)),
         ),
-      ),
-      h(
-        'tbody',
-        {},
-        ...rows.map((row) => {
-          const { task } = row;
-          const spend = taskSpend(task, row.events);
-          return h(
-            'tr',
-            {
-              class: task.id === selected ? 'selectable selected' : 'selectable',
-              'data-task-id': task.id,
-              'aria-selected': String(task.id === selected),
-              onclick: () => onSelect(task.id),
-            },
-            h('td', {}, h('strong', {}, task.description), h('div', { class: 'muted' }, task.id)),
-            h('td', {}, task.type),
-            h('td', {}, statusBadge(task.status)),
-            h('td', {}, progressBar(latestProgress(row))),
-            h('td', { class: 'number tokens' }, spend.tokens),
-            h('td', { class: 'number cost' }, spend.cost),
-            h('td', {}, clock(task.startedAt)),
-          );
-        }),
       ),
     ),
   ];
@@ -237,29 +259,24 @@ function agentsView(task: TaskInfo): Child[] {
   const head = ['Step', 'Agent', 'Tier', 'Status', 'Attempts', 'Tokens', 'Cost', 'Confidence'];
   return [
     h('h3', {}, 'Agents (measured)'),
-    h(
-      'table',
-      { id: 'agents' },
-      h('thead', {}, h('tr', {}, ...head.map((name) => h('th', {}, name)))),
-      h(
-        'tbody',
-        {},
-        ...report.agents.map((agent) =>
+    table(
+      'agents',
+      head,
+      report.agents.map((agent) =>
+        h(
+          'tr',
+          { 'data-agent-id': agent.agentId },
+          h('td', {}, agent.stepId),
+          h('td', {}, agent.agentId, agent.answeredBy === null ? null : ` (${agent.answeredBy})`),
+          h('td', {}, agent.tier ?? UNKNOWN),
+          h('td', {}, statusBadge(agent.status)),
+          h('td', { class: 'number' }, agent.attempts),
+          h('td', { class: 'number tokens' }, count(agent.totalTokens)),
+          h('td', { class: 'number cost' }, usd(agent.costUsd)),
           h(
-            'tr',
-            { 'data-agent-id': agent.agentId },
-            h('td', {}, agent.stepId),
-            h('td', {}, agent.agentId, agent.answeredBy === null ? null : ` (${agent.answeredBy})`),
-            h('td', {}, agent.tier ?? UNKNOWN),
-            h('td', {}, statusBadge(agent.status)),
-            h('td', { class: 'number' }, agent.attempts),
-            h('td', { class: 'number tokens' }, count(agent.totalTokens)),
-            h('td', { class: 'number cost' }, usd(agent.costUsd)),
-            h(
-              'td',
-              { class: 'number' },
-              agent.confidence === null ? UNKNOWN : agent.confidence.toFixed(2),
-            ),
+            'td',
+            { class: 'number' },
+            agent.confidence === null ? UNKNOWN : agent.confidence.toFixed(2),
           ),
         ),
       ),
@@ -337,47 +354,40 @@ export function compositionsView(
     'Average cost',
   ];
   return [
-    h(
-      'table',
-      { id: 'composition-table' },
-      h('thead', {}, h('tr', {}, ...head.map((name) => h('th', {}, name)))),
-      h(
-        'tbody',
-        {},
-        ...compositions.map((composition) =>
+    table(
+      'composition-table',
+      head,
+      compositions.map((composition) =>
+        h(
+          'tr',
+          { 'data-composition-id': composition.id },
+          h('td', {}, composition.id),
+          h('td', {}, composition.taskPattern),
+          h('td', {}, composition.strategy),
           h(
-            'tr',
-            { 'data-composition-id': composition.id },
-            h('td', {}, composition.id),
-            h('td', {}, composition.taskPattern),
-            h('td', {}, composition.strategy),
-            h(
-              'td',
-              {},
-              composition.agents
-                .map((agent) => `${agent.id} (${agent.tier ?? UNKNOWN})`)
-                .join(', '),
-            ),
-            h('td', { class: 'number' }, composition.usageCount),
-            h(
-              'td',
-              { class: 'number success-rate' },
-              composition.usageCount === 0 ? UNKNOWN : rate(composition.successRate),
-            ),
-            h(
-              'td',
-              { class: 'number quality' },
-              composition.qualityScoreCount === 0 || composition.avgQualityScore === null
-                ? UNKNOWN
-                : `${Number(composition.avgQualityScore.toFixed(1))} (${composition.qualityScoreCount} scored)`,
-            ),
-            h(
-              'td',
-              { class: 'number' },
-              composition.costCount === 0
-                ? UNKNOWN
-                : usd(composition.totalCostUsd / composition.costCount),
-            ),
+            'td',
+            {},
+            composition.agents.map((agent) => `${agent.id} (${agent.tier ?? UNKNOWN})`).join(', '),
+          ),
+          h('td', { class: 'number' }, composition.usageCount),
+          h(
+            'td',
+            { class: 'number success-rate' },
+            composition.usageCount === 0 ? UNKNOWN : rate(composition.successRate),
+          ),
+          h(
+            'td',
+            { class: 'number quality' },
+            composition.qualityScoreCount === 0 || composition.avgQualityScore === null
+              ? UNKNOWN
+              : `${Number(composition.avgQualityScore.toFixed(1))} (${composition.qualityScoreCount} scored)`,
+          ),
+          h(
+            'td',
+            { class: 'number' },
+            composition.costCount === 0
+              ? UNKNOWN
+              : usd(composition.totalCostUsd / composition.costCount),
           ),
         ),
       ),
