@@ -1,7 +1,17 @@
 import type { RunEvent } from '@baton/core';
 import type { TaskInfo } from '@baton/sdk';
 import { describe, expect, it } from 'vitest';
-import { attemptsSpend, count, eventSpend, rate, spendText, taskSpend, usd } from './format.js';
+import {
+  attemptsSpend,
+  clock,
+  count,
+  eventLine,
+  eventSpend,
+  rate,
+  spendText,
+  taskSpend,
+  usd,
+} from './format.js';
 
 const task = (fields: Partial<TaskInfo>): TaskInfo =>
   ({ status: 'running', spend: null, result: null, ...fields }) as TaskInfo;
@@ -61,5 +71,58 @@ describe('figures on the dashboard', () => {
       tokens: '7',
       cost: '$0.0100 priced so far',
     });
+  });
+
+  it('writes one log line per event, with unknown for an unpriced cost', () => {
+    const base = { runId: 'r', seq: 1, timestamp: '2026-01-01T00:00:00.000Z', stepId: 'review' };
+    const lines = (
+      [
+        { type: 'run-start', resumed: true, totalSteps: 2, finishedSteps: 1 },
+        { type: 'step-start', label: 'review', via: 'tier PREMIUM', tier: 'PREMIUM', attempt: 1 },
+        {
+          type: 'step-usage',
+          usage: { inputTokens: 1000, outputTokens: 200 },
+          attempt: 1,
+          via: 'primary',
+          runCostUsd: 0,
+          runTokens: 1200,
+        },
+        { type: 'step-retry', attempt: 2, delayMs: 500, error: 'rate limited' },
+        { type: 'step-fallback', from: 'primary', to: 'tier PREMIUM', error: 'timed out' },
+        {
+          type: 'step-end',
+          status: 'failed',
+          result: { error: 'no answer' },
+          attempts: [],
+          endedAt: '',
+          runAttempt: 1,
+          progress: { percent: 50 },
+        },
+        { type: 'decision-pending', decision: { id: 'd-1', kind: 'escalation', reason: 'failed' } },
+        { type: 'decision-resolved', decision: { id: 'd-1', status: 'approved', note: 'go' } },
+        { type: 'budget-exceeded', limit: 'maxTokens', message: 'over' },
+        { type: 'run-notice', message: 'a note' },
+        { type: 'state-change', from: 'idle', to: 'analyzing', trigger: 'start' },
+        { type: 'phase-start', phase: 'debate.opinions' },
+        { type: 'run-end', status: 'paused', durationSeconds: 2.25 },
+      ] as const
+    ).map((fields) => eventLine({ ...base, ...fields } as unknown as RunEvent));
+    expect(lines).toEqual([
+      'run resumed: 2 steps',
+      'step review started [PREMIUM] via tier PREMIUM',
+      'step review used 1,200 tokens, cost unknown',
+      'step review retry 2 in 500 ms: rate limited',
+      'step review falls back from primary to tier PREMIUM: timed out',
+      'step review failed: no answer (50%)',
+      'decision d-1 (escalation) pending: failed',
+      'decision d-1 approved: go',
+      'budget maxTokens reached: over',
+      'note: a note',
+      'state idle -> analyzing (start)',
+      'phase debate.opinions',
+      'run paused after 2.3 s',
+    ]);
+    expect(clock(null)).toBe('-');
+    expect(clock('not a time')).toBe('not a time');
   });
 });
