@@ -43,8 +43,9 @@ export interface TaskRow {
 
 type Progress = { done: number; total: number; percent: number };
 
-/** The latest progress: from the stream's events, else the task's own. */
+/** The latest progress: from the stream's events, else (none, or fewer than the task has) the task's. */
 export function latestProgress(row: TaskRow): Progress | null {
+  if (row.events.length < row.task.events) return row.task.progress;
   for (let index = row.events.length - 1; index >= 0; index -= 1) {
     const event = row.events[index]!;
     if (event.type === 'step-end' || event.type === 'run-end') return event.progress;
