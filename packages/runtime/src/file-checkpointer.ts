@@ -38,6 +38,12 @@ import {
 } from './run-files-format.js';
 import { RUN_FILES, runDirectory } from './run-paths.js';
 
+/** A step commit waiting for its fdatasync. */
+interface SyncWaiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /** Options of {@link FileCheckpointer}. */
 export interface FileCheckpointerOptions {
   /** The project's `.baton` folder (runs go to `<dir>/runs/`). */
@@ -52,7 +58,8 @@ export interface FileCheckpointerOptions {
 /**
  * Runs as files under `<dir>/runs/<run-id>/`: `run.json` (the record, replaced atomically),
  * `events.jsonl` (the event stream, appended; each `step-end` line is that step's checkpoint, so a
- * commit is one append), `decisions/<id>.json`, a `cancel` marker and a `lock`. Lines and record
+ * commit is one append, and with fsync the steps that finish together share one fdatasync),
+ * `decisions/<id>.json`, a `cancel` marker and a `lock`. Lines and record
  * leave out what they repeat and are read back whole (`run-files-format.ts`). Folders are
  * private to their owner (0700) and files readable by the owner alone (0600).
  *
@@ -215,6 +222,7 @@ export class FileCheckpointer implements Checkpointer {
   }
 
   #close(runId: string): void {
+    this.#sync(runId);
     const descriptor = this.#descriptors.get(runId);
     if (descriptor === undefined) return;
     this.#descriptors.delete(runId);
@@ -225,29 +233,73 @@ export class FileCheckpointer implements Checkpointer {
     }
   }
 
-  #append(runId: string, events: readonly RunEvent[], durable: boolean): void {
+  #append(runId: string, events: readonly RunEvent[]): void {
     if (events.length === 0) return;
     let text = '';
     for (const event of events) text += `${eventLine(event)}\n`;
     const descriptor = this.#descriptor(runId);
     try {
       writeSync(descriptor, text);
-      if (durable && this.fsync) fdatasyncSync(descriptor);
     } catch (error) {
       this.#close(runId);
-      throw new BatonError(
-        BatonErrorCode.STORAGE,
-        `Could not write ${this.#path(runId, RUN_FILES.events)}: ${String(error)}`,
-        { cause: error },
-      );
+      throw this.#writeError(runId, error);
     }
   }
 
-  appendEvents(runId: string, events: readonly RunEvent[]): void {
-    this.#append(runId, events, false);
+  #writeError(runId: string, error: unknown): BatonError {
+    return new BatonError(
+      BatonErrorCode.STORAGE,
+      `Could not write ${this.#path(runId, RUN_FILES.events)}: ${String(error)}`,
+      { cause: error },
+    );
   }
 
-  commitStep(runId: string, checkpoint: StepCheckpoint, events: readonly RunEvent[]): void {
+  /** Step commits of a run written but not yet flushed to disk: one fdatasync serves them all. */
+  readonly #unsynced = new Map<string, SyncWaiter[]>();
+
+  /**
+   * Resolves once what was written of the run is on disk. Commits made in the same turn of the
+   * event loop (steps of a fan-out finishing together) share one fdatasync, after that turn.
+   */
+  #durable(runId: string): Promise<void> {
+    let waiters = this.#unsynced.get(runId);
+    if (waiters === undefined) {
+      waiters = [];
+      this.#unsynced.set(runId, waiters);
+      setImmediate(() => this.#sync(runId));
+    }
+    const pending = waiters;
+    return new Promise((resolve, reject) => pending.push({ resolve, reject }));
+  }
+
+  #sync(runId: string): void {
+    const waiters = this.#unsynced.get(runId);
+    if (waiters === undefined) return;
+    this.#unsynced.delete(runId);
+    const descriptor = this.#descriptors.get(runId);
+    try {
+      if (descriptor !== undefined) fdatasyncSync(descriptor);
+    } catch (error) {
+      const failure = this.#writeError(runId, error);
+      for (const waiter of waiters) waiter.reject(failure);
+      return;
+    }
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  appendEvents(runId: string, events: readonly RunEvent[]): void {
+    this.#append(runId, events);
+  }
+
+  /**
+   * Appends the step's events (its `step-end` line is the checkpoint); with fsync, resolves once
+   * they are on disk.
+   */
+  commitStep(
+    runId: string,
+    checkpoint: StepCheckpoint,
+    events: readonly RunEvent[],
+  ): Promise<void> | undefined {
     if (!events.some((event) => event.type === 'step-end' && event.stepId === checkpoint.stepId)) {
       // The step-end event is the checkpoint: a commit without it stores the checkpoint alone.
       const line = {
@@ -257,10 +309,11 @@ export class FileCheckpointer implements Checkpointer {
         seq: 0,
         timestamp: checkpoint.endedAt,
       };
-      this.#append(runId, [...events, line as unknown as RunEvent], true);
-      return;
+      this.#append(runId, [...events, line as unknown as RunEvent]);
+    } else {
+      this.#append(runId, events);
     }
-    this.#append(runId, events, true);
+    return this.fsync ? this.#durable(runId) : undefined;
   }
 
   loadSteps(runId: string): StoredSteps {
