@@ -106,5 +106,12 @@ describe('baton serve', { timeout: 60_000 }, () => {
       expect(response.status, `${method} ${path}`).toBe(path === '/health' ? 200 : 401);
     }
     expect((await fetch(`${url}/openapi.json`)).status).toBe(401);
+
+    // The dashboard page holds no data: it is served without the token, and serve says where.
+    expect(stderr()).toContain(`dashboard at ${url}/ `);
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('/dashboard.js');
   });
 });

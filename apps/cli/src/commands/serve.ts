@@ -16,6 +16,7 @@ export const serveCommand: Command = {
     'says otherwise (default port 4567; 0 picks a free one). Every route but /health needs',
     '`Authorization: Bearer <token>`: BATON_SERVER_TOKEN, else the token generated into',
     'DIR/.baton/server-token (mode 0600). --concurrency: tasks running at once (default 2).',
+    'The dashboard is at / (runs, live progress, decisions to approve, compositions).',
   ].join('\n'),
   async run(argv, io, cli = {}) {
     const { values, positionals } = parseFlags(argv, {
@@ -45,6 +46,10 @@ export const serveCommand: Command = {
       server.tokenSource === 'BATON_SERVER_TOKEN'
         ? 'baton: token from BATON_SERVER_TOKEN'
         : `baton: token ${server.tokenCreated ? 'generated into' : 'read from'} ${server.tokenSource} (send it as Authorization: Bearer <token>)`,
+    );
+    writeLine(
+      io.stderr,
+      `baton: dashboard at ${new URL('/', server.url).href} (it asks for the token once per tab)`,
     );
     await untilStopped(cli);
     writeLine(
