@@ -1,6 +1,6 @@
 // Per-step overhead of the @baton/runtime engine with checkpointing on, and bytes on disk per
-// checkpoint. The executor returns at once, so the time measured is the engine's own: scheduling,
-// events, an atomic checkpoint write per step (temp file + fsync + rename) and the event log.
+// step. The executor returns at once, so the time measured is the engine's own: scheduling,
+// events, and a step commit per step (one append to the run's events.jsonl [+ fdatasync]).
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,7 @@ async function measure(name, graph, { fsync, concurrency }) {
       'run.json bytes': statSync(join(runDir, 'run.json')).size,
       'events.jsonl bytes': statSync(join(runDir, 'events.jsonl')).size,
       'run dir bytes': dirBytes(runDir),
+      'bytes/step': Math.round(dirBytes(runDir) / graph.steps.length),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -100,6 +101,7 @@ console.log(
 console.table(rows);
 console.log(
   'overhead ms/step = wall time / steps with an executor that returns at once: scheduling, events,\n' +
-    'one atomic checkpoint per step (write temp file [+ fsync] + rename), and the events.jsonl log.\n' +
-    'bytes/checkpoint = size of one steps/<step-id>.json (result + attempts) on disk.',
+    'and one step commit per step (an append to events.jsonl [+ fdatasync]; its step-end line is the\n' +
+    "step's checkpoint). run.json = the record (graph, history, outcome), replaced atomically (here\n" +
+    'when the run starts and when it stops); bytes/step = run dir bytes (run.json + events.jsonl) / steps.',
 );
