@@ -50,8 +50,10 @@ export function eventLine(event: RunEvent): string {
       break;
     case 'step-usage':
       omitFirstAttempt(line);
-      omitDerived(line, 'costDeltaUsd', event.usage.costUsd);
-      omitDerived(line, 'tokensDelta', event.usage.inputTokens + event.usage.outputTokens);
+      if (event.usage !== undefined) {
+        omitDerived(line, 'costDeltaUsd', event.usage.costUsd);
+        omitDerived(line, 'tokensDelta', event.usage.inputTokens + event.usage.outputTokens);
+      }
       break;
     case 'step-end':
       compactStepEnd(line, event);
@@ -86,9 +88,13 @@ export function readEventLine(text: string, runId: string): RunEvent {
       break;
     case 'step-usage': {
       restoreFirstAttempt(line);
-      const usage = line.usage as { inputTokens: number; outputTokens: number; costUsd?: number };
-      restoreDerived(line, 'costDeltaUsd', usage.costUsd);
-      restoreDerived(line, 'tokensDelta', usage.inputTokens + usage.outputTokens);
+      const usage = line.usage as
+        | { inputTokens: number; outputTokens: number; costUsd?: number }
+        | undefined;
+      if (usage !== undefined) {
+        restoreDerived(line, 'costDeltaUsd', usage.costUsd);
+        restoreDerived(line, 'tokensDelta', usage.inputTokens + usage.outputTokens);
+      }
       break;
     }
     case 'step-end':
@@ -142,8 +148,9 @@ function compactStepEnd(line: Line, event: Extract<RunEvent, { type: 'step-end' 
   if (event.endedAt === event.timestamp) delete line.endedAt;
   if (event.runAttempt === 1) delete line.runAttempt;
   const result = event.result;
-  const last = event.attempts.length - 1;
-  line.attempts = event.attempts.map((attempt, index) => {
+  const attempts = event.attempts ?? [];
+  const last = attempts.length - 1;
+  line.attempts = attempts.map((attempt, index) => {
     const { agentId, via, attempt: number, success, ...rest } = attempt;
     const compact: Line = rest;
     if (agentId !== event.agentId) compact.agentId = agentId;
