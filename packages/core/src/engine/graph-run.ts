@@ -155,6 +155,7 @@ export class GraphRun implements RunView, StepRunHost {
     if (this.graph.task !== undefined && context.task === undefined) context.task = this.graph.task;
     this.context = context;
     this.#seq = stored?.lastSeq ?? 0;
+    this.#nextDelivery = this.#seq + 1;
     this.#problems = stored?.problems ?? [];
     this.#unfinishedUsage = stored?.unfinishedUsage ?? new Map();
     this.#inFlight = stored?.inFlight ?? [];
@@ -756,6 +757,31 @@ export class GraphRun implements RunView, StepRunHost {
     return { ...input, runId: this.runId, seq: this.#seq, timestamp } as RunEvent;
   }
 
+  /** The seq of the next event listeners get. */
+  #nextDelivery = 0;
+  /** Events made but held back until every earlier one was delivered (null: one that is not). */
+  readonly #heldBack = new Map<number, RunEvent | null>();
+
+  /**
+   * Hands an event to the listeners in seq order: a `step-end` is delivered once its commit
+   * is stored, and events made meanwhile (by other steps) wait for it. `null` gives up the
+   * event's place (a commit that failed).
+   */
+  #handOver(seq: number, event: RunEvent | null): void {
+    if (seq !== this.#nextDelivery) {
+      this.#heldBack.set(seq, event);
+      return;
+    }
+    if (event !== null) this.#deliver(event);
+    this.#nextDelivery += 1;
+    while (this.#heldBack.has(this.#nextDelivery)) {
+      const next = this.#heldBack.get(this.#nextDelivery)!;
+      this.#heldBack.delete(this.#nextDelivery);
+      if (next !== null) this.#deliver(next);
+      this.#nextDelivery += 1;
+    }
+  }
+
   #deliver(event: RunEvent): void {
     const events = this.events;
     if (events === undefined) return;
@@ -787,7 +813,7 @@ export class GraphRun implements RunView, StepRunHost {
         (timer as { unref?: () => void }).unref?.();
       }
     }
-    this.#deliver(event);
+    this.#handOver(event.seq, event);
   }
 
   #flushEvents(): Promise<void> | void {
@@ -1033,14 +1059,19 @@ export class GraphRun implements RunView, StepRunHost {
         events.push(endEvent);
       }
     }
-    const committed = this.checkpointer.commitStep(this.runId, checkpoint, events);
-    if (committed instanceof Promise) await committed;
-    const interrupted = this.#record.interruptedAttempts;
-    if (interrupted?.[step.id] !== undefined) {
-      const { [step.id]: _finished, ...rest } = interrupted;
-      this.#record.interruptedAttempts = rest;
+    let stored = false;
+    try {
+      const committed = this.checkpointer.commitStep(this.runId, checkpoint, events);
+      if (committed instanceof Promise) await committed;
+      stored = true;
+      const interrupted = this.#record.interruptedAttempts;
+      if (interrupted?.[step.id] !== undefined) {
+        const { [step.id]: _finished, ...rest } = interrupted;
+        this.#record.interruptedAttempts = rest;
+      }
+    } finally {
+      if (endEvent !== undefined) this.#handOver(endEvent.seq, stored ? endEvent : null);
     }
-    if (endEvent !== undefined) this.#deliver(endEvent);
   }
 
   // ---- execution --------------------------------------------------------------------------
