@@ -156,7 +156,8 @@ export class Runtime {
       checkpointer: this.checkpointer,
       hooks: strategyHooks,
       logger: this.#logger,
-      now: this.#now,
+      // Without a clock of its own, the engine's default: the system clock, read cheaply.
+      now: options.now,
       pollIntervalMs: options.pollIntervalMs ?? 100,
       owner: { pid: process.pid, hostname: HOSTNAME },
       audit: (entry) => this.#append(entry),

@@ -3,6 +3,7 @@ import { type Logger, noopLogger } from '../logger.js';
 import { parseWith } from '../validate.js';
 import { budgetSchema, estimateAgentCost } from './budget.js';
 import type { Checkpointer, RunOwner } from './checkpointer.js';
+import { systemNow } from './clock.js';
 import { parseApprovalRules } from './decisions.js';
 import type {
   AuditInput,
@@ -74,7 +75,7 @@ export class Engine {
     this.#options = options;
     this.checkpointer = options.checkpointer ?? new MemoryCheckpointer();
     this.#logger = options.logger ?? noopLogger;
-    this.#now = options.now ?? (() => new Date());
+    this.#now = options.now ?? systemNow;
   }
 
   /** Whether a run is executing in this process. */
@@ -235,8 +236,11 @@ export class Engine {
     return { via: 'requested' };
   }
 
+  #ownerOfRuns: RunOwner | undefined;
+
   #owner(): RunOwner {
-    return this.#options.owner ?? currentOwner();
+    this.#ownerOfRuns ??= this.#options.owner ?? currentOwner();
+    return this.#ownerOfRuns;
   }
 
   #deps(graph: TaskGraph, options: EngineRunOptions): GraphRunDeps {

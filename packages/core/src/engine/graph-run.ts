@@ -13,6 +13,7 @@ import {
   type StepEstimate,
 } from './budget.js';
 import type { Checkpointer, StoredSteps } from './checkpointer.js';
+import { isoClock } from './clock.js';
 import type { ApprovalRule, Decision } from './decisions.js';
 import {
   type AuditInput,
@@ -120,6 +121,8 @@ export class GraphRun implements RunView, StepRunHost {
   readonly #unfinishedUsage: StoredSteps['unfinishedUsage'];
   readonly #inFlight: readonly string[];
   readonly #storeEvents: boolean;
+  /** The time as ISO 8601 text (see {@link isoClock}). */
+  readonly #time: () => string;
   #budgetStop: BudgetRefusal | undefined;
   #seq: number;
   #started = 0;
@@ -151,6 +154,7 @@ export class GraphRun implements RunView, StepRunHost {
     this.defaultTimeoutSeconds = options.defaultTimeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS;
     this.random = options.random;
     this.#storeEvents = deps.checkpointer.storesEvents;
+    this.#time = isoClock(deps.now);
     const context: Record<string, unknown> = { ...record.context };
     if (this.graph.task !== undefined && context.task === undefined) context.task = this.graph.task;
     this.context = context;
@@ -439,7 +443,7 @@ export class GraphRun implements RunView, StepRunHost {
       await this.#saveRun();
     } else {
       // One write stores the new run as it starts; then it is ours to execute.
-      this.#record.updatedAt = this.#deps.now().toISOString();
+      this.#record.updatedAt = this.#time();
       const created = this.checkpointer.createRun(this.#record);
       if (created instanceof Promise) await created;
       this.#created = true;
@@ -539,7 +543,7 @@ export class GraphRun implements RunView, StepRunHost {
         kind: 'escalation',
         status: 'pending',
         reason: `decision ${problem.decisionId} cannot be read (${problem.message}); answer it again`,
-        createdAt: this.#deps.now().toISOString(),
+        createdAt: this.#time(),
         defaultAction: 'reject',
       };
       latest.set(stepId, blocked);
@@ -674,7 +678,7 @@ export class GraphRun implements RunView, StepRunHost {
 
   async #end(status: RunStatus, outcome: RunOutcome | undefined): Promise<RunResult> {
     this.#record.status = status;
-    this.#record.endedAt = this.#deps.now().toISOString();
+    this.#record.endedAt = this.#time();
     this.#record.spend = { ...this.#ledger.total };
     if (outcome !== undefined) {
       this.#record.outcome = {
@@ -752,7 +756,7 @@ export class GraphRun implements RunView, StepRunHost {
   #eventBuffer: RunEvent[] = [];
   #flushScheduled = false;
 
-  #make(input: EventInput, timestamp = this.#deps.now().toISOString()): RunEvent {
+  #make(input: EventInput, timestamp = this.#time()): RunEvent {
     this.#seq += 1;
     return { ...input, runId: this.runId, seq: this.#seq, timestamp } as RunEvent;
   }
@@ -848,7 +852,7 @@ export class GraphRun implements RunView, StepRunHost {
   #savesInFlight = 0;
 
   #saveRun(): Promise<void> {
-    this.#record.updatedAt = this.#deps.now().toISOString();
+    this.#record.updatedAt = this.#time();
     if (this.#savesInFlight === 0) {
       // Nothing queued: hand the record over now (a checkpointer serialises it before it returns).
       const saved = this.checkpointer.saveRun(
@@ -1026,7 +1030,7 @@ export class GraphRun implements RunView, StepRunHost {
       stepId: step.id,
       status: outcome.status,
       attempts: this.#attempts.get(step.id) ?? [],
-      endedAt: this.#deps.now().toISOString(),
+      endedAt: this.#time(),
       runAttempt: this.#record.attempts,
     };
     if (outcome.reason !== undefined) checkpoint.reason = outcome.reason;
@@ -1180,6 +1184,10 @@ export class GraphRun implements RunView, StepRunHost {
     return this.#deps.now();
   }
 
+  time(): string {
+    return this.#time();
+  }
+
   attemptStarted(step: TaskStep, candidate: StepCandidate, attempt: number): void {
     this.#emit({
       type: 'step-start',
@@ -1283,7 +1291,7 @@ export class GraphRun implements RunView, StepRunHost {
         pid,
         ...describe(pid),
         ...(command === undefined ? {} : { command }),
-        startedAt: this.#deps.now().toISOString(),
+        startedAt: this.#time(),
       };
       const processes = { ...this.#record.processes };
       processes[step.id] = [...(processes[step.id] ?? []), agentProcess];

@@ -1,4 +1,5 @@
 import { BatonError, BatonErrorCode } from '../errors.js';
+import { isoClock, systemNow } from './clock.js';
 
 /** The lifecycle states of a run (the orchestrator state machine of the spec). */
 export const RunState = {
@@ -57,6 +58,14 @@ export const RUN_TRANSITIONS: readonly TransitionRule[] = Object.freeze([
   { trigger: 'recover', from: 'error', to: 'idle' },
 ]);
 
+/** Each trigger's rule (a trigger has one). */
+const RULE_OF_TRIGGER: ReadonlyMap<string, TransitionRule> = new Map(
+  RUN_TRANSITIONS.map((rule) => [rule.trigger, rule]),
+);
+if (RULE_OF_TRIGGER.size !== RUN_TRANSITIONS.length) {
+  throw new Error('RUN_TRANSITIONS has a trigger with more than one rule');
+}
+
 /** One recorded transition. */
 export interface TransitionRecord {
   from: RunState;
@@ -113,13 +122,13 @@ export interface RunStateMachineOptions {
 export class RunStateMachine {
   #state: RunState;
   readonly #history: TransitionRecord[];
-  readonly #now: () => Date;
+  readonly #time: () => string;
   readonly #onTransition: ((record: TransitionRecord) => void) | undefined;
 
   constructor(options: RunStateMachineOptions = {}) {
     this.#state = options.state ?? RunState.IDLE;
     this.#history = [...(options.history ?? [])];
-    this.#now = options.now ?? (() => new Date());
+    this.#time = isoClock(options.now ?? systemNow);
     this.#onTransition = options.onTransition;
   }
 
@@ -135,9 +144,10 @@ export class RunStateMachine {
 
   /** The state a trigger leads to from the current state, or undefined when it is illegal. */
   target(trigger: string): RunState | undefined {
-    return RUN_TRANSITIONS.find(
-      (rule) => rule.trigger === trigger && (rule.from === this.#state || rule.from === '*'),
-    )?.to;
+    const rule = RULE_OF_TRIGGER.get(trigger);
+    return rule !== undefined && (rule.from === this.#state || rule.from === '*')
+      ? rule.to
+      : undefined;
   }
 
   /** Whether a trigger is legal in the current state. */
@@ -153,7 +163,7 @@ export class RunStateMachine {
       from: this.#state,
       to,
       trigger,
-      at: this.#now().toISOString(),
+      at: this.#time(),
       ...(data === undefined ? {} : { data }),
     };
     this.#state = to;

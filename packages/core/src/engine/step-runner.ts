@@ -58,6 +58,8 @@ export interface StepRunHost {
   /** An executor's notice about a call of this step (`AgentExecutionOptions.onNotice`). */
   notice(step: TaskStep, agentId: string, message: string): void;
   now(): Date;
+  /** {@link now} as ISO 8601 text. */
+  time(): string;
 }
 
 /** How a step's agent run ended. */
@@ -160,7 +162,7 @@ async function runCandidate(
     if (signal.aborted) throw abortReason(signal);
     attempt += 1;
     host.attemptStarted(step, candidate, attempt);
-    const startedAt = host.now().toISOString();
+    const startedAt = host.time();
     const clock = performance.now();
     const controller = new AbortController();
     const agentSignal = controller.signal;
