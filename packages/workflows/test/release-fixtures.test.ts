@@ -125,7 +125,7 @@ describe('release-blocked fixture (planted secrets, advisory, shell call, gaps)'
       'runId',
     ]);
     // The check ran as a durable run of the project (resumable with `baton runs resume`).
-    expect(json.runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
+    expect(json.runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{12}$/);
     const parsed = releaseReadinessReportSchema.parse(json);
     expect(parsed).toMatchObject({
       schemaVersion: 1,
