@@ -169,6 +169,28 @@ describe('retention and following logs', () => {
     ]);
   });
 
+  it('prunes at most once a minute per store, however many runs end (it reads every run)', async () => {
+    const dir = tempBatonDir();
+    let clock = Date.UTC(2026, 0, 1);
+    const now = (): Date => new Date(clock);
+    const executor = scriptedExecutor({});
+    const ids = async (): Promise<string[]> =>
+      (await new Runtime({ dir, retention: false }).store.list()).runs.map((run) => run.id).sort();
+    // A Runtime per run, as the SDK and the server make them.
+    const runOnce = (runId: string) =>
+      new Runtime({ dir, fsync: false, now, retention: { keepDays: 0, keepLast: 1 } }).run(
+        graphOf([{ id: 'a' }]),
+        { executor, runId },
+      );
+    await runOnce('first');
+    clock += 10_000;
+    await runOnce('second');
+    expect(await ids()).toEqual(['first', 'second']);
+    clock += 61_000;
+    await runOnce('third');
+    expect(await ids()).toEqual(['third']);
+  });
+
   it('follows a live run event by event until run-end (`baton runs logs --follow`)', async () => {
     const dir = tempBatonDir();
     const runtime = new Runtime({ dir, fsync: false });

@@ -91,8 +91,8 @@ export interface RuntimeOptions {
   fsync?: boolean | undefined;
   logger?: Logger | undefined;
   /**
-   * Retention applied (best effort) after each run stops. Default {@link DEFAULT_RETENTION};
-   * `false` keeps all.
+   * Retention applied (best effort) when a run stops, at most once a minute per store in one
+   * process (pruning reads every stored run). Default {@link DEFAULT_RETENTION}; `false` keeps all.
    */
   retention?: PruneOptions | false | undefined;
   /** How often a run looks for cancel requests and decision answers, ms. Default 100. */
@@ -101,6 +101,10 @@ export interface RuntimeOptions {
   killGraceMs?: number | undefined;
   now?: (() => Date) | undefined;
 }
+
+/** Retention runs at most this often per store (by its description) in one process. */
+const PRUNE_INTERVAL_MS = 60_000;
+const lastPruned = new Map<string, number>();
 
 /** Result of {@link Runtime.cancel}. */
 export interface CancelResult {
@@ -367,6 +371,12 @@ export class Runtime {
 
   async #applyRetention(runId: string): Promise<void> {
     if (this.#retention === undefined) return;
+    // Pruning reads every stored run: once a minute per store is enough, also for a server that
+    // makes a Runtime per run.
+    const now = this.#now().getTime();
+    const last = lastPruned.get(this.checkpointer.description);
+    if (last !== undefined && now >= last && now - last < PRUNE_INTERVAL_MS) return;
+    lastPruned.set(this.checkpointer.description, now);
     try {
       const deleted = await this.store.prune({
         ...this.#retention,
