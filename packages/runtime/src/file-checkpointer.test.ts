@@ -1,5 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeCheckpointer, sampleRun } from '@baton/checkpointer-conformance';
 import type { StepCheckpoint } from '@baton/core';
@@ -47,6 +55,47 @@ describe('FileCheckpointer: step commits with fsync', () => {
       };
       expect(unsynced.commitStep(run.id, checkpoint, [])).toBeUndefined();
       expect([...unsynced.loadSteps(run.id).steps.keys()]).toEqual(['a', 'b', 'c', 'd']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('FileCheckpointer: run locks', () => {
+  it("links a run's lock to its owner's file: whole at once, exclusive, gone on release", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'baton-checkpointer-'));
+    try {
+      const dir = join(root, '.baton');
+      const runs = join(dir, 'runs');
+      mkdirSync(runs, { recursive: true });
+      // Left by a process that was killed: removed when this process first takes a lock here.
+      const dead = { pid: 2 ** 22 + 12345, hostname: hostname() };
+      const leftover = join(runs, `.owner-${dead.hostname}-${dead.pid}`);
+      writeFileSync(leftover, JSON.stringify(dead));
+      const checkpointer = new FileCheckpointer({ dir, fsync: false });
+      const run = sampleRun();
+      checkpointer.createRun(run);
+      const owner = { pid: process.pid, hostname: hostname() };
+      const release = await checkpointer.acquireLease(run.id, owner);
+      const lock = join(runs, run.id, 'lock');
+      expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual(owner);
+      const ownerFile = join(
+        runs,
+        `.owner-${owner.hostname.replace(/[^A-Za-z0-9._-]/g, '_')}-${owner.pid}`,
+      );
+      expect(statSync(lock).ino).toBe(statSync(ownerFile).ino);
+      expect(existsSync(leftover)).toBe(false);
+      await expect(checkpointer.acquireLease(run.id, owner)).rejects.toMatchObject({
+        code: 'BATON_CONFLICT',
+      });
+      // The owner files are not runs.
+      expect((await checkpointer.listRuns()).items.map((item) => item.id)).toEqual([run.id]);
+      await release();
+      expect(existsSync(lock)).toBe(false);
+      // The next lock links the same owner file again.
+      const again = await checkpointer.acquireLease(run.id, owner);
+      expect(statSync(lock).ino).toBe(statSync(ownerFile).ino);
+      await again();
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -36,6 +36,7 @@ import {
   readEventLine,
   serializeRecord,
 } from './run-files-format.js';
+import { takeRunLock } from './run-lock.js';
 import { RUN_FILES, runDirectory } from './run-paths.js';
 
 /** A step commit waiting for its fdatasync. */
@@ -479,13 +480,8 @@ export class FileCheckpointer implements Checkpointer {
     const path = join(this.#ensure(runId), RUN_FILES.lock);
     for (let tries = 0; tries < 3; tries += 1) {
       try {
-        // Synchronous: two small writes, faster than trips through the thread pool.
-        const descriptor = openSync(path, 'wx', FILE_MODE);
-        try {
-          writeSync(descriptor, JSON.stringify(owner));
-        } finally {
-          closeSync(descriptor);
-        }
+        // Synchronous: one link, faster than a trip through the thread pool.
+        takeRunLock(join(this.dir, 'runs'), path, owner);
         return async () => {
           this.#close(runId);
           rmSync(path, { force: true });
