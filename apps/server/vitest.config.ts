@@ -4,6 +4,7 @@ import { dashboardScriptVitePlugin } from './dashboard.build.js';
 export default defineConfig({
   plugins: [dashboardScriptVitePlugin()],
   test: {
+    globalSetup: ['../../vitest.temp-dir.ts'],
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     coverage: {
       // The dashboard's DOM code runs in Chromium (test/dashboard.browser.test.ts), where Node's

@@ -7,6 +7,7 @@ export default defineConfig({
     alias: { '@baton/analyzers': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
   test: {
+    globalSetup: ['../../vitest.temp-dir.ts'],
     include: ['src/**/*.test.ts'],
     exclude: ['**/__fixtures__/**', '**/node_modules/**'],
     // Fixture projects are data for the tests, not code of this package.

@@ -6,5 +6,8 @@ export default defineConfig({
     // The README example imports the package by name; tests run it against the source.
     alias: { '@baton/config-store': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
-  test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  test: {
+    globalSetup: ['../../vitest.temp-dir.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  },
 });

@@ -6,6 +6,7 @@ export default defineConfig({
     alias: { '@baton/executors': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
   test: {
+    globalSetup: ['../../vitest.temp-dir.ts'],
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 20_000,
   },

@@ -7,5 +7,8 @@ export default defineConfig({
       '@baton/meta-orchestrator': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },
-  test: { include: ['src/**/*.test.ts'] },
+  test: {
+    globalSetup: ['../../vitest.temp-dir.ts'],
+    include: ['src/**/*.test.ts'],
+  },
 });

@@ -5,7 +5,7 @@ export default defineConfig({
   // Every test uses its own key prefix on the local Redis (see test/redis.ts).
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['test/build-once.ts'],
+    globalSetup: ['test/build-once.ts', '../../vitest.temp-dir.ts'],
     testTimeout: 60_000,
     hookTimeout: 30_000,
   },

@@ -5,5 +5,9 @@ export default defineConfig({
   resolve: {
     alias: { '@baton/runtime': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 20_000 },
+  test: {
+    globalSetup: ['../../vitest.temp-dir.ts'],
+    include: ['src/**/*.test.ts'],
+    testTimeout: 20_000,
+  },
 });

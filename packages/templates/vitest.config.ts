@@ -5,5 +5,8 @@ export default defineConfig({
   resolve: {
     alias: { '@baton/templates': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
-  test: { include: ['src/**/*.test.ts'] },
+  test: {
+    globalSetup: ['../../vitest.temp-dir.ts'],
+    include: ['src/**/*.test.ts'],
+  },
 });

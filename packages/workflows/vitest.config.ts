@@ -7,6 +7,7 @@ export default defineConfig({
     alias: { '@baton/workflows': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
   test: {
+    globalSetup: ['../../vitest.temp-dir.ts'],
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['test/fixtures/**', '**/node_modules/**'],
   },
