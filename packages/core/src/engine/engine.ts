@@ -29,7 +29,11 @@ import {
 
 /** Options of {@link Engine}. */
 export interface EngineOptions {
-  /** Where runs are kept. Default: a new {@link MemoryCheckpointer}. */
+  /**
+   * Where runs are kept. Default: a new {@link MemoryCheckpointer}, which keeps every run and its
+   * events for the engine's life (a long-lived engine on it grows with each run: delete finished
+   * runs with `checkpointer.deleteRun(id)`, or pass a durable checkpointer).
+   */
   checkpointer?: Checkpointer | undefined;
   /**
    * The rules of the graphs it runs: one set for every graph, or a lookup by graph (its

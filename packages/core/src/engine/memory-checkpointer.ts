@@ -26,7 +26,8 @@ export interface MemoryCheckpointerOptions {
 /**
  * A checkpointer that keeps everything in this process: what `@baton/strategies` runs on, and
  * the reference implementation of the {@link Checkpointer} contract. Records are kept as given
- * (not copied): the engine does not change a record after handing it over.
+ * (not copied): the engine does not change a record after handing it over. Every run stays until
+ * {@link MemoryCheckpointer.deleteRun} (about 17 KB a short run with its events, 4 KB without).
  *
  * @example
  * ```ts
