@@ -66,19 +66,37 @@ export type ApprovalRule = z.output<typeof approvalRuleSchema>;
 /** Approval rule input (defaults not yet applied). */
 export type ApprovalRuleInput = z.input<typeof approvalRuleSchema>;
 
-/** By default anything that pushes, publishes or deploys needs a person. */
+/** By default anything that pushes, publishes or deploys needs a person (frozen all through). */
 export const DEFAULT_APPROVAL_RULES: readonly ApprovalRule[] = Object.freeze([
-  {
+  Object.freeze({
     id: 'side-effects',
     reason: 'pushes, publishes or deploys',
     pattern: 'push|publish|deploy',
-    fields: ['id', 'label', 'role', 'capabilities', 'tools'],
-  },
+    fields: Object.freeze([
+      'id',
+      'label',
+      'role',
+      'capabilities',
+      'tools',
+    ]) as ApprovalRule['fields'],
+  }),
 ]);
+
+const approvalRulesSchema = z.array(approvalRuleSchema);
+let parsedDefaultRules: ApprovalRule[] | undefined;
 
 /** Validates approval rules (including their regular expressions). */
 export function parseApprovalRules(input: unknown): ApprovalRule[] {
-  const rules = parseWith(z.array(approvalRuleSchema), input, { label: 'approvalRules' });
+  // The defaults cannot change (frozen): read once, not at every run.
+  if (input === DEFAULT_APPROVAL_RULES) {
+    parsedDefaultRules ??= Object.freeze(
+      parseApprovalRules([...DEFAULT_APPROVAL_RULES]).map((rule) =>
+        Object.freeze({ ...rule, fields: Object.freeze([...rule.fields]) }),
+      ),
+    ) as ApprovalRule[];
+    return parsedDefaultRules;
+  }
+  const rules = parseWith(approvalRulesSchema, input, { label: 'approvalRules' });
   rules.forEach((rule, index) => {
     try {
       new RegExp(rule.pattern, 'i');
@@ -118,9 +136,22 @@ export function matchApprovalRule(
 ): ApprovalRule | undefined {
   if (step.kind === 'join') return undefined;
   return rules.find((rule) => {
-    const expression = new RegExp(rule.pattern, 'i');
+    const expression = ruleExpression(rule.pattern);
     return rule.fields.some((field) => expression.test(fieldText(step, field)));
   });
+}
+
+/** Rule patterns compiled once (case-insensitive, no `g` flag: `test` keeps no state). */
+const expressions = new Map<string, RegExp>();
+
+function ruleExpression(pattern: string): RegExp {
+  let expression = expressions.get(pattern);
+  if (expression === undefined) {
+    expression = new RegExp(pattern, 'i');
+    if (expressions.size >= 256) expressions.clear();
+    expressions.set(pattern, expression);
+  }
+  return expression;
 }
 
 /** What to create a decision from. */
