@@ -107,7 +107,7 @@ export function describeStrategyRole(role: StrategyRole, tier: Tier): string {
     case 'polisher':
       return 'You are stage 3 of 3 in a refinement chain (polish). The reviewed version is in your context: produce the final, polished result.';
     case 'classifier':
-      return 'You are the classifier of an adaptive team. Judge how hard the task is and report your confidence (0..1) that it is routine: above 0.8 a cheap specialist handles it, otherwise a premium specialist.';
+      return 'You are the classifier of an adaptive team. Judge how hard the task is and report your confidence (0..1) that it is routine: above the routing threshold a cheap specialist handles it, otherwise a premium specialist.';
     case 'specialist':
       return `You are the ${tier === 'CHEAP' ? 'cheap' : tier === 'PREMIUM' ? 'premium' : 'capable'} specialist of an adaptive team, chosen by the classifier; its classification is in your context. Do the whole task.`;
   }

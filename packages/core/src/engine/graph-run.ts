@@ -27,6 +27,7 @@ import {
   approvalNeeded,
   askHandler,
   createDecision,
+  DEFAULT_ESCALATION_CONFIDENCE,
   effectOf,
   escalatesFailure,
   needsConfirmation,
@@ -1137,7 +1138,8 @@ export class GraphRun implements RunView, StepRunHost {
     const { success } = outcome;
     if (success !== undefined) {
       if (needsConfirmation(step, success, this.#options.escalation)) {
-        const threshold = this.#options.escalation?.confidenceThreshold ?? 0.7;
+        const threshold =
+          this.#options.escalation?.confidenceThreshold ?? DEFAULT_ESCALATION_CONFIDENCE;
         await this.#escalate(step, {
           kind: 'low-confidence',
           reason: `risky step ${step.id} reported ${success.confidence === null ? 'no confidence' : `confidence ${success.confidence}`} < ${threshold}`,
