@@ -231,6 +231,7 @@ export type {
   AgentExecutor,
   ExecutableAgent,
 } from './executor.js';
+export { formatUsd } from './format.js';
 export { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 export { type Logger, noopLogger } from './logger.js';
 export {

@@ -1,4 +1,10 @@
-import type { Decision, RunResult, SpendTotals, TaskGraph } from '@baton/core';
+import {
+  type Decision,
+  formatUsd,
+  type RunResult,
+  type SpendTotals,
+  type TaskGraph,
+} from '@baton/core';
 import type { OutcomeRecord } from './composition.js';
 import type { PlanChoice } from './decompose.js';
 
@@ -213,10 +219,5 @@ export function buildRunReport(options: {
   };
 }
 
-/** Dollars to 4 decimals; a cost too small for them keeps two significant digits (never `$0.0000`). */
-export function usd(value: number | null): string {
-  if (value === null) return 'unknown';
-  if (value > 0 && value < 0.0001)
-    return `$${value.toFixed(Math.min(20, 1 - Math.floor(Math.log10(value))))}`;
-  return `$${value.toFixed(4)}`;
-}
+/** Dollars to 4 decimals, never `$0.0000` for a cost (`formatUsd` of `@baton/core`). */
+export const usd: (value: number | null) => string = formatUsd;

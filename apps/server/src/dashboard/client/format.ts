@@ -1,13 +1,12 @@
 import type { RunEvent } from '@baton/core';
+import { formatUsd } from '@baton/core/format';
 import type { RunReport, TaskInfo } from '@baton/sdk';
 
 /** What the page shows where the API reports no figure. */
 export const UNKNOWN = 'unknown';
 
-/** US dollars, four decimals; `unknown` for null. */
-export function usd(value: number | null | undefined): string {
-  return typeof value === 'number' ? `$${value.toFixed(4)}` : UNKNOWN;
-}
+/** US dollars as the CLI shows them (never `$0.0000` for a cost); `unknown` for null. */
+export const usd = formatUsd;
 
 /** A count with thousands separators; `unknown` for null. */
 export function count(value: number | null | undefined): string {
