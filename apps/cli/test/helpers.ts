@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll } from 'vitest';
 import { runCli } from '../src/cli.js';
 import type { CliIo } from '../src/io.js';
 
@@ -32,15 +31,7 @@ export async function baton(
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
-const made: string[] = [];
-// The folders a test file made go when it ends (hundreds a run, else left in the temp folder).
-afterAll(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A new empty folder in the temp folder, removed when the test file ends. */
+/** A new empty folder in the test run's temp folder (removed with it: `vitest.temp-dir.ts`). */
 export function tempDir(prefix = 'baton-cli-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
+  return mkdtempSync(join(tmpdir(), prefix));
 }
