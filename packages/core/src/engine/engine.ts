@@ -101,7 +101,8 @@ export class Engine {
     checkTaskGraph(graph);
     validateRunOptions(options);
     checkBudgetIsEnforceable(graph, options);
-    const runId = options.runId ?? newRunId(this.#now());
+    const started = this.#now();
+    const runId = options.runId ?? newRunId(started);
     assertRunId(runId, 'runId');
     if (this.#active.has(runId)) {
       throw new BatonError(
@@ -109,7 +110,7 @@ export class Engine {
         `Run ${runId} is already running in this process`,
       );
     }
-    const now = this.#now().toISOString();
+    const now = started.toISOString();
     const lifecycle = options.lifecycle ?? [];
     const durable = this.checkpointer.storesEvents;
     const record: RunRecord = {
@@ -267,12 +268,20 @@ export class Engine {
   }
 }
 
-/** This process, as far as a platform-neutral module can tell. */
+let thisProcess: RunOwner | undefined;
+
+/** This process, as far as a platform-neutral module can tell (read once: the environment is slow to read). */
 function currentOwner(): RunOwner {
-  const host = globalThis as {
-    process?: { pid?: number; env?: Record<string, string | undefined> };
-  };
-  return { pid: host.process?.pid ?? 0, hostname: host.process?.env?.HOSTNAME ?? 'localhost' };
+  if (thisProcess === undefined) {
+    const host = globalThis as {
+      process?: { pid?: number; env?: Record<string, string | undefined> };
+    };
+    thisProcess = Object.freeze({
+      pid: host.process?.pid ?? 0,
+      hostname: host.process?.env?.HOSTNAME ?? 'localhost',
+    });
+  }
+  return thisProcess;
 }
 
 /** Checks the options of a start or resume; throws a `ValidationError` naming the field. */

@@ -302,16 +302,17 @@ export class GraphRun implements RunView, StepRunHost {
       }
       // Kept until it settles even after the run stopped waiting for it: a stopping run gives its
       // agents time to end their processes.
-      const settling = Promise.resolve(pending).then(
+      const settling: Promise<void> = Promise.resolve(pending).then(
         (value) => {
+          this.#settling.delete(settling);
           if (settle()) resolve(value);
         },
         (error: unknown) => {
+          this.#settling.delete(settling);
           if (settle()) reject(error);
         },
       );
       this.#settling.add(settling);
-      void settling.finally(() => this.#settling.delete(settling));
     });
   }
 
@@ -755,7 +756,11 @@ export class GraphRun implements RunView, StepRunHost {
   }
 
   #eventBuffer: RunEvent[] = [];
-  #flushScheduled = false;
+  /**
+   * The pending flush of this turn's events. Cleared when the run ends: back-to-back runs whose
+   * agents answer at once never reach the timers phase, and the timer would keep the run alive.
+   */
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   #make(input: EventInput, timestamp = this.#time()): RunEvent {
     this.#seq += 1;
@@ -809,19 +814,23 @@ export class GraphRun implements RunView, StepRunHost {
       this.#eventBuffer.push(event);
       // Stored in one write with the other events of this turn of the event loop (readers follow
       // the stream), or with the next step commit, which takes them along.
-      if (!this.#flushScheduled && (this.#created || this.#resumed)) {
-        this.#flushScheduled = true;
+      if (this.#flushTimer === undefined && (this.#created || this.#resumed)) {
         const timer = setTimeout(() => {
-          this.#flushScheduled = false;
+          this.#flushTimer = undefined;
           void this.#flushEvents();
         }, 0);
         (timer as { unref?: () => void }).unref?.();
+        this.#flushTimer = timer;
       }
     }
     this.#handOver(event.seq, event);
   }
 
   #flushEvents(): Promise<void> | void {
+    if (this.#flushTimer !== undefined) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
     if (this.#eventBuffer.length === 0) return;
     const batch = this.#eventBuffer;
     this.#eventBuffer = [];

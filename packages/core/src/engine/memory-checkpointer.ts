@@ -99,7 +99,8 @@ export class MemoryCheckpointer implements Checkpointer {
   commitStep(runId: string, checkpoint: StepCheckpoint, events: readonly RunEvent[]): void {
     const run = this.#run(runId);
     this.appendEvents(runId, events);
-    run.steps.set(checkpoint.stepId, checkpoint);
+    // With the stream kept, the steps are read from it (loadSteps).
+    if (!this.storesEvents) run.steps.set(checkpoint.stepId, checkpoint);
   }
 
   loadSteps(runId: string): StoredSteps {

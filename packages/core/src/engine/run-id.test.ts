@@ -13,4 +13,10 @@ describe('newRunId', () => {
     const ids = new Set(Array.from({ length: 100_000 }, () => newRunId(now)));
     expect(ids.size).toBe(100_000);
   });
+
+  it('follows the clock from one second to the next', () => {
+    expect(newRunId(new Date('2026-12-04T19:57:35.999Z'))).toMatch(/^20261204-195735-/);
+    expect(newRunId(new Date('2026-12-04T19:57:36.000Z'))).toMatch(/^20261204-195736-/);
+    expect(newRunId(new Date('2026-12-04T19:57:35.500Z'))).toMatch(/^20261204-195735-/);
+  });
 });
