@@ -188,6 +188,14 @@ const PRIVATE_KEY_BLOCK =
   /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g;
 
 /**
+ * The provider rules {@link redactSecrets} applies, as its own copies (made once: a pattern's
+ * `lastIndex` is state, and the rules are shared).
+ */
+const REDACTED_PATTERNS: readonly RegExp[] = SECRET_RULES.filter(
+  (rule) => rule.id !== GENERIC_RULE && rule.id !== 'secret/private-key',
+).map((rule) => new RegExp(rule.pattern.source, rule.pattern.flags));
+
+/**
  * Redacts every secret in free text (for example a model's review, which Baton does not control):
  * provider keys and tokens, quoted values assigned to suspicious names, and the body of private
  * key blocks. Nothing else is changed.
@@ -207,9 +215,8 @@ export function redactSecrets(text: string): string {
       ? `${prefix}${quote}${value}${quote}`
       : `${prefix}${quote}${redactSecret(value)}${quote}`,
   );
-  for (const rule of SECRET_RULES) {
-    if (rule.id === GENERIC_RULE || rule.id === 'secret/private-key') continue;
-    out = out.replace(new RegExp(rule.pattern.source, rule.pattern.flags), (match, ...rest) => {
+  for (const pattern of REDACTED_PATTERNS) {
+    out = out.replace(pattern, (match, ...rest) => {
       const groups = rest.at(-1) as Record<string, string> | undefined;
       const value = groups?.secret ?? match;
       return match.replace(value, redactSecret(value));

@@ -4,6 +4,7 @@ import { delay, formatEventLine, type GraphHooks, RetryableError, RunEmitter } f
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log.js';
 import { compilePlan } from './compile-plan.js';
+import { FileCheckpointer } from './file-checkpointer.js';
 import { Runtime } from './runtime.js';
 import { collect, graphOf, scriptedExecutor, tempBatonDir, waitFor } from './test-helpers.js';
 
@@ -66,7 +67,17 @@ describe('Runtime: running graphs', () => {
     const logged = readFileSync(join(dir, 'runs', 'run-1', 'events.jsonl'), 'utf8')
       .trim()
       .split('\n');
-    expect(logged).toHaveLength(seen.length);
+    // The first line is the run's record as it was created; every event follows it.
+    expect(JSON.parse(logged[0]!)).toMatchObject({
+      type: 'run-created',
+      record: { id: 'run-1', status: 'running', graph: { task: 'write docs' } },
+    });
+    expect(logged.slice(1)).toHaveLength(seen.length);
+    // run.json, written as the run ended, leaves the graph to that line.
+    expect(record.graph).toBeUndefined();
+    expect(new FileCheckpointer({ dir, fsync: false }).loadRun('run-1').graph.steps).toHaveLength(
+      3,
+    );
   });
 
   it("keeps an executor's notice about a call: a run-notice of the step, stored, and in the result", async () => {

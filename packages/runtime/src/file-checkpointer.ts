@@ -5,6 +5,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -30,14 +31,44 @@ import {
 } from '@baton/core';
 import { FILE_MODE, isProcessAlive, withFileLock, writeFileAtomic } from './fs-utils.js';
 import {
+  type CreatedRecord,
   eventLine,
   firstLine,
+  graphJson,
+  graphTextOf,
   parseRunRecord,
   readEventLine,
+  recordLine,
+  recordOfLine,
   serializeRecord,
 } from './run-files-format.js';
-import { takeRunLock } from './run-lock.js';
+import { removeLock, takeRunLock } from './run-lock.js';
 import { RUN_FILES, runDirectory } from './run-paths.js';
+
+/** The first line of a file (without its newline); undefined when there is no file. */
+function readFirstLine(path: string): string | undefined {
+  let descriptor: number;
+  try {
+    descriptor = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const chunks: Buffer[] = [];
+    const chunk = Buffer.allocUnsafe(16 * 1024);
+    for (;;) {
+      const read = readSync(descriptor, chunk, 0, chunk.length, null);
+      const end = chunk.subarray(0, read).indexOf(10);
+      if (end >= 0 || read === 0) {
+        chunks.push(Buffer.from(chunk.subarray(0, end >= 0 ? end : read)));
+        return Buffer.concat(chunks).toString('utf8');
+      }
+      chunks.push(Buffer.from(chunk.subarray(0, read)));
+    }
+  } finally {
+    closeSync(descriptor);
+  }
+}
 
 /** A step commit waiting for its fdatasync. */
 interface SyncWaiter {
@@ -57,12 +88,14 @@ export interface FileCheckpointerOptions {
 }
 
 /**
- * Runs as files under `<dir>/runs/<run-id>/`: `run.json` (the record, replaced atomically),
- * `events.jsonl` (the event stream, appended; each `step-end` line is that step's checkpoint, so a
- * commit is one append, and with fsync the steps that finish together share one fdatasync),
- * `decisions/<id>.json`, a `cancel` marker and a `lock`. Lines and record
- * leave out what they repeat and are read back whole (`run-files-format.ts`). Folders are
- * private to their owner (0700) and files readable by the owner alone (0600).
+ * Runs as files under `<dir>/runs/<run-id>/`: `events.jsonl` (first the run's record as created,
+ * then the event stream, appended; each `step-end` line is that step's checkpoint, so a commit is
+ * one append, and with fsync the steps that finish together share one fdatasync), `run.json`
+ * (the record once it changes, replaced atomically, without the graph the first line holds),
+ * `decisions/<id>.json`, a `cancel` marker and a `lock`. Lines and record leave out what they
+ * repeat and are read back whole (`run-files-format.ts`), and folders of earlier formats are
+ * read as they were written. Folders are private to their owner (0700) and files readable by
+ * the owner alone (0600).
  *
  * A last line cut short by a crash is reported as torn and ignored (that step runs again); any
  * other line, run or decision that cannot be read is reported by name, never skipped silently.
@@ -108,6 +141,11 @@ export class FileCheckpointer implements Checkpointer {
 
   // ---- runs -------------------------------------------------------------------------------
 
+  /**
+   * A new run is its folder and the first line of its `events.jsonl`, its record as created:
+   * `run.json` is written when the record changes (a short run writes it once, as it ends). Every
+   * file a run makes costs a journal entry on disk; a record replaced frees one too.
+   */
   createRun(record: RunRecord): void {
     const folder = this.runDir(record.id);
     this.#ensureRuns();
@@ -115,15 +153,54 @@ export class FileCheckpointer implements Checkpointer {
       mkdirSync(folder, { mode: 0o700 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      try {
-        statSync(join(folder, RUN_FILES.record));
+      if (this.#fileExists(join(folder, RUN_FILES.record)) || this.#hasEvents(record.id)) {
         throw new BatonError(BatonErrorCode.CONFLICT, `Run ${record.id} already exists`);
-      } catch (missing) {
-        if (BatonError.isInstance(missing)) throw missing;
       }
     }
     this.#known.add(folder);
-    this.saveRun(record);
+    const descriptor = this.#descriptor(record.id);
+    try {
+      writeSync(descriptor, `${recordLine(record)}\n`);
+      if (this.fsync) fdatasyncSync(descriptor);
+    } catch (error) {
+      this.#close(record.id);
+      throw this.#writeError(record.id, error);
+    }
+    this.#graphInEvents.set(record.id, graphJson(record.graph));
+  }
+
+  /**
+   * The graph text of each run this process executes whose record line holds the graph (its
+   * `run.json` then leaves the graph out); until its lease is released.
+   */
+  readonly #graphInEvents = new Map<string, string | undefined>();
+
+  /** Whether the run's `run.json` may leave out `graph` (it is in the run's record line, unchanged). */
+  #graphIsInEvents(record: RunRecord): boolean {
+    let text = this.#graphInEvents.get(record.id);
+    if (!this.#graphInEvents.has(record.id)) {
+      // A run created by another process (resumed here): its first line says.
+      const created = this.#createdRecord(record.id);
+      text = created === undefined ? undefined : graphTextOf(created.text);
+      this.#graphInEvents.set(record.id, text);
+    }
+    return text !== undefined && text === graphJson(record.graph);
+  }
+
+  /** The run's record line (the first line of its `events.jsonl`), when it has one. */
+  #createdRecord(runId: string): CreatedRecord | undefined {
+    const path = this.#path(runId, RUN_FILES.events);
+    const text = recordOfLine(readFirstLine(path));
+    return text === undefined ? undefined : { text, location: `${path}:1` };
+  }
+
+  #fileExists(path: string): boolean {
+    try {
+      statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   #runsReady = false;
@@ -136,7 +213,7 @@ export class FileCheckpointer implements Checkpointer {
 
   saveRun(record: RunRecord): void {
     const path = join(this.#ensure(record.id), RUN_FILES.record);
-    const text = `${serializeRecord(record)}\n`;
+    const text = `${serializeRecord(record, { graph: !this.#graphIsInEvents(record) })}\n`;
     try {
       writeFileAtomic(path, text, { fsync: this.fsync });
     } catch {
@@ -153,12 +230,16 @@ export class FileCheckpointer implements Checkpointer {
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new BatonError(BatonErrorCode.NOT_FOUND, `No run "${runId}"`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new BatonError(BatonErrorCode.STORAGE, `Could not read ${path}: ${String(error)}`);
       }
-      throw new BatonError(BatonErrorCode.STORAGE, `Could not read ${path}: ${String(error)}`);
+      // Not written yet: the record as created, in the first line of the events.
+      const created = this.#createdRecord(runId);
+      if (created === undefined)
+        throw new BatonError(BatonErrorCode.NOT_FOUND, `No run "${runId}"`);
+      return parseRunRecord(runId, created.location, created.text);
     }
-    return parseRunRecord(runId, path, text);
+    return parseRunRecord(runId, path, text, () => this.#createdRecord(runId));
   }
 
   listRuns(options: ListRunsOptions = {}): Listed<RunRecord> {
@@ -187,9 +268,11 @@ export class FileCheckpointer implements Checkpointer {
     return { items, problems };
   }
 
+  /** Whether the run's `events.jsonl` holds anything (an empty one is a run being created). */
   #hasEvents(runId: string): boolean {
     try {
-      return statSync(this.#path(runId, RUN_FILES.events)).isFile();
+      const stats = statSync(this.#path(runId, RUN_FILES.events));
+      return stats.isFile() && stats.size > 0;
     } catch {
       return false;
     }
@@ -205,6 +288,7 @@ export class FileCheckpointer implements Checkpointer {
 
   deleteRun(runId: string): void {
     this.#close(runId);
+    this.#graphInEvents.delete(runId);
     const folder = this.runDir(runId);
     rmSync(folder, { recursive: true, force: true });
     this.#known.delete(folder);
@@ -347,6 +431,8 @@ export class FileCheckpointer implements Checkpointer {
     for (let index = 0; index <= last; index += 1) {
       const line = lines[index]!;
       if (line.trim() === '') continue;
+      // The run's record as created, not an event.
+      if (index === 0 && recordOfLine(line) !== undefined) continue;
       try {
         events.push(readEventLine(line, runId));
       } catch {
@@ -484,7 +570,8 @@ export class FileCheckpointer implements Checkpointer {
         takeRunLock(join(this.dir, 'runs'), path, owner);
         return async () => {
           this.#close(runId);
-          rmSync(path, { force: true });
+          this.#graphInEvents.delete(runId);
+          removeLock(path);
         };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -501,7 +588,7 @@ export class FileCheckpointer implements Checkpointer {
           `Run ${runId} is being executed by pid ${holder.pid ?? '?'} on ${holder.hostname ?? '?'}`,
         );
       }
-      rmSync(path, { force: true });
+      removeLock(path);
     }
     throw new BatonError(BatonErrorCode.CONFLICT, `Could not take the lock of run ${runId}`);
   }

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTaskGraph, RUN_RECORD_VERSION, type RunEvent, type RunRecord } from '@baton/core';
@@ -313,42 +313,152 @@ describe('run files: run.json', () => {
   });
 });
 
-describe('run files: a run folder of the earlier format', () => {
-  const expected = JSON.parse(readFileSync(join(FORMAT_2, 'read-by-format-2.json'), 'utf8'));
+/**
+ * Run folders written by earlier versions, each read as that version read it: format 2 wrote every
+ * field; format 3 left out what lines repeat, and wrote the record, with its graph, to `run.json`
+ * as the run was created.
+ */
+const EARLIER_FORMATS = [
+  { name: 'format 2', folder: FORMAT_2, run: RUN },
+  { name: 'format 3', folder: join(here, '__fixtures__', 'run-format-3'), run: 'format-3-run' },
+];
+
+describe.each(EARLIER_FORMATS)('run files: a run folder of $name', ({ folder, run }) => {
+  // Both hold the same cancelled run, under their own run ids.
+  const read = JSON.parse(readFileSync(join(FORMAT_2, 'read-by-format-2.json'), 'utf8'));
+  const expected = {
+    ...read,
+    events: read.events.map((event: RunEvent) => ({ ...event, runId: run })),
+  };
 
   function copyOfFixture(): string {
     const dir = tempBatonDir();
-    cpSync(join(FORMAT_2, 'runs'), join(dir, 'runs'), { recursive: true });
+    cpSync(join(folder, 'runs'), join(dir, 'runs'), { recursive: true });
     return dir;
   }
 
   it('reads its events, steps and record as the earlier version read them', () => {
     const checkpointer = new FileCheckpointer({ dir: copyOfFixture(), fsync: false });
-    expect(checkpointer.readEvents(RUN)).toEqual(expected.events);
-    const stored = checkpointer.loadSteps(RUN);
+    expect(checkpointer.readEvents(run)).toEqual(expected.events);
+    const stored = checkpointer.loadSteps(run);
     expect(Object.fromEntries(stored.steps)).toEqual(expected.steps);
     expect(stored.lastSeq).toBe(17);
     expect(stored.inFlight).toEqual(['c']);
     expect(stored.problems).toEqual([]);
+    const loaded = checkpointer.loadRun(run);
     const raw = JSON.parse(readFileSync(join(FORMAT_2, 'runs', RUN, 'run.json'), 'utf8'));
-    const loaded = checkpointer.loadRun(RUN);
-    expect(loaded).toMatchObject({ status: 'cancelled', task: raw.task, history: raw.history });
+    expect(loaded).toMatchObject({
+      id: run,
+      status: 'cancelled',
+      task: raw.task,
+      history: raw.history,
+    });
     expect(loaded.interruptedAttempts).toEqual(raw.interruptedAttempts);
+    expect(loaded.graph.steps.map((step) => step.id)).toEqual(['a', 'b', 'gather', 'c', 'd']);
   });
 
   it('resumes it: only the unfinished steps run, and the stream continues in the new format', async () => {
     const dir = copyOfFixture();
     const runtime = new Runtime({ dir, fsync: false, audit: false });
     const executor = scriptedExecutor({});
-    const result = await runtime.resume(RUN, { executor }).result;
+    const result = await runtime.resume(run, { executor }).result;
     expect(result.status).toBe('succeeded');
     expect(executor.calls.map((call) => call.agentId)).toEqual(['c', 'd']);
     // The interrupted attempt of c is kept with the attempt that finished it.
     expect(result.steps.c?.attempts.map((attempt) => attempt.success)).toEqual([false, true]);
     expect(result.steps.a?.result?.confidence).toBe(0.9);
-    const stream = new FileCheckpointer({ dir, fsync: false }).readEvents(RUN);
+    const checkpointer = new FileCheckpointer({ dir, fsync: false });
+    const stream = checkpointer.readEvents(run);
     expect(stream.slice(0, 17)).toEqual(expected.events);
     expect(stream.map((event) => event.seq)).toEqual(stream.map((_, index) => index + 1));
     expect(stream.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+    // Its events have no record line: run.json keeps the graph.
+    const record = JSON.parse(readFileSync(join(dir, 'runs', run, 'run.json'), 'utf8'));
+    expect(record.graph.steps).toHaveLength(5);
+    expect(checkpointer.loadRun(run)).toMatchObject({ status: 'succeeded' });
+  });
+});
+
+describe('run files: a new run', () => {
+  const graph = createTaskGraph({
+    task: 'crash test',
+    steps: [
+      { id: 'a', agent: { id: 'a' } },
+      { id: 'b', agent: { id: 'b' }, dependsOn: ['a'] },
+    ],
+  });
+
+  it('is readable and resumable before its run.json exists (a crash right after the start)', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false, audit: false });
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const handle = runtime.start(graph, {
+      runId: 'crashed',
+      executor: (_agent, _context, { signal }) => {
+        started();
+        return new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+      },
+    });
+    await running;
+    const folder = join(dir, 'runs', 'crashed');
+    const checkpointer = new FileCheckpointer({ dir, fsync: false });
+    // One folder, its events file and the lock: the record is the events' first line.
+    expect(readdirSync(folder).sort()).toEqual(['events.jsonl', 'lock']);
+    expect(checkpointer.loadRun('crashed')).toMatchObject({
+      status: 'running',
+      task: 'crash test',
+    });
+    expect(checkpointer.listRuns().items.map((item) => item.id)).toEqual(['crashed']);
+    // What a crash leaves: copy the folder as it is now, without its lock, and resume the copy.
+    handle.cancel('test over');
+    const crashed = tempBatonDir();
+    cpSync(folder, join(crashed, 'runs', 'crashed'), {
+      recursive: true,
+      filter: (path) => !path.endsWith('lock'),
+    });
+    await handle.result;
+    const resumed = await new Runtime({ dir: crashed, fsync: false, audit: false }).resume(
+      'crashed',
+      { executor: scriptedExecutor({}) },
+    ).result;
+    expect(resumed.status).toBe('succeeded');
+    expect(Object.keys(resumed.steps)).toEqual(['a', 'b']);
+    const after = new FileCheckpointer({ dir: crashed, fsync: false });
+    expect(after.loadRun('crashed')).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(
+      JSON.parse(readFileSync(join(crashed, 'runs', 'crashed', 'run.json'), 'utf8')).graph,
+    ).toBeUndefined();
+  });
+
+  it('names a damaged record line, and a run.json whose graph has nowhere to come from', async () => {
+    const dir = tempBatonDir();
+    const runtime = new Runtime({ dir, fsync: false, audit: false });
+    await runtime.run(graph, { runId: 'done', executor: scriptedExecutor({}) });
+    const events = join(dir, 'runs', 'done', 'events.jsonl');
+    const lines = readFileSync(events, 'utf8').split('\n');
+    // The record line lost: run.json cannot be read without it.
+    writeFileSync(events, lines.slice(1).join('\n'));
+    const checkpointer = new FileCheckpointer({ dir, fsync: false });
+    expect(() => checkpointer.loadRun('done')).toThrow(
+      /run\.json has no graph, and the first line of the run's events\.jsonl is not its record/,
+    );
+    const listed = checkpointer.listRuns();
+    expect(listed.items).toEqual([]);
+    expect(listed.problems.map((problem) => problem.runId)).toEqual(['done']);
+    // A damaged record line is named, with run.json and without it.
+    writeFileSync(events, [lines[0]!.slice(0, 60), ...lines.slice(1)].join('\n'));
+    expect(() => checkpointer.loadRun('done')).toThrow(/events\.jsonl:1 is not valid JSON/);
+    rmSync(join(dir, 'runs', 'done', 'run.json'));
+    expect(() => checkpointer.loadRun('done')).toThrow(/events\.jsonl:1 is not valid JSON/);
+    expect(checkpointer.listRuns().problems[0]?.message).toMatch(
+      /events\.jsonl:1 is not valid JSON/,
+    );
+    // Its events are still read (the damaged first line is the record's, not an event).
+    expect(checkpointer.readEvents('done').at(-1)).toMatchObject({ type: 'run-end' });
   });
 });

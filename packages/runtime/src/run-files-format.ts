@@ -8,8 +8,9 @@ import {
   runRecordSchema,
 } from '@baton/core';
 
-// What the files of a run folder hold, and how they are read back: `events.jsonl` (one event a
-// line) and `run.json` (the record). Both leave out what they would repeat, and nothing else:
+// What the files of a run folder hold, and how they are read back: `events.jsonl` (the record
+// as created, then one event a line) and `run.json` (the record once it changes, without the
+// graph the first line holds). Both leave out what they would repeat, and nothing else:
 // every field left out is given back exactly (each omission is checked against the value it
 // would be read back as), so readers see the events and the record the engine wrote. Files
 // written before these omissions (every field present) are read the same way.
@@ -240,25 +241,31 @@ function derivedProgress(progress: Progress): { done: number; pending: number; p
   };
 }
 
-// ---- run.json ---------------------------------------------------------------------------------
+// ---- run.json and the record line ---------------------------------------------------------------
 
 const graphText = new WeakMap<object, string>();
 
-/**
- * The text of a `run.json`: its graph without the fields that have their default values (read
- * back with them by the schema), serialised once per graph; the task when it is the graph's;
- * and in its history, the states a trigger always leaves from and goes to.
- */
-export function serializeRecord(record: RunRecord): string {
-  let graph = graphText.get(record.graph);
-  if (graph === undefined) {
-    const strategy = record.graph.strategy;
-    graph = JSON.stringify({
-      ...record.graph,
-      steps: record.graph.steps.map((step) => compactStep(step, strategy)),
+/** A graph as `run.json` stores it, without the fields that have their default values (serialised once per graph). */
+export function graphJson(graph: RunRecord['graph']): string {
+  let text = graphText.get(graph);
+  if (text === undefined) {
+    const strategy = graph.strategy;
+    text = JSON.stringify({
+      ...graph,
+      steps: graph.steps.map((step) => compactStep(step, strategy)),
     });
-    graphText.set(record.graph, graph);
+    graphText.set(graph, text);
   }
+  return text;
+}
+
+/**
+ * The text of a record: its graph without the fields that have their default values (read back
+ * with them by the schema), or no graph at all with `graph: false` (a `run.json` whose graph is in
+ * the run's record line); the task when it is the graph's; and in its history, the states a
+ * trigger always leaves from and goes to.
+ */
+export function serializeRecord(record: RunRecord, options: { graph?: boolean } = {}): string {
   const { graph: _graph, task, history, ...rest } = record;
   const compact: Line = rest;
   if (task !== record.graph.task) compact.task = task ?? null;
@@ -267,7 +274,39 @@ export function serializeRecord(record: RunRecord): string {
     omitTransitionStates(line);
     return line;
   });
-  return `{"graph":${graph},${JSON.stringify(compact).slice(1)}`;
+  const text = JSON.stringify(compact);
+  return options.graph === false ? text : `{"graph":${graphJson(record.graph)},${text.slice(1)}`;
+}
+
+/**
+ * How the first line of a run's `events.jsonl` begins when it is the run's record as it was
+ * created: a new run is one folder and one file until its record changes (a run that ends
+ * writes `run.json` once, and that file leaves the graph to this line).
+ */
+const RECORD_LINE_START = '{"type":"run-created","record":';
+
+/** The first line of a new run's `events.jsonl` (without its newline): its record as created. */
+export function recordLine(record: RunRecord): string {
+  return `${RECORD_LINE_START}${serializeRecord(record)}}`;
+}
+
+/**
+ * The record text a line of {@link recordLine} holds (damaged when the line is: parsing it says
+ * so), or undefined when the line is not a record line.
+ */
+export function recordOfLine(line: string | undefined): string | undefined {
+  if (line === undefined || !line.startsWith(RECORD_LINE_START)) return undefined;
+  return line.slice(RECORD_LINE_START.length, -1);
+}
+
+/** The graph text of a record text (as {@link graphJson} wrote it), or undefined when it has none. */
+export function graphTextOf(recordText: string): string | undefined {
+  try {
+    const graph = (JSON.parse(recordText) as Line | null)?.graph;
+    return graph === undefined ? undefined : JSON.stringify(graph);
+  } catch {
+    return undefined;
+  }
 }
 
 const STEP_DEFAULTS: Record<string, unknown> = {
@@ -301,16 +340,35 @@ function compactStep(
   return compact;
 }
 
-/** Parses a `run.json`, naming what is wrong with it. */
-export function parseRunRecord(runId: string, path: string, text: string): RunRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new BatonError(
-      BatonErrorCode.STORAGE,
-      `${path} is not valid JSON (${firstLine(error)}): the run record is damaged`,
-    );
+/** Where a record without a graph finds it: the run's record line, when there is one. */
+export interface CreatedRecord {
+  /** The record text of the line ({@link recordOfLine}). */
+  text: string;
+  /** Where the line is, for messages (`…/events.jsonl:1`). */
+  location: string;
+}
+
+/**
+ * Parses a record (a `run.json`, or the record of a run's first line), naming what is wrong with
+ * it. A `run.json` without a graph takes the graph of `created()`, the run's record line.
+ */
+export function parseRunRecord(
+  runId: string,
+  path: string,
+  text: string,
+  created?: () => CreatedRecord | undefined,
+): RunRecord {
+  const raw = parseJson(path, text);
+  if (typeof raw === 'object' && raw !== null && (raw as Line).graph === undefined) {
+    const line = created?.();
+    if (line === undefined) {
+      throw new BatonError(
+        BatonErrorCode.STORAGE,
+        `${path} has no graph, and the first line of the run's events.jsonl is not its record: the run record is damaged`,
+      );
+    }
+    const first = parseJson(line.location, line.text);
+    (raw as Line).graph = (first as Line | null)?.graph;
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== RUN_RECORD_VERSION) {
@@ -339,6 +397,17 @@ export function parseRunRecord(runId: string, path: string, text: string): RunRe
     for (const step of parsed.data.graph.steps) step.strategy ??= strategy;
   }
   return parsed.data;
+}
+
+function parseJson(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `${path} is not valid JSON (${firstLine(error)}): the run record is damaged`,
+    );
+  }
 }
 
 /** Gives back what {@link serializeRecord} left out (before the schema checks the record). */

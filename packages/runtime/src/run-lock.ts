@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -95,5 +96,14 @@ export function takeRunLock(runsDir: string, path: string, owner: RunOwner): voi
     writeSync(descriptor, JSON.stringify({ pid: owner.pid, hostname: owner.hostname }));
   } finally {
     closeSync(descriptor);
+  }
+}
+
+/** Removes a lock file; one that is gone already is fine (one `unlink`, where `rmSync` stats it twice first). */
+export function removeLock(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }

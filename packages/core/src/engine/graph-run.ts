@@ -450,7 +450,8 @@ export class GraphRun implements RunView, StepRunHost {
       if (created instanceof Promise) await created;
       this.#created = true;
       this.#release = await this.checkpointer.acquireLease(this.runId, this.#deps.owner);
-      await this.#flushEvents();
+      // The start's transitions go with the first step commit, or on their own after this turn.
+      this.#scheduleFlush();
     }
     const finished =
       this.graph.steps.length -
@@ -814,16 +815,19 @@ export class GraphRun implements RunView, StepRunHost {
       this.#eventBuffer.push(event);
       // Stored in one write with the other events of this turn of the event loop (readers follow
       // the stream), or with the next step commit, which takes them along.
-      if (this.#flushTimer === undefined && (this.#created || this.#resumed)) {
-        const timer = setTimeout(() => {
-          this.#flushTimer = undefined;
-          void this.#flushEvents();
-        }, 0);
-        (timer as { unref?: () => void }).unref?.();
-        this.#flushTimer = timer;
-      }
+      if (this.#created || this.#resumed) this.#scheduleFlush();
     }
     this.#handOver(event.seq, event);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer !== undefined || this.#eventBuffer.length === 0) return;
+    const timer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      void this.#flushEvents();
+    }, 0);
+    (timer as { unref?: () => void }).unref?.();
+    this.#flushTimer = timer;
   }
 
   #flushEvents(): Promise<void> | void {
