@@ -7,6 +7,7 @@ import {
   type BudgetAdmission,
   BudgetGuard,
   type BudgetRefusal,
+  type BudgetTicket,
   CostLedger,
   estimateAgentCost,
   type SpendReport,
@@ -164,21 +165,27 @@ export class GraphRun implements RunView, StepRunHost {
     this.#problems = stored?.problems ?? [];
     this.#unfinishedUsage = stored?.unfinishedUsage ?? new Map();
     this.#inFlight = stored?.inFlight ?? [];
-    const known = new Set(this.graph.steps.map((step) => step.id));
-    this.#checkpoints = new Map(
-      [...(stored?.steps ?? new Map<string, StepCheckpoint>())].filter(([id]) => known.has(id)),
-    );
-    const finished = new Map<string, StepStatus>();
-    for (const [id, checkpoint] of this.#checkpoints) finished.set(id, checkpoint.status);
-    this.#scheduler = new Scheduler(this.graph, finished);
-    for (const checkpoint of this.#checkpoints.values()) {
-      this.#restoreSpend(checkpoint.stepId, checkpoint.attempts);
-    }
-    // Attempts cut short by a cancel were spent too: they count, and stay with their step.
-    for (const [stepId, attempts] of Object.entries(record.interruptedAttempts ?? {})) {
-      if (!known.has(stepId) || this.#checkpoints.has(stepId)) continue;
-      this.#attempts.set(stepId, [...attempts]);
-      this.#restoreSpend(stepId, attempts);
+    this.#checkpoints = new Map();
+    if (stored === undefined && record.interruptedAttempts === undefined) {
+      this.#scheduler = new Scheduler(this.graph);
+    } else {
+      const known = new Set(this.graph.steps.map((step) => step.id));
+      const finished = new Map<string, StepStatus>();
+      for (const [id, checkpoint] of stored?.steps ?? []) {
+        if (!known.has(id)) continue;
+        this.#checkpoints.set(id, checkpoint);
+        finished.set(id, checkpoint.status);
+      }
+      this.#scheduler = new Scheduler(this.graph, finished);
+      for (const checkpoint of this.#checkpoints.values()) {
+        this.#restoreSpend(checkpoint.stepId, checkpoint.attempts);
+      }
+      // Attempts cut short by a cancel were spent too: they count, and stay with their step.
+      for (const [stepId, attempts] of Object.entries(record.interruptedAttempts ?? {})) {
+        if (!known.has(stepId) || this.#checkpoints.has(stepId)) continue;
+        this.#attempts.set(stepId, [...attempts]);
+        this.#restoreSpend(stepId, attempts);
+      }
     }
     this.#guard = new BudgetGuard(record.budget, this.#ledger);
     this.#machine = new RunStateMachine({
@@ -952,16 +959,22 @@ export class GraphRun implements RunView, StepRunHost {
         continue;
       }
       this.#scheduler.setStatus(step.id, 'running');
-      const running = this.#executeStep(step, admission.ticket)
-        .catch((error: unknown) => this.#storageFailed(error))
-        .finally(() => {
-          this.#running.delete(step.id);
-          this.#wake?.();
-        });
-      this.#running.set(step.id, running);
+      this.#running.set(step.id, this.#runStep(step, admission.ticket));
       changed = true;
     }
     return changed;
+  }
+
+  /** Executes a step the dispatcher started; settles (never rejects) once it is done. */
+  async #runStep(step: TaskStep, ticket: BudgetTicket | undefined): Promise<void> {
+    try {
+      await this.#executeStep(step, ticket);
+    } catch (error) {
+      this.#storageFailed(error);
+    } finally {
+      this.#running.delete(step.id);
+      this.#wake?.();
+    }
   }
 
   #failedForDependents(stepId: string): boolean {
@@ -1101,10 +1114,7 @@ export class GraphRun implements RunView, StepRunHost {
     return hook(step, this, base);
   }
 
-  async #executeStep(
-    step: TaskStep,
-    ticket: import('./budget.js').BudgetTicket | undefined,
-  ): Promise<void> {
+  async #executeStep(step: TaskStep, ticket: BudgetTicket | undefined): Promise<void> {
     const startedMs = performance.now();
     const phase = step.parentId;
     if (phase !== undefined && !this.#phases.has(phase)) {

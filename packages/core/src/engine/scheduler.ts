@@ -8,12 +8,14 @@ import type { TaskGraph, TaskStep } from './task-graph.js';
  */
 export class Scheduler {
   readonly graph: TaskGraph;
-  readonly #byId = new Map<string, TaskStep>();
+  readonly #steps: readonly TaskStep[];
+  /** Each step's position in the graph, by id; the other tables are by position. */
   readonly #position = new Map<string, number>();
-  readonly #dependents = new Map<string, string[]>();
-  readonly #waitingOn = new Map<string, number>();
-  readonly #statuses = new Map<string, StepStatus>();
-  readonly #ready = new Set<string>();
+  readonly #dependents: number[][];
+  readonly #waitingOn: number[];
+  readonly #statuses: StepStatus[];
+  /** Positions of the ready steps. */
+  readonly #ready = new Set<number>();
   readonly #counts: Record<StepStatus, number> = {
     pending: 0,
     running: 0,
@@ -26,42 +28,50 @@ export class Scheduler {
   #totalWeight = 0;
 
   /** `finished` gives the status of steps that are already finished (a resume). */
-  constructor(graph: TaskGraph, finished: ReadonlyMap<string, StepStatus> = new Map()) {
+  constructor(graph: TaskGraph, finished?: ReadonlyMap<string, StepStatus>) {
     this.graph = graph;
-    graph.steps.forEach((step, index) => {
-      this.#byId.set(step.id, step);
+    const steps = graph.steps;
+    this.#steps = steps;
+    const count = steps.length;
+    this.#dependents = new Array<number[]>(count);
+    this.#waitingOn = new Array<number>(count);
+    this.#statuses = new Array<StepStatus>(count);
+    for (let index = 0; index < count; index += 1) {
+      const step = steps[index]!;
       this.#position.set(step.id, index);
-      this.#dependents.set(step.id, []);
-    });
-    for (const step of graph.steps) {
-      const status = finished.get(step.id) ?? 'pending';
-      this.#statuses.set(step.id, status);
+      this.#dependents[index] = [];
+      const status = finished?.get(step.id) ?? 'pending';
+      this.#statuses[index] = status;
       this.#counts[status] += 1;
       this.#totalWeight += step.estimatedDurationSeconds;
       if (isFinishedStatus(status)) this.#doneWeight += step.estimatedDurationSeconds;
     }
-    for (const step of graph.steps) {
+    for (let index = 0; index < count; index += 1) {
+      const dependsOn = steps[index]!.dependsOn;
       let waiting = 0;
-      const seen = step.dependsOn.length > 1 ? new Set<string>() : undefined;
-      for (const dependency of step.dependsOn) {
+      const seen = dependsOn.length > 1 ? new Set<number>() : undefined;
+      for (const dependency of dependsOn) {
+        const at = this.#position.get(dependency)!;
         if (seen !== undefined) {
-          if (seen.has(dependency)) continue;
-          seen.add(dependency);
+          if (seen.has(at)) continue;
+          seen.add(at);
         }
-        this.#dependents.get(dependency)!.push(step.id);
-        if (!isFinishedStatus(this.#statuses.get(dependency)!)) waiting += 1;
+        this.#dependents[at]!.push(index);
+        if (!isFinishedStatus(this.#statuses[at]!)) waiting += 1;
       }
-      this.#waitingOn.set(step.id, waiting);
-      if (waiting === 0 && this.#statuses.get(step.id) === 'pending') this.#ready.add(step.id);
+      this.#waitingOn[index] = waiting;
+      if (waiting === 0 && this.#statuses[index] === 'pending') this.#ready.add(index);
     }
   }
 
   step(stepId: string): TaskStep | undefined {
-    return this.#byId.get(stepId);
+    const index = this.#position.get(stepId);
+    return index === undefined ? undefined : this.#steps[index];
   }
 
   status(stepId: string): StepStatus {
-    return this.#statuses.get(stepId) ?? 'pending';
+    const index = this.#position.get(stepId);
+    return index === undefined ? 'pending' : this.#statuses[index]!;
   }
 
   /** How many steps have a status. */
@@ -72,7 +82,7 @@ export class Scheduler {
   /** Whether every step is finished. */
   get allFinished(): boolean {
     const counts = this.#counts;
-    return counts.succeeded + counts.failed + counts.skipped === this.graph.steps.length;
+    return counts.succeeded + counts.failed + counts.skipped === this.#steps.length;
   }
 
   /** Whether some step is ready. */
@@ -82,32 +92,32 @@ export class Scheduler {
 
   /** The ready steps in graph order (a snapshot: statuses may change while it is walked). */
   ready(): TaskStep[] {
-    const ids = [...this.#ready];
-    if (ids.length > 1) ids.sort((a, b) => this.#position.get(a)! - this.#position.get(b)!);
-    return ids.map((id) => this.#byId.get(id)!);
+    const positions = [...this.#ready];
+    if (positions.length > 1) positions.sort((a, b) => a - b);
+    return positions.map((index) => this.#steps[index]!);
   }
 
   /** Sets a step's status, keeping the ready set and the counters in step. */
   setStatus(stepId: string, status: StepStatus): void {
-    const previous = this.#statuses.get(stepId) ?? 'pending';
+    const index = this.#position.get(stepId);
+    if (index === undefined) return;
+    const previous = this.#statuses[index]!;
     if (previous === status) return;
-    const weight = this.#byId.get(stepId)?.estimatedDurationSeconds ?? 0;
+    const weight = this.#steps[index]!.estimatedDurationSeconds;
     this.#counts[previous] -= 1;
     this.#counts[status] += 1;
     const wasFinished = isFinishedStatus(previous);
     const isFinished = isFinishedStatus(status);
     if (wasFinished) this.#doneWeight -= weight;
     if (isFinished) this.#doneWeight += weight;
-    this.#statuses.set(stepId, status);
-    if (status === 'pending' && this.#waitingOn.get(stepId) === 0) this.#ready.add(stepId);
-    else this.#ready.delete(stepId);
+    this.#statuses[index] = status;
+    if (status === 'pending' && this.#waitingOn[index] === 0) this.#ready.add(index);
+    else this.#ready.delete(index);
     if (isFinished && !wasFinished) {
-      for (const dependent of this.#dependents.get(stepId) ?? []) {
-        const waiting = (this.#waitingOn.get(dependent) ?? 1) - 1;
-        this.#waitingOn.set(dependent, waiting);
-        if (waiting === 0 && this.#statuses.get(dependent) === 'pending') {
-          this.#ready.add(dependent);
-        }
+      for (const dependent of this.#dependents[index]!) {
+        const waiting = this.#waitingOn[dependent]! - 1;
+        this.#waitingOn[dependent] = waiting;
+        if (waiting === 0 && this.#statuses[dependent] === 'pending') this.#ready.add(dependent);
       }
     }
   }
@@ -115,7 +125,7 @@ export class Scheduler {
   /** The progress now. */
   progress(): ProgressSnapshot {
     const counts = this.#counts;
-    const total = this.graph.steps.length;
+    const total = this.#steps.length;
     const done = counts.succeeded + counts.failed + counts.skipped;
     return {
       total,
