@@ -35,10 +35,12 @@ const PROGRESS_COUNTS = ['succeeded', 'failed', 'skipped', 'running', 'awaitingD
  * follow from the others. {@link readEventLine} gives all of it back.
  */
 export function eventLine(event: RunEvent): string {
+  // What a line leaves out is set to undefined, which JSON leaves out: deleting it would turn the
+  // copy into a dictionary, slower to fill and to serialise.
   const { runId: _runId, ...line } = event as unknown as Line & { runId: string };
   const stepId = event.stepId;
   if (stepId !== undefined) {
-    if (event.agentId === stepId) delete line.agentId;
+    if (event.agentId === stepId) line.agentId = undefined;
     else if (event.agentId === undefined) line.agentId = null;
   }
   switch (event.type) {
@@ -46,7 +48,7 @@ export function eventLine(event: RunEvent): string {
       omitTransitionStates(line);
       break;
     case 'step-start':
-      if (event.label === stepId) delete line.label;
+      if (event.label === stepId) line.label = undefined;
       omitFirstAttempt(line);
       break;
     case 'step-usage':
@@ -111,8 +113,8 @@ export function readEventLine(text: string, runId: string): RunEvent {
 }
 
 function omitFirstAttempt(line: Line): void {
-  if (line.via === 'primary') delete line.via;
-  if (line.attempt === 1) delete line.attempt;
+  if (line.via === 'primary') line.via = undefined;
+  if (line.attempt === 1) line.attempt = undefined;
 }
 
 function restoreFirstAttempt(line: Line): void {
@@ -122,7 +124,7 @@ function restoreFirstAttempt(line: Line): void {
 
 /** Leaves out a field equal to what it is derived from; null stands for an absent one. */
 function omitDerived(line: Line, key: string, derived: unknown): void {
-  if (line[key] === derived) delete line[key];
+  if (line[key] === derived) line[key] = undefined;
   else if (line[key] === undefined) line[key] = null;
 }
 
@@ -134,8 +136,8 @@ function restoreDerived(line: Line, key: string, derived: unknown): void {
 function omitTransitionStates(line: Line): void {
   const rule = TRANSITION_OF.get(line.trigger as string);
   if (rule === undefined) return;
-  if (line.to === rule.to) delete line.to;
-  if (rule.from !== '*' && line.from === rule.from) delete line.from;
+  if (line.to === rule.to) line.to = undefined;
+  if (rule.from !== '*' && line.from === rule.from) line.from = undefined;
 }
 
 function restoreTransitionStates(line: Line): void {
@@ -146,8 +148,8 @@ function restoreTransitionStates(line: Line): void {
 }
 
 function compactStepEnd(line: Line, event: Extract<RunEvent, { type: 'step-end' }>): void {
-  if (event.endedAt === event.timestamp) delete line.endedAt;
-  if (event.runAttempt === 1) delete line.runAttempt;
+  if (event.endedAt === event.timestamp) line.endedAt = undefined;
+  if (event.runAttempt === 1) line.runAttempt = undefined;
   const result = event.result;
   const attempts = event.attempts ?? [];
   const last = attempts.length - 1;
@@ -159,11 +161,11 @@ function compactStepEnd(line: Line, event: Extract<RunEvent, { type: 'step-end' 
     if (number !== 1) compact.attempt = number;
     if (success !== (attempt.error === undefined)) compact.success = success;
     if (index === last && result !== undefined) {
-      if (attempt.durationSeconds === result.durationSeconds) delete compact.durationSeconds;
+      if (attempt.durationSeconds === result.durationSeconds) compact.durationSeconds = undefined;
       if (attempt.usage === undefined) {
         if (result.usage !== undefined) compact.usage = null;
       } else if (JSON.stringify(attempt.usage) === JSON.stringify(result.usage)) {
-        delete compact.usage;
+        compact.usage = undefined;
       }
     }
     return compact;
@@ -215,9 +217,9 @@ function compactProgress(progress: Progress): Progress {
   const compact = { ...progress };
   const derived = derivedProgress(progress);
   for (const key of ['done', 'pending', 'percent'] as const) {
-    if (compact[key] === derived[key]) delete compact[key];
+    if (compact[key] === derived[key]) compact[key] = undefined;
   }
-  for (const key of PROGRESS_COUNTS) if (compact[key] === 0) delete compact[key];
+  for (const key of PROGRESS_COUNTS) if (compact[key] === 0) compact[key] = undefined;
   return compact;
 }
 
