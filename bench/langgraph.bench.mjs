@@ -261,7 +261,7 @@ function batonRows(shape, graph, strategy, team) {
     define(
       'Baton',
       `runtime, FileCheckpointer, ${label}`,
-      `durable run: run.json + events.jsonl, each step committed before the next${fsync ? ', fdatasync per commit' : ''}${base === undefined ? '' : '; the same files in memory, to show what the disk costs (not durable)'}`,
+      `durable run: one events.jsonl (record and events), each step committed before the next${fsync ? ', fdatasync per commit' : ''}${base === undefined ? '' : '; the same files in memory, to show what the disk costs (not durable)'}`,
       shape,
       () => {
         const dir = join(tempDir(base), '.baton');
@@ -293,7 +293,7 @@ async function longChain() {
       what: `Baton runtime, fsync ${fsync ? 'on' : 'off'}`,
       perStep: (ms * 1000) / LONG_CHAIN,
       bytesPerStep: folderBytes(runDir) / LONG_CHAIN,
-      detail: `run.json ${fileBytes(join(runDir, 'run.json'))} B, events.jsonl ${fileBytes(join(runDir, 'events.jsonl'))} B`,
+      detail: `events.jsonl ${fileBytes(join(runDir, 'events.jsonl'))} B`,
     });
   }
   const store = sqliteStore();

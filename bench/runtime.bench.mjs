@@ -61,7 +61,6 @@ async function measure(name, graph, { fsync, concurrency }) {
       concurrency,
       'overhead ms/step': ((seconds * 1000) / graph.steps.length).toFixed(3),
       'steps/s': Math.round(graph.steps.length / seconds),
-      'run.json bytes': statSync(join(runDir, 'run.json')).size,
       'events.jsonl bytes': statSync(join(runDir, 'events.jsonl')).size,
       'run dir bytes': dirBytes(runDir),
       'bytes/step': Math.round(dirBytes(runDir) / graph.steps.length),
@@ -102,6 +101,6 @@ console.table(rows);
 console.log(
   'overhead ms/step = wall time / steps with an executor that returns at once: scheduling, events,\n' +
     'and one step commit per step (an append to events.jsonl [+ fdatasync]; its step-end line is the\n' +
-    "step's checkpoint). run.json = the record (graph, history, outcome), replaced atomically (here\n" +
-    'when the run starts and when it stops); bytes/step = run dir bytes (run.json + events.jsonl) / steps.',
+    "step's checkpoint). The record (graph, history, outcome) is a line of the same file for each\n" +
+    'version (here when the run starts and when it stops); bytes/step = run dir bytes / steps.',
 );

@@ -54,7 +54,7 @@ describe('baton run (scripted executors)', { timeout: 20_000 }, () => {
       taskPattern: 'documentation_simple',
     });
     expect(report.outcome).toMatchObject({ recorded: true, success: true, usageCount: 1 });
-    expect(existsSync(join(project, '.baton', 'runs', report.runId, 'run.json'))).toBe(true);
+    expect(existsSync(join(project, '.baton', 'runs', report.runId, 'events.jsonl'))).toBe(true);
     expect(result.stderr).toBe('');
     const shown = await batonRun(['runs', 'show', report.runId], { cwd: project });
     expect(shown.stdout).toContain(

@@ -17,6 +17,7 @@ export const BATON_LAYOUT = Object.freeze({
   serverToken: 'server-token',
   /** The files of one run's folder. */
   run: Object.freeze({
+    /** The record of a run written before its record lines went into `events.jsonl`. */
     record: 'run.json',
     events: 'events.jsonl',
     decisions: 'decisions',

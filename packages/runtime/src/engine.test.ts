@@ -39,8 +39,8 @@ describe('Runtime: running graphs', () => {
       ['b', 'succeeded', 1],
       ['c', 'succeeded', 1],
     ]);
-    expect(readdirSync(join(dir, 'runs', 'run-1')).sort()).toEqual(['events.jsonl', 'run.json']);
-    const record = JSON.parse(readFileSync(join(dir, 'runs', 'run-1', 'run.json'), 'utf8'));
+    expect(readdirSync(join(dir, 'runs', 'run-1'))).toEqual(['events.jsonl']);
+    const record = new FileCheckpointer({ dir, fsync: false }).loadRun('run-1');
     expect(record.status).toBe('succeeded');
     expect(record.state).toBe('idle');
     expect(record.history.map((entry: { trigger: string }) => entry.trigger)).toEqual([
@@ -67,17 +67,17 @@ describe('Runtime: running graphs', () => {
     const logged = readFileSync(join(dir, 'runs', 'run-1', 'events.jsonl'), 'utf8')
       .trim()
       .split('\n');
-    // The first line is the run's record as it was created; every event follows it.
+    // The first line is the run's record as it was created, the last one the record as it ended
+    // (without the graph the first one holds); every event is in between.
     expect(JSON.parse(logged[0]!)).toMatchObject({
-      type: 'run-created',
+      type: 'run-record',
       record: { id: 'run-1', status: 'running', graph: { task: 'write docs' } },
     });
-    expect(logged.slice(1)).toHaveLength(seen.length);
-    // run.json, written as the run ended, leaves the graph to that line.
-    expect(record.graph).toBeUndefined();
-    expect(new FileCheckpointer({ dir, fsync: false }).loadRun('run-1').graph.steps).toHaveLength(
-      3,
-    );
+    const last = JSON.parse(logged.at(-1)!);
+    expect(last).toMatchObject({ type: 'run-record', record: { status: 'succeeded' } });
+    expect(last.record.graph).toBeUndefined();
+    expect(logged.slice(1, -1)).toHaveLength(seen.length);
+    expect(record.graph.steps).toHaveLength(3);
   });
 
   it("keeps an executor's notice about a call: a run-notice of the step, stored, and in the result", async () => {

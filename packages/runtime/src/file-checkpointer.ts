@@ -1,6 +1,7 @@
 import {
   closeSync,
   fdatasyncSync,
+  fstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -37,6 +38,7 @@ import {
   graphJson,
   graphTextOf,
   parseRunRecord,
+  RECORD_LINE_START,
   readEventLine,
   recordLine,
   recordOfLine,
@@ -45,8 +47,8 @@ import {
 import { removeLock, takeRunLock } from './run-lock.js';
 import { RUN_FILES, runDirectory } from './run-paths.js';
 
-/** The first line of a file (without its newline); undefined when there is no file. */
-function readFirstLine(path: string): string | undefined {
+/** What `read` makes of a file opened for reading; undefined when there is no file. */
+function withFile<T>(path: string, read: (descriptor: number) => T): T | undefined {
   let descriptor: number;
   try {
     descriptor = openSync(path, 'r');
@@ -54,20 +56,58 @@ function readFirstLine(path: string): string | undefined {
     return undefined;
   }
   try {
+    return read(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/** The first line of a file (without its newline); undefined when there is no file. */
+function readFirstLine(path: string): string | undefined {
+  return withFile(path, (descriptor) => {
     const chunks: Buffer[] = [];
     const chunk = Buffer.allocUnsafe(16 * 1024);
     for (;;) {
       const read = readSync(descriptor, chunk, 0, chunk.length, null);
       const end = chunk.subarray(0, read).indexOf(10);
-      if (end >= 0 || read === 0) {
-        chunks.push(Buffer.from(chunk.subarray(0, end >= 0 ? end : read)));
-        return Buffer.concat(chunks).toString('utf8');
-      }
-      chunks.push(Buffer.from(chunk.subarray(0, read)));
+      chunks.push(Buffer.from(chunk.subarray(0, end >= 0 ? end : read)));
+      if (end >= 0 || read === 0) return Buffer.concat(chunks).toString('utf8');
     }
-  } finally {
-    closeSync(descriptor);
-  }
+  });
+}
+
+/**
+ * The record text of the last whole run-record line of a file (`recordOfLine`), reading from its
+ * end; a last line cut short by a crash is passed over (the record before it holds).
+ */
+function readLastRecordLine(path: string): string | undefined {
+  return withFile(path, (descriptor) => {
+    let start = fstatSync(descriptor).size;
+    let tail = Buffer.alloc(0);
+    const needle = Buffer.from(`\n${RECORD_LINE_START}`);
+    const first = needle.subarray(1);
+    while (start > 0) {
+      const from = Math.max(0, start - 64 * 1024);
+      const chunk = Buffer.allocUnsafe(start - from);
+      readSync(descriptor, chunk, 0, chunk.length, from);
+      tail = Buffer.concat([chunk, tail]);
+      start = from;
+      let before = tail.length;
+      for (;;) {
+        const at = tail.lastIndexOf(needle, before);
+        // At the file's start, the first line has no newline before it.
+        const atFileStart = start === 0 && tail.subarray(0, first.length).equals(first);
+        const lineStart = at >= 0 ? at + 1 : atFileStart ? 0 : -1;
+        if (lineStart < 0) break;
+        const lineEnd = tail.indexOf(10, lineStart);
+        if (lineEnd >= 0) return recordOfLine(tail.toString('utf8', lineStart, lineEnd));
+        // Cut short: the one before it, in what was read or in the next chunk back.
+        if (at <= 0) break;
+        before = at - 1;
+      }
+    }
+    return undefined;
+  });
 }
 
 /** A step commit waiting for its fdatasync. */
@@ -88,14 +128,14 @@ export interface FileCheckpointerOptions {
 }
 
 /**
- * Runs as files under `<dir>/runs/<run-id>/`: `events.jsonl` (first the run's record as created,
- * then the event stream, appended; each `step-end` line is that step's checkpoint, so a commit is
- * one append, and with fsync the steps that finish together share one fdatasync), `run.json`
- * (the record once it changes, replaced atomically, without the graph the first line holds),
- * `decisions/<id>.json`, a `cancel` marker and a `lock`. Lines and record leave out what they
- * repeat and are read back whole (`run-files-format.ts`), and folders of earlier formats are
- * read as they were written. Folders are private to their owner (0700) and files readable by
- * the owner alone (0600).
+ * Runs as files under `<dir>/runs/<run-id>/`: `events.jsonl`, appended, holds the run's record
+ * (a line for each version: the first as created, with the graph; the last one is the record)
+ * and its event stream (each `step-end` line is that step's checkpoint, so a commit is one
+ * append, and with fsync the steps that finish together share one fdatasync); then
+ * `decisions/<id>.json`, a `cancel` marker and a `lock`. Lines leave out what they repeat and are
+ * read back whole (`run-files-format.ts`); folders of earlier formats, whose record is
+ * `run.json`, are read and resumed as they were written. Folders are private to their owner
+ * (0700) and files readable by the owner alone (0600).
  *
  * A last line cut short by a crash is reported as torn and ignored (that step runs again); any
  * other line, run or decision that cannot be read is reported by name, never skipped silently.
@@ -142,9 +182,11 @@ export class FileCheckpointer implements Checkpointer {
   // ---- runs -------------------------------------------------------------------------------
 
   /**
-   * A new run is its folder and the first line of its `events.jsonl`, its record as created:
-   * `run.json` is written when the record changes (a short run writes it once, as it ends). Every
-   * file a run makes costs a journal entry on disk; a record replaced frees one too.
+   * A new run is its folder and its `events.jsonl`, whose first line is its record as created;
+   * each later version of the record is a line appended to the same file (without the graph the
+   * first line holds), and the last one is the record. Every file a run makes costs a journal
+   * entry on disk, and a file replaced frees a block: a short run makes one file and replaces
+   * none. Folders of earlier formats keep their `run.json`, replaced atomically as before.
    */
   createRun(record: RunRecord): void {
     const folder = this.runDir(record.id);
@@ -158,36 +200,42 @@ export class FileCheckpointer implements Checkpointer {
       }
     }
     this.#known.add(folder);
-    const descriptor = this.#descriptor(record.id);
+    this.#appendRecord(record.id, recordLine(record));
+    this.#firstGraph.set(record.id, graphJson(record.graph));
+  }
+
+  #appendRecord(runId: string, line: string): void {
+    const descriptor = this.#descriptor(runId);
     try {
-      writeSync(descriptor, `${recordLine(record)}\n`);
+      writeSync(descriptor, `${line}\n`);
       if (this.fsync) fdatasyncSync(descriptor);
     } catch (error) {
-      this.#close(record.id);
-      throw this.#writeError(record.id, error);
+      this.#close(runId);
+      throw this.#writeError(runId, error);
     }
-    this.#graphInEvents.set(record.id, graphJson(record.graph));
   }
 
   /**
-   * The graph text of each run this process executes whose record line holds the graph (its
-   * `run.json` then leaves the graph out); until its lease is released.
+   * Per run this process executes (until its lease is released): the graph text of its first
+   * record line, or null for a folder of an earlier format (its record is `run.json`).
    */
-  readonly #graphInEvents = new Map<string, string | undefined>();
+  readonly #firstGraph = new Map<string, string | null>();
 
-  /** Whether the run's `run.json` may leave out `graph` (it is in the run's record line, unchanged). */
-  #graphIsInEvents(record: RunRecord): boolean {
-    let text = this.#graphInEvents.get(record.id);
-    if (!this.#graphInEvents.has(record.id)) {
-      // A run created by another process (resumed here): its first line says.
-      const created = this.#createdRecord(record.id);
-      text = created === undefined ? undefined : graphTextOf(created.text);
-      this.#graphInEvents.set(record.id, text);
+  /** {@link #firstGraph} of a run, read from its folder the first time. */
+  #firstGraphOf(runId: string): string | null | undefined {
+    if (this.#firstGraph.has(runId)) return this.#firstGraph.get(runId);
+    const created = this.#createdRecord(runId);
+    let graph: string | null | undefined;
+    if (created !== undefined) graph = graphTextOf(created.text) ?? null;
+    else if (this.#fileExists(this.#path(runId, RUN_FILES.record)) || this.#hasEvents(runId)) {
+      graph = null;
     }
-    return text !== undefined && text === graphJson(record.graph);
+    // Nothing stored yet: the first record written starts the run's events.
+    if (graph !== undefined) this.#firstGraph.set(runId, graph);
+    return graph;
   }
 
-  /** The run's record line (the first line of its `events.jsonl`), when it has one. */
+  /** The run's first record line (the first line of its `events.jsonl`), when it has one. */
   #createdRecord(runId: string): CreatedRecord | undefined {
     const path = this.#path(runId, RUN_FILES.events);
     const text = recordOfLine(readFirstLine(path));
@@ -212,8 +260,16 @@ export class FileCheckpointer implements Checkpointer {
   }
 
   saveRun(record: RunRecord): void {
+    const firstGraph = this.#firstGraphOf(record.id);
+    if (firstGraph !== null) {
+      this.#ensure(record.id);
+      const graph = firstGraph === undefined || firstGraph !== graphJson(record.graph);
+      this.#appendRecord(record.id, recordLine(record, { graph }));
+      if (firstGraph === undefined) this.#firstGraph.set(record.id, graphJson(record.graph));
+      return;
+    }
     const path = join(this.#ensure(record.id), RUN_FILES.record);
-    const text = `${serializeRecord(record, { graph: !this.#graphIsInEvents(record) })}\n`;
+    const text = `${serializeRecord(record)}\n`;
     try {
       writeFileAtomic(path, text, { fsync: this.fsync });
     } catch {
@@ -225,21 +281,24 @@ export class FileCheckpointer implements Checkpointer {
   }
 
   loadRun(runId: string): RunRecord {
+    const created = this.#createdRecord(runId);
+    if (created !== undefined) {
+      // The last record line is the record; the first one holds the graph.
+      const events = this.#path(runId, RUN_FILES.events);
+      const last = readLastRecordLine(events) ?? created.text;
+      return parseRunRecord(runId, `the last run record of ${events}`, last, () => created);
+    }
     const path = this.#path(runId, RUN_FILES.record);
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new BatonError(BatonErrorCode.STORAGE, `Could not read ${path}: ${String(error)}`);
-      }
-      // Not written yet: the record as created, in the first line of the events.
-      const created = this.#createdRecord(runId);
-      if (created === undefined)
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new BatonError(BatonErrorCode.NOT_FOUND, `No run "${runId}"`);
-      return parseRunRecord(runId, created.location, created.text);
+      }
+      throw new BatonError(BatonErrorCode.STORAGE, `Could not read ${path}: ${String(error)}`);
     }
-    return parseRunRecord(runId, path, text, () => this.#createdRecord(runId));
+    return parseRunRecord(runId, path, text);
   }
 
   listRuns(options: ListRunsOptions = {}): Listed<RunRecord> {
@@ -288,7 +347,7 @@ export class FileCheckpointer implements Checkpointer {
 
   deleteRun(runId: string): void {
     this.#close(runId);
-    this.#graphInEvents.delete(runId);
+    this.#firstGraph.delete(runId);
     const folder = this.runDir(runId);
     rmSync(folder, { recursive: true, force: true });
     this.#known.delete(folder);
@@ -431,8 +490,8 @@ export class FileCheckpointer implements Checkpointer {
     for (let index = 0; index <= last; index += 1) {
       const line = lines[index]!;
       if (line.trim() === '') continue;
-      // The run's record as created, not an event.
-      if (index === 0 && recordOfLine(line) !== undefined) continue;
+      // A version of the run's record, not an event.
+      if (recordOfLine(line) !== undefined) continue;
       try {
         events.push(readEventLine(line, runId));
       } catch {
@@ -570,7 +629,7 @@ export class FileCheckpointer implements Checkpointer {
         takeRunLock(join(this.dir, 'runs'), path, owner);
         return async () => {
           this.#close(runId);
-          this.#graphInEvents.delete(runId);
+          this.#firstGraph.delete(runId);
           removeLock(path);
         };
       } catch (error) {

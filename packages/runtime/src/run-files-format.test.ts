@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTaskGraph, RUN_RECORD_VERSION, type RunEvent, type RunRecord } from '@baton/core';
@@ -388,7 +388,7 @@ describe('run files: a new run', () => {
     ],
   });
 
-  it('is readable and resumable before its run.json exists (a crash right after the start)', async () => {
+  it('is readable and resumable mid-run: its record is the first line of its events (a crash while an agent works)', async () => {
     const dir = tempBatonDir();
     const runtime = new Runtime({ dir, fsync: false, audit: false });
     let started!: () => void;
@@ -407,7 +407,7 @@ describe('run files: a new run', () => {
     await running;
     const folder = join(dir, 'runs', 'crashed');
     const checkpointer = new FileCheckpointer({ dir, fsync: false });
-    // One folder, its events file and the lock: the record is the events' first line.
+    // One folder, its events file and the lock.
     expect(readdirSync(folder).sort()).toEqual(['events.jsonl', 'lock']);
     expect(checkpointer.loadRun('crashed')).toMatchObject({
       status: 'running',
@@ -430,35 +430,95 @@ describe('run files: a new run', () => {
     expect(Object.keys(resumed.steps)).toEqual(['a', 'b']);
     const after = new FileCheckpointer({ dir: crashed, fsync: false });
     expect(after.loadRun('crashed')).toMatchObject({ status: 'succeeded', attempts: 2 });
-    expect(
-      JSON.parse(readFileSync(join(crashed, 'runs', 'crashed', 'run.json'), 'utf8')).graph,
-    ).toBeUndefined();
+    expect(readdirSync(join(crashed, 'runs', 'crashed'))).toEqual(['events.jsonl']);
+    // Each version of the record is a line; only the first holds the graph.
+    const records = readFileSync(join(crashed, 'runs', 'crashed', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.type === 'run-record');
+    expect(records.length).toBeGreaterThan(1);
+    expect(records.map((line) => line.record.graph !== undefined)).toEqual(
+      records.map((_, index) => index === 0),
+    );
+    expect(records.at(-1).record.status).toBe('succeeded');
   });
 
-  it('names a damaged record line, and a run.json whose graph has nowhere to come from', async () => {
+  it('reads the last whole record: one cut short by a crash is passed over, a damaged one named', async () => {
     const dir = tempBatonDir();
     const runtime = new Runtime({ dir, fsync: false, audit: false });
     await runtime.run(graph, { runId: 'done', executor: scriptedExecutor({}) });
     const events = join(dir, 'runs', 'done', 'events.jsonl');
-    const lines = readFileSync(events, 'utf8').split('\n');
-    // The record line lost: run.json cannot be read without it.
-    writeFileSync(events, lines.slice(1).join('\n'));
+    const lines = readFileSync(events, 'utf8').trim().split('\n');
     const checkpointer = new FileCheckpointer({ dir, fsync: false });
-    expect(() => checkpointer.loadRun('done')).toThrow(
-      /run\.json has no graph, and the first line of the run's events\.jsonl is not its record/,
-    );
+    expect(checkpointer.loadRun('done').status).toBe('succeeded');
+    // The final record cut short: the run reads as it was before it (running, so resumable).
+    writeFileSync(events, `${lines.slice(0, -1).join('\n')}\n${lines.at(-1)!.slice(0, 80)}`);
+    expect(checkpointer.loadRun('done')).toMatchObject({ status: 'running', task: 'crash test' });
+    expect(checkpointer.listRuns().items.map((item) => item.id)).toEqual(['done']);
+    // Its events are all there: the cut line was a record, not an event.
+    expect(checkpointer.loadSteps('done').problems).toEqual([]);
+    expect(checkpointer.readEvents('done').at(-1)).toMatchObject({ type: 'run-end' });
+    // A damaged first record (which holds the graph) is named, in loading and in the list.
+    writeFileSync(events, `${[lines[0]!.slice(0, 60), ...lines.slice(1)].join('\n')}\n`);
+    expect(() => checkpointer.loadRun('done')).toThrow(/events\.jsonl:1 is not valid JSON/);
     const listed = checkpointer.listRuns();
     expect(listed.items).toEqual([]);
-    expect(listed.problems.map((problem) => problem.runId)).toEqual(['done']);
-    // A damaged record line is named, with run.json and without it.
-    writeFileSync(events, [lines[0]!.slice(0, 60), ...lines.slice(1)].join('\n'));
-    expect(() => checkpointer.loadRun('done')).toThrow(/events\.jsonl:1 is not valid JSON/);
-    rmSync(join(dir, 'runs', 'done', 'run.json'));
-    expect(() => checkpointer.loadRun('done')).toThrow(/events\.jsonl:1 is not valid JSON/);
-    expect(checkpointer.listRuns().problems[0]?.message).toMatch(
-      /events\.jsonl:1 is not valid JSON/,
+    expect(listed.problems[0]?.message).toMatch(/events\.jsonl:1 is not valid JSON/);
+    // A first record without a graph: nothing to take the graph from.
+    writeFileSync(
+      events,
+      `${['{"type":"run-record","record":{}}', ...lines.slice(1)].join('\n')}\n`,
     );
-    // Its events are still read (the damaged first line is the record's, not an event).
-    expect(checkpointer.readEvents('done').at(-1)).toMatchObject({ type: 'run-end' });
+    expect(() => checkpointer.loadRun('done')).toThrow(
+      /the last run record of .*events\.jsonl has no graph, and .*events\.jsonl:1 has none either/,
+    );
+  });
+
+  it('finds the last record behind a long stream of events and across chunk boundaries', () => {
+    const dir = tempBatonDir();
+    const checkpointer = new FileCheckpointer({ dir, fsync: false });
+    // A first record line of about 100 KB (a long graph), longer than the chunks read back.
+    const ids = Array.from({ length: 1500 }, (_, index) => `step-${index}`);
+    const long = createTaskGraph({
+      steps: ids.map((id, index) => ({
+        id,
+        agent: { id },
+        dependsOn: index === 0 ? [] : [ids[index - 1]!],
+      })),
+    });
+    const created: RunRecord = {
+      version: RUN_RECORD_VERSION,
+      id: 'long',
+      createdAt: at(1),
+      updatedAt: at(1),
+      status: 'running',
+      state: 'monitoring',
+      history: [],
+      graph: long,
+      context: {},
+      budget: {},
+      concurrency: 1,
+      attempts: 1,
+    };
+    checkpointer.createRun(created);
+    const stream = (from: number) =>
+      Array.from({ length: 3000 }, (_, index) => ({
+        ...base(from + index),
+        runId: 'long',
+        type: 'run-notice',
+        message: `notice ${from + index} ${'x'.repeat(40)}`,
+      })) as unknown as RunEvent[];
+    checkpointer.appendEvents('long', stream(1));
+    expect(checkpointer.loadRun('long')).toEqual(created);
+    const paused = { ...created, status: 'paused' as const, updatedAt: at(2) };
+    checkpointer.saveRun(paused);
+    checkpointer.appendEvents('long', stream(3001));
+    expect(checkpointer.loadRun('long')).toEqual(paused);
+    // A later record cut short at the end of the file: the one before it holds.
+    const events = join(dir, 'runs', 'long', 'events.jsonl');
+    writeFileSync(events, `${readFileSync(events, 'utf8')}{"type":"run-record","record":{"versi`);
+    expect(checkpointer.loadRun('long')).toEqual(paused);
+    expect(checkpointer.readEvents('long')).toHaveLength(6000);
   });
 });

@@ -8,9 +8,10 @@ import {
   runRecordSchema,
 } from '@baton/core';
 
-// What the files of a run folder hold, and how they are read back: `events.jsonl` (the record
-// as created, then one event a line) and `run.json` (the record once it changes, without the
-// graph the first line holds). Both leave out what they would repeat, and nothing else:
+// What the files of a run folder hold, and how they are read back: `events.jsonl` (one event a
+// line, and a line for each version of the run's record: the first line as created, the last one
+// the record now) and, in folders of earlier formats, `run.json` (the record). Both leave out
+// what they would repeat, and nothing else:
 // every field left out is given back exactly (each omission is checked against the value it
 // would be read back as), so readers see the events and the record the engine wrote. Files
 // written before these omissions (every field present) are read the same way.
@@ -263,8 +264,8 @@ export function graphJson(graph: RunRecord['graph']): string {
 
 /**
  * The text of a record: its graph without the fields that have their default values (read back
- * with them by the schema), or no graph at all with `graph: false` (a `run.json` whose graph is in
- * the run's record line); the task when it is the graph's; and in its history, the states a
+ * with them by the schema), or no graph at all with `graph: false` (a later record line: the
+ * first one holds the graph); the task when it is the graph's; and in its history, the states a
  * trigger always leaves from and goes to.
  */
 export function serializeRecord(record: RunRecord, options: { graph?: boolean } = {}): string {
@@ -281,15 +282,15 @@ export function serializeRecord(record: RunRecord, options: { graph?: boolean } 
 }
 
 /**
- * How the first line of a run's `events.jsonl` begins when it is the run's record as it was
- * created: a new run is one folder and one file until its record changes (a run that ends
- * writes `run.json` once, and that file leaves the graph to this line).
+ * How a line of `events.jsonl` begins when it is a version of the run's record: the first line
+ * (the record as created, with the graph), and one more each time the record changes (without
+ * the graph, unless it changed); the last one is the record.
  */
-const RECORD_LINE_START = '{"type":"run-created","record":';
+export const RECORD_LINE_START = '{"type":"run-record","record":';
 
-/** The first line of a new run's `events.jsonl` (without its newline): its record as created. */
-export function recordLine(record: RunRecord): string {
-  return `${RECORD_LINE_START}${serializeRecord(record)}}`;
+/** A run-record line of `events.jsonl` (without its newline); `graph: false` leaves the graph out. */
+export function recordLine(record: RunRecord, options: { graph?: boolean } = {}): string {
+  return `${RECORD_LINE_START}${serializeRecord(record, options)}}`;
 }
 
 /**
@@ -351,8 +352,8 @@ export interface CreatedRecord {
 }
 
 /**
- * Parses a record (a `run.json`, or the record of a run's first line), naming what is wrong with
- * it. A `run.json` without a graph takes the graph of `created()`, the run's record line.
+ * Parses a record (a `run.json`, or the record of a run-record line), naming what is wrong with
+ * it. A record without a graph takes the graph of `created()`, the run's first record line.
  */
 export function parseRunRecord(
   runId: string,
@@ -363,14 +364,15 @@ export function parseRunRecord(
   const raw = parseJson(path, text);
   if (typeof raw === 'object' && raw !== null && (raw as Line).graph === undefined) {
     const line = created?.();
-    if (line === undefined) {
+    const graph =
+      line === undefined ? undefined : (parseJson(line.location, line.text) as Line | null)?.graph;
+    if (graph === undefined) {
       throw new BatonError(
         BatonErrorCode.STORAGE,
-        `${path} has no graph, and the first line of the run's events.jsonl is not its record: the run record is damaged`,
+        `${path} has no graph, and ${line === undefined ? "the run's events.jsonl does not begin with its first record" : `${line.location} has none either`}: the run record is damaged`,
       );
     }
-    const first = parseJson(line.location, line.text);
-    (raw as Line).graph = (first as Line | null)?.graph;
+    (raw as Line).graph = graph;
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== RUN_RECORD_VERSION) {

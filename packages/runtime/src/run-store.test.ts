@@ -45,23 +45,26 @@ describe('RunStore', () => {
     await expect(store.show('../etc')).rejects.toThrow('runId');
   });
 
-  it('writes a run as its record and one event log, private to the owner, no temporary files left behind', async () => {
+  it('writes a run as one file, its records and events, private to the owner, no temporary files left behind', async () => {
     const dir = tempBatonDir();
     await runs(dir, ['r1']);
-    expect(readdirSync(join(dir, 'runs', 'r1')).sort()).toEqual(['events.jsonl', 'run.json']);
-    for (const file of ['events.jsonl', 'run.json']) {
-      expect(statSync(join(dir, 'runs', 'r1', file)).mode & 0o777).toBe(0o600);
-    }
+    expect(readdirSync(join(dir, 'runs', 'r1'))).toEqual(['events.jsonl']);
+    expect(statSync(join(dir, 'runs', 'r1', 'events.jsonl')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'runs', 'r1')).mode & 0o777).toBe(0o700);
     const size = new FileCheckpointer({ dir }).runBytes('r1');
-    expect(size.files).toBe(2);
+    expect(size.files).toBe(1);
     expect(size.bytes).toBeGreaterThan(100);
   });
 
   it('reports unreadable runs and event lines by name instead of treating them as absent', async () => {
     const dir = tempBatonDir();
     await runs(dir, ['r1', 'r2']);
-    writeFileSync(join(dir, 'runs', 'r2', 'run.json'), '{ "version": 2, "id": "r2", "trunc');
+    // r2's last record damaged (a whole line, not one cut short at the end).
+    const records = join(dir, 'runs', 'r2', 'events.jsonl');
+    writeFileSync(
+      records,
+      `${readFileSync(records, 'utf8')}{"type":"run-record","record":{ "version": 2, "trunc}\n`,
+    );
     const events = join(dir, 'runs', 'r1', 'events.jsonl');
     const lines = readFileSync(events, 'utf8').split('\n');
     const stepA = lines.findIndex(
@@ -76,7 +79,8 @@ describe('RunStore', () => {
       ['corrupt', 'run r2'],
       ['corrupt', 'events of run r1'],
     ]);
-    expect(problems[0]!.message).toContain('r2/run.json is not valid JSON');
+    expect(problems[0]!.message).toContain('the last run record of');
+    expect(problems[0]!.message).toContain('r2/events.jsonl is not valid JSON');
     expect(problems[1]!.message).toContain(`line ${stepA + 1} of`);
     await expect(store.show('r2')).rejects.toThrow('the run record is damaged');
     const details = await store.show('r1');
