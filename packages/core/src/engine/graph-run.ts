@@ -196,6 +196,7 @@ export class GraphRun implements RunView, StepRunHost {
         this.#record.state = transition.to;
         // The machine's own list: a stored copy is made when the record is saved.
         this.#record.history = this.#machine.history as RunRecord['history'];
+        if (!this.#wants('state-change')) return;
         this.#emit({
           type: 'state-change',
           from: transition.from,
@@ -770,9 +771,14 @@ export class GraphRun implements RunView, StepRunHost {
    */
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** The event of an input, which is always a new object of the caller's: completed in place. */
   #make(input: EventInput, timestamp = this.#time()): RunEvent {
     this.#seq += 1;
-    return { ...input, runId: this.runId, seq: this.#seq, timestamp } as RunEvent;
+    const event = input as RunEvent;
+    event.runId = this.runId;
+    event.seq = this.#seq;
+    event.timestamp = timestamp;
+    return event;
   }
 
   /** The seq of the next event listeners get. */
@@ -1214,6 +1220,7 @@ export class GraphRun implements RunView, StepRunHost {
   }
 
   attemptStarted(step: TaskStep, candidate: StepCandidate, attempt: number): void {
+    if (!this.#wants('step-start')) return;
     this.#emit({
       type: 'step-start',
       stepId: step.id,
