@@ -159,13 +159,8 @@ export class RunStateMachine {
   transition(trigger: RunTrigger, data?: Record<string, unknown>): TransitionRecord {
     const to = this.target(trigger);
     if (to === undefined) throw new IllegalTransitionError(this.#state, trigger);
-    const record: TransitionRecord = {
-      from: this.#state,
-      to,
-      trigger,
-      at: this.#time(),
-      ...(data === undefined ? {} : { data }),
-    };
+    const record: TransitionRecord = { from: this.#state, to, trigger, at: this.#time() };
+    if (data !== undefined) record.data = data;
     this.#state = to;
     this.#history.push(record);
     this.#onTransition?.(record);
