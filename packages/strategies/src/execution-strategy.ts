@@ -161,6 +161,26 @@ export abstract class ExecutionStrategy<TAgent extends ExecutableAgent = Executa
       ...(signal === undefined ? {} : { signal }),
       ...(runId === undefined ? {} : { runId }),
     });
+    if (
+      result.progress.done === graph.steps.length &&
+      result.error === undefined &&
+      (result.status === 'succeeded' || result.status === 'failed')
+    ) {
+      // Every step finished: the engine has aggregated the run with the same hook.
+      const outputs = [];
+      for (const step of graph.steps) {
+        const stepResult = result.steps[step.id]?.result;
+        if (stepResult !== undefined) outputs.push(stepResult);
+      }
+      return {
+        success: result.status === 'succeeded',
+        outputs,
+        aggregatedOutput: result.aggregatedOutput,
+        totalDuration: result.totalDuration,
+        errors: result.errors,
+      };
+    }
+    // Stopped early: what the strategy would still have run counts as not started.
     const view = new StoppedRunView({
       graph,
       context,
