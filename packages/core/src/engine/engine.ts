@@ -3,7 +3,7 @@ import { type Logger, noopLogger } from '../logger.js';
 import { parseWith } from '../validate.js';
 import { budgetSchema, estimateAgentCost } from './budget.js';
 import type { Checkpointer, RunOwner } from './checkpointer.js';
-import { systemNow } from './clock.js';
+import { isoClock, systemNow } from './clock.js';
 import { parseApprovalRules } from './decisions.js';
 import type {
   AuditInput,
@@ -73,6 +73,8 @@ export class Engine {
   readonly #options: EngineOptions;
   readonly #logger: Logger;
   readonly #now: () => Date;
+  /** {@link #now} as ISO 8601 text. */
+  readonly #time: () => string;
   readonly #active = new Map<string, GraphRun>();
 
   constructor(options: EngineOptions = {}) {
@@ -80,6 +82,7 @@ export class Engine {
     this.checkpointer = options.checkpointer ?? new MemoryCheckpointer();
     this.#logger = options.logger ?? noopLogger;
     this.#now = options.now ?? systemNow;
+    this.#time = isoClock(this.#now);
   }
 
   /** Whether a run is executing in this process. */
@@ -101,8 +104,7 @@ export class Engine {
     checkTaskGraph(graph);
     validateRunOptions(options);
     checkBudgetIsEnforceable(graph, options);
-    const started = this.#now();
-    const runId = options.runId ?? newRunId(started);
+    const runId = options.runId ?? newRunId(this.#now());
     assertRunId(runId, 'runId');
     if (this.#active.has(runId)) {
       throw new BatonError(
@@ -110,7 +112,7 @@ export class Engine {
         `Run ${runId} is already running in this process`,
       );
     }
-    const now = started.toISOString();
+    const now = this.#time();
     const lifecycle = options.lifecycle ?? [];
     const durable = this.checkpointer.storesEvents;
     const record: RunRecord = {
