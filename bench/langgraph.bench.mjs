@@ -33,6 +33,21 @@ const MIN_INVOCATIONS = Number(process.env.BATON_BENCH_MIN_INVOCATIONS ?? 20);
 const WARM_UP = 30;
 const LONG_CHAIN = Number(process.env.BATON_BENCH_LONG_CHAIN ?? 1000);
 
+const CPU_CHECK_LOOPS = 100_000_000;
+
+/** Milliseconds a fixed loop takes (the fastest of three): how fast the machine runs just now. */
+function cpuCheck() {
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let repeat = 0; repeat < 3; repeat += 1) {
+    const started = performance.now();
+    let sum = 0;
+    for (let index = 0; index < CPU_CHECK_LOOPS; index += 1) sum += index % 7;
+    if (sum < 0) throw new Error('unreachable');
+    fastest = Math.min(fastest, performance.now() - started);
+  }
+  return fastest;
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function folderBytes(path) {
@@ -333,15 +348,18 @@ try {
     new DebateStrategy({ executor, synthesizer: { id: 'join' } }),
     agentsFor(FAN_OUT),
   );
+  const before = cpuCheck();
   const rows = await measureRows();
   const long = await longChain();
+  const after = cpuCheck();
 
   const [load1] = loadavg();
   console.log(
     `LangGraph.js 1.7.3 and Baton side by side: Node ${process.version}, ${availableParallelism()} cores, ` +
       `load average ${load1.toFixed(2)}, temp dir ${tmpdir()}, SQLite synchronous=${sqliteSynchronous} ` +
       `(2 = FULL: the WAL is synced at every commit).\n` +
-      `µs/step: median of ${BATCHES} batches, one a round per row (each >= ${MIN_INVOCATIONS} invocations and >= ${BATCH_MS} ms, after ${WARM_UP} warm-up invocations on a fresh store).\n`,
+      `µs/step: median of ${BATCHES} batches, one a round per row (each >= ${MIN_INVOCATIONS} invocations and >= ${BATCH_MS} ms, after ${WARM_UP} warm-up invocations on a fresh store).\n` +
+      `Machine check: a fixed loop of ${CPU_CHECK_LOOPS.toLocaleString('en')} steps took ${before.toFixed(0)} ms before the rows and ${after.toFixed(0)} ms after them (on a shared machine, a slower loop means every row of the run is slower too).\n`,
   );
   console.log('| framework | variant | shape | µs/step | bytes/step on disk | timed invocations |');
   console.log('| --- | --- | --- | ---: | ---: | ---: |');
