@@ -248,7 +248,7 @@ function derivedProgress(progress: Progress): { done: number; pending: number; p
 
 const graphText = new WeakMap<object, string>();
 
-/** A graph as `run.json` stores it, without the fields that have their default values (serialised once per graph). */
+/** A graph as a record stores it, without the fields that have their default values (serialised once per graph). */
 export function graphJson(graph: RunRecord['graph']): string {
   let text = graphText.get(graph);
   if (text === undefined) {
