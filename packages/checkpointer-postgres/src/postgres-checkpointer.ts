@@ -12,11 +12,10 @@ import {
   type ListRunsOptions,
   type Logger,
   noopLogger,
-  RUN_RECORD_VERSION,
+  parseStoredRunRecord,
   type RunEvent,
   type RunOwner,
   type RunRecord,
-  runRecordSchema,
   type StateProblem,
   type StepCheckpoint,
   type StoredSteps,
@@ -220,23 +219,7 @@ export class PostgresCheckpointer implements Checkpointer {
   }
 
   #parseRun(runId: string, raw: unknown): RunRecord {
-    const where = `${this.#t.runs} row ${runId}`;
-    const version = (raw as { version?: unknown } | null)?.version;
-    if (version !== RUN_RECORD_VERSION) {
-      throw new BatonError(
-        BatonErrorCode.STORAGE,
-        `${where} has format ${String(version)}; this Baton reads format ${RUN_RECORD_VERSION} (a run from another version cannot be resumed)`,
-      );
-    }
-    const parsed = runRecordSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new BatonError(
-        BatonErrorCode.STORAGE,
-        `${where}: ${issue?.path.map(String).join('.') || 'record'}: ${issue?.message ?? 'is invalid'}`,
-      );
-    }
-    return parsed.data;
+    return parseStoredRunRecord(`${this.#t.runs} row ${runId}`, raw);
   }
 
   async listRuns(options: ListRunsOptions = {}): Promise<Listed<RunRecord>> {

@@ -165,6 +165,7 @@ export {
   type AttemptRecord,
   agentProcessSchema,
   attemptRecordSchema,
+  parseStoredRunRecord,
   RESUMABLE_STATUSES,
   RUN_RECORD_VERSION,
   type RunRecord,

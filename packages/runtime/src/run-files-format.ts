@@ -1,11 +1,10 @@
 import {
   BatonError,
   BatonErrorCode,
-  RUN_RECORD_VERSION,
+  parseStoredRunRecord,
   RUN_TRANSITIONS,
   type RunEvent,
   type RunRecord,
-  runRecordSchema,
 } from '@baton/core';
 
 // What the files of a run folder hold, and how they are read back: `events.jsonl` (one event a
@@ -374,33 +373,19 @@ export function parseRunRecord(
     }
     (raw as Line).graph = graph;
   }
-  const version = (raw as { version?: unknown } | null)?.version;
-  if (version !== RUN_RECORD_VERSION) {
+  if (typeof raw === 'object' && raw !== null) restoreRecord(raw as Line);
+  const record = parseStoredRunRecord(path, raw);
+  if (record.id !== runId) {
     throw new BatonError(
       BatonErrorCode.STORAGE,
-      `${path} has format ${String(version)}; this Baton reads format ${RUN_RECORD_VERSION} (a run from another version cannot be resumed)`,
+      `${path} records run "${record.id}", not "${runId}"`,
     );
   }
-  restoreRecord(raw as Line);
-  const parsed = runRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BatonError(
-      BatonErrorCode.STORAGE,
-      `${path}: ${issue?.path.map(String).join('.') || 'record'}: ${issue?.message ?? 'is invalid'}`,
-    );
-  }
-  if (parsed.data.id !== runId) {
-    throw new BatonError(
-      BatonErrorCode.STORAGE,
-      `${path} records run "${parsed.data.id}", not "${runId}"`,
-    );
-  }
-  const strategy = parsed.data.graph.strategy;
+  const strategy = record.graph.strategy;
   if (strategy !== undefined) {
-    for (const step of parsed.data.graph.steps) step.strategy ??= strategy;
+    for (const step of record.graph.steps) step.strategy ??= strategy;
   }
-  return parsed.data;
+  return record;
 }
 
 function parseJson(path: string, text: string): unknown {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BatonError, BatonErrorCode } from '../errors.js';
 import { agentResultSchema, usageSchema } from '../schemas.js';
 import { budgetSchema } from './budget.js';
 import { RUN_STATES, RUN_TRIGGERS, type RunState, type RunTrigger } from './state-machine.js';
@@ -152,6 +153,29 @@ export const runRecordSchema = z.object({
 });
 /** A run. */
 export type RunRecord = z.output<typeof runRecordSchema>;
+
+/**
+ * A stored run record, checked: its format first (a run from another version cannot be read),
+ * then its fields. `where` names the record in the `BATON_STORAGE` error (a file, a table row).
+ */
+export function parseStoredRunRecord(where: string, raw: unknown): RunRecord {
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (version !== RUN_RECORD_VERSION) {
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `${where} has format ${String(version)}; this Baton reads format ${RUN_RECORD_VERSION} (a run from another version cannot be resumed)`,
+    );
+  }
+  const parsed = runRecordSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BatonError(
+      BatonErrorCode.STORAGE,
+      `${where}: ${issue?.path.map(String).join('.') || 'record'}: ${issue?.message ?? 'is invalid'}`,
+    );
+  }
+  return parsed.data;
+}
 
 /**
  * A stored record that could not be read: reported by name wherever it is met, never treated as
