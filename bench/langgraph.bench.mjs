@@ -50,15 +50,6 @@ function cpuCheck() {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-function folderBytes(path) {
-  let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const full = join(path, entry.name);
-    total += entry.isDirectory() ? folderBytes(full) : statSync(full).size;
-  }
-  return total;
-}
-
 function fileBytes(path) {
   try {
     return statSync(path).size;
@@ -286,7 +277,10 @@ function batonRows(shape, graph, strategy, team) {
             const result = await runtime.run(graph, { executor, runId: `run-${++runs}` });
             if (result.status !== 'succeeded') throw new Error(`runtime run ${result.status}`);
           },
-          bytes: () => folderBytes(join(dir, 'runs')),
+          bytes: () =>
+            readdirSync(join(dir, 'runs'))
+              .filter((name) => !name.startsWith('.'))
+              .reduce((total, runId) => total + runtime.checkpointer.runBytes(runId).bytes, 0),
         };
       },
     );
@@ -307,7 +301,7 @@ async function longChain() {
     results.push({
       what: `Baton runtime, fsync ${fsync ? 'on' : 'off'}`,
       perStep: (ms * 1000) / LONG_CHAIN,
-      bytesPerStep: folderBytes(runDir) / LONG_CHAIN,
+      bytesPerStep: runtime.checkpointer.runBytes(result.runId).bytes / LONG_CHAIN,
       detail: `events.jsonl ${fileBytes(join(runDir, 'events.jsonl'))} B`,
     });
   }

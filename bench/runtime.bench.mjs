@@ -1,7 +1,7 @@
 // Per-step overhead of the @baton/runtime engine with checkpointing on, and bytes on disk per
 // step. The executor returns at once, so the time measured is the engine's own: scheduling,
 // events, and a step commit per step (one append to the run's events.jsonl [+ fdatasync]).
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTaskGraph, Runtime } from '@baton/runtime';
@@ -35,15 +35,6 @@ function fanOut(count) {
   });
 }
 
-function dirBytes(path) {
-  let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const full = join(path, entry.name);
-    total += entry.isDirectory() ? dirBytes(full) : statSync(full).size;
-  }
-  return total;
-}
-
 async function measure(name, graph, { fsync, concurrency }) {
   const root = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   const dir = join(root, '.baton');
@@ -54,6 +45,7 @@ async function measure(name, graph, { fsync, concurrency }) {
     const seconds = (performance.now() - started) / 1000;
     if (result.status !== 'succeeded') throw new Error(`${name}: run ${result.status}`);
     const runDir = runtime.checkpointer.runDir(result.runId);
+    const runBytes = runtime.checkpointer.runBytes(result.runId).bytes;
     return {
       scenario: name,
       steps: graph.steps.length,
@@ -62,8 +54,8 @@ async function measure(name, graph, { fsync, concurrency }) {
       'overhead ms/step': ((seconds * 1000) / graph.steps.length).toFixed(3),
       'steps/s': Math.round(graph.steps.length / seconds),
       'events.jsonl bytes': statSync(join(runDir, 'events.jsonl')).size,
-      'run dir bytes': dirBytes(runDir),
-      'bytes/step': Math.round(dirBytes(runDir) / graph.steps.length),
+      'run dir bytes': runBytes,
+      'bytes/step': Math.round(runBytes / graph.steps.length),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
