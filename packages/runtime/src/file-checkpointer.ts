@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   fdatasyncSync,
   fstatSync,
   mkdirSync,
@@ -195,7 +196,7 @@ export class FileCheckpointer implements Checkpointer {
       mkdirSync(folder, { mode: 0o700 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (this.#fileExists(join(folder, RUN_FILES.record)) || this.#hasEvents(record.id)) {
+      if (existsSync(join(folder, RUN_FILES.record)) || this.#hasEvents(record.id)) {
         throw new BatonError(BatonErrorCode.CONFLICT, `Run ${record.id} already exists`);
       }
     }
@@ -227,7 +228,7 @@ export class FileCheckpointer implements Checkpointer {
     const created = this.#createdRecord(runId);
     let graph: string | null | undefined;
     if (created !== undefined) graph = graphTextOf(created.text) ?? null;
-    else if (this.#fileExists(this.#path(runId, RUN_FILES.record)) || this.#hasEvents(runId)) {
+    else if (existsSync(this.#path(runId, RUN_FILES.record)) || this.#hasEvents(runId)) {
       graph = null;
     }
     // Nothing stored yet: the first record written starts the run's events.
@@ -240,15 +241,6 @@ export class FileCheckpointer implements Checkpointer {
     const path = this.#path(runId, RUN_FILES.events);
     const text = recordOfLine(readFirstLine(path));
     return text === undefined ? undefined : { text, location: `${path}:1` };
-  }
-
-  #fileExists(path: string): boolean {
-    try {
-      statSync(path);
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   #runsReady = false;
